@@ -1,0 +1,1 @@
+"""Command models and bindings for the demo service's bounded contexts."""
