@@ -1,0 +1,1 @@
+"""Application layer: the service's commands, their handlers, and the read side."""
