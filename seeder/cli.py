@@ -8,10 +8,104 @@ message and an exit code (DESIGN.md: 0 done, 1 some rejected, 2 invalid input,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, NoReturn
 
-from seeder.errors import SeederError
+from seeder.errors import ScenarioError, SeederError
+
+USAGE_EXIT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_EXIT, f"seeder: {message}; see 'seeder {self.prog.split()[-1]} --help'"
+                  "\n")
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--scale needs a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"--scale must be > 0, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed needs a whole number, got {text!r}") \
+            from None
+
+
+@contextlib.contextmanager
+def _output(path: str) -> Iterator[IO[str]]:
+    if path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    try:
+        handle = Path(path).open("w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise SeederError(f"cannot write {path}: {exc.strerror}; choose another --out") \
+            from exc
+    with handle:
+        yield handle
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from seeder.checks import check_sample
+    from seeder.commandlog import CsvCommandLog, JsonlCommandLog
+    from seeder.loader import load_model
+    from seeder.planner import plan_items
+
+    model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_sample(model)
+    if args.format == "csv":
+        if args.out == "-":
+            raise SeederError("--format csv writes one file per command type; give a folder "
+                              "with --out DIR")
+        log = CsvCommandLog(model, Path(args.out))
+        try:
+            count = log.write_all(plan_items(model))
+        finally:
+            log.close()
+    else:
+        with _output(args.out) as out:
+            jsonl = JsonlCommandLog(model, out)
+            count = jsonl.write_all(plan_items(model))
+            jsonl.close()
+    if args.out != "-":
+        print(f"planned {count} commands -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from seeder.checks import check_sample
+    from seeder.loader import load_model
+
+    model = load_model(args.scenario, scale=args.scale)
+    check_sample(model)
+    print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint "
+          f"{model.fingerprint})")
+    width = max(len(n) for n in model.entities)
+    for name in model.order:
+        em = model.entities[name]
+        if em.parent is not None:
+            how = f"per {em.parent}"
+        elif em.count is not None:
+            how = f"count {em.count}"
+        else:
+            how = "on demand"
+        print(f"  {name:<{width}}  {em.command.__name__:<22} {how:<18} ~{em.expected:,.0f}")
+    print(f"  expected commands: ~{model.expected_total():,.0f}")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -22,20 +116,36 @@ def _demo(args: argparse.Namespace) -> int:
             f"the demo service needs the 'demo' extra ({exc.name} is missing); "
             "install it with: pip install 'seeder[demo]'"
         ) from exc
-    serve(host=args.host, port=args.port, db=args.db)
+    serve(host=args.host, port=args.port, db=args.db, faults=args.faults)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="seeder", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(prog="seeder", description="Fill a running service with realistic, "
+                     "related test data through its own commands.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
+
+    plan = sub.add_parser("plan", help="write the command log of a scenario (no network)")
+    plan.add_argument("scenario")
+    plan.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
+    plan.add_argument("--scale", type=_scale, default=1.0, help="multiply every root count")
+    plan.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    plan.add_argument("--out", default="-", help="file (jsonl), folder (csv), or - for stdout")
+    plan.set_defaults(handler=_plan)
+
+    validate = sub.add_parser("validate", help="check a scenario and summarise it")
+    validate.add_argument("scenario")
+    validate.add_argument("--scale", type=_scale, default=1.0)
+    validate.set_defaults(handler=_validate)
 
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument(
-        "--db", default=None, help="SQLite file path, or a postgresql:// DSN (default: memory)"
-    )
+    demo.add_argument("--db", default=None,
+                      help="SQLite file path, or a postgresql:// DSN (default: memory)")
+    demo.add_argument("--faults", default=None,
+                      help="fault injection, e.g. status503=0.1,drop=0.02,seed=7")
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -45,9 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.handler(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return exc.exit_code
     except SeederError as exc:
         print(f"seeder: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `seeder plan x | head`: the reader left, which is fine
+        sys.stderr.close()
+        return 0
     return code

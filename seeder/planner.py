@@ -1,0 +1,530 @@
+"""The planner: turns a model into a deterministic stream of plan items.
+
+No I/O and no waiting: values only the service will know are placeholders
+(``author:17.id``). Roots are planned one instance at a time; each instance's
+children follow it depth-first (a stack of child tasks), and entities a reference
+creates on demand are emitted just before the item that needs them, so
+dependencies always come first and memory holds only the registry's columns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from faker import Faker
+
+from seeder.errors import PlanError, ScenarioError
+from seeder.model import KEY, Kind, Model, _Problems, load_module_file
+from seeder.providers import InvalidProvider, Provider, Row
+from seeder.providers.base import Draw, wrap_options
+from seeder.references import From, Ref, popularity
+from seeder.registry import Store
+from seeder.streams import derive_seed, stream
+
+__all__ = ["PlanItem", "Planner", "plan_items"]
+
+NE_TRIES = 16
+UNIQUE_TRIES = 100
+
+
+@dataclass(slots=True)
+class PlanItem:
+    """One command to send: ``refs`` maps fields to placeholders the executor fills
+    from the registry of real ids; ``deps`` must be done before it is sent."""
+
+    seq: int
+    key: str
+    entity: str
+    command: str
+    body: dict[str, Any]
+    refs: dict[str, str]
+    deps: list[str]
+    actor: str | None
+    idempotency_key: str
+
+
+class _FieldContext:
+    """A provider's view of the scenario while it compiles (CompileContext)."""
+
+    def __init__(self, planner: Planner, entity: str, field: str) -> None:
+        self.planner = planner
+        self.entity = entity
+        self.field = field
+        self.rng = stream(planner.seed, entity, field)
+
+    def faker(self) -> Any:
+        scenario = self.planner.model.scenario
+        try:
+            fake = Faker(scenario.locale, use_weighting=scenario.faker_weighting)
+        except AttributeError as exc:
+            raise InvalidProvider(f"Faker has no locale {scenario.locale!r}") from exc
+        generator = fake[scenario.locale]
+        generator.random = self.rng  # this field's own stream, re-seedable by seed_by
+        return generator
+
+    def field_draw(self, name: str) -> Draw:
+        return lambda row: row.values[name]
+
+    def import_function(self, spec: str) -> Callable[..., Any]:
+        module_name, _, attr = spec.partition(":")
+        base = self.planner.model.scenario.base_dir
+        candidates = [base / (module_name.replace(".", "/") + ".py"),
+                      base / module_name.replace(".", "/") / "__init__.py"]
+        try:
+            for path in candidates:
+                if path.is_file():
+                    module = load_module_file(path, "providers")
+                    break
+            else:
+                import importlib
+
+                module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise InvalidProvider(
+                f"python: cannot import {module_name!r} ({exc}); put {module_name}.py next "
+                "to the scenario or install the module"
+            ) from exc
+        except Exception as exc:  # the user's module failed while importing
+            raise InvalidProvider(
+                f"python: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        fn = getattr(module, attr, None)
+        if not callable(fn):
+            raise InvalidProvider(f"python: {module_name!r} has no function {attr!r}")
+        return fn  # type: ignore[no-any-return]
+
+
+class Planner:
+    """Plans one scenario once (it holds the random streams and the registry)."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.seed = model.scenario.seed
+        self.fingerprint = model.fingerprint
+        self.stores = {name: Store(em) for name, em in model.entities.items()}
+        self.out: deque[PlanItem] = deque()
+        self.tasks: list[list[Any]] = []  # [entity, parent index, remaining, i]
+        self.seq = 0
+        self.steps: dict[str, list[tuple[str, Draw]]] = {}
+        self.child_order: dict[str, list[str]] = {}
+        self.count_draws: dict[str, Callable[[], int]] = {}
+        self.links_of: dict[str, list[tuple[str, str]]] = {}
+        self.actor_target: dict[str, str] = {}
+        position = {name: i for i, name in enumerate(model.order)}
+        problems = _Problems(model.scenario.source, model.locate)
+        for name, em in model.entities.items():
+            self.child_order[name] = sorted(em.children, key=position.__getitem__)
+            self.links_of[name] = [
+                (f, k.target) for f, k in em.kinds.items() if k.target is not None and f != KEY
+            ]
+            if "actor" in em.kinds and em.kinds["actor"].target:
+                self.actor_target[name] = em.kinds["actor"].target or ""
+            if em.count_provider is not None:
+                draw = em.count_provider.compile_rng(stream(self.seed, name, "<count>"))
+                row = Row(1, 1)
+                self.count_draws[name] = lambda draw=draw, row=row: max(0, int(draw(row)))
+        for name, em in model.entities.items():
+            steps = []
+            for fname in em.order:
+                section = "actor" if fname == "actor" else (
+                    "vars" if fname in em.var_names else "fields")
+                path = ("entities", name, section) if fname == "actor" else (
+                    "entities", name, section, fname)
+                try:
+                    steps.append((fname, self._compile_field(name, fname)))
+                except InvalidProvider as exc:
+                    problems.add(path, str(exc))
+            self.steps[name] = self._with_unique(name, steps)
+        if problems.items:
+            raise ScenarioError(problems.items)
+
+    # -- compiling draws -------------------------------------------------------
+
+    def _compile_field(self, entity: str, name: str) -> Draw:
+        em = self.model.entities[entity]
+        ctx = _FieldContext(self, entity, name)
+        if name == "actor":
+            actor = em.spec.actor
+            if actor == "parent":
+
+                def actor_is_parent(row: Row) -> Any:
+                    row.links["actor"] = row.links.get("parent")
+
+                return actor_is_parent
+            assert isinstance(actor, Ref)
+            return self._ref_draw(entity, name, actor, em.kinds[name], ctx.rng)
+        provider = em.providers[name]
+        if isinstance(provider, Ref):
+            return self._ref_draw(entity, name, provider, em.kinds[name], ctx.rng)
+        if isinstance(provider, From):
+            return self._from_draw(entity, name, provider, ctx.rng)
+        draw = provider.compile(ctx)
+        seed_key = reseed = None
+        if provider.seed_by:
+            key_field = provider.seed_by
+            key_kind = em.kinds.get(key_field)
+            rng = ctx.rng
+            seed = self.seed
+
+            if key_kind is not None and key_kind.is_ref:
+
+                def seed_key(row: Row) -> object:
+                    return ("@", row.links.get(key_field))
+            else:
+
+                def seed_key(row: Row) -> object:
+                    return row.values.get(key_field)
+
+            def reseed(key: object) -> None:
+                rng.seed(derive_seed(seed, entity, name, "seed_by", key))
+
+        return wrap_options(provider, draw, ctx, seed_key, reseed)
+
+    def value_of(self, kind: Kind) -> Callable[[int], Any]:
+        """Index of a ``kind.target`` instance → the value a reference to it holds."""
+        target, attr = kind.target, kind.attr
+        assert target is not None and attr is not None
+        if kind.captured:
+            return lambda idx: f"{target}:{idx + 1}.{attr}"
+        return self.stores[target].values[attr].__getitem__
+
+    def _ref_draw(self, entity: str, name: str, ref: Ref, kind: Kind, rng: random.Random) -> Draw:
+        em = self.model.entities[entity]
+        target = ref.entity
+        tmodel = self.model.entities[target]
+        store = self.stores[target]
+        rand = rng.random
+        position = popularity(rng, ref.skew, ref.weights)
+        value_of = self.value_of(kind)
+        inv_mean = 1.0 / ref.mean if ref.mean else 0.0
+        null_p = ref.null_weight
+        create = self.create
+        conds = ref.conditions()
+
+        def operand_getter(operand: Any, tkind: Kind | None) -> Callable[[Row], Any]:
+            if operand.field is None:
+                value = operand.value
+                return lambda row: value
+            f = operand.field
+            if tkind is not None and tkind.is_ref:
+                return lambda row: row.links.get(f)
+            return lambda row: row.values.get(f)
+
+        # equality/$in clauses → one specification index on the target
+        eq = [c for c in conds if c.op in ("eq", "in") and c.target_field in tmodel.providers]
+        buckets: dict[Any, Any] | None = None
+        key_parts: list[list[Callable[[Row], Any]]] = []
+        spec_fields: tuple[str, ...] = ()
+        if eq:
+            spec_fields = tuple(sorted({c.target_field for c in eq}))
+            for spec, b in store.indexes:
+                if spec.fields == spec_fields:
+                    buckets = b
+            assert buckets is not None
+            by_field = {c.target_field: c for c in eq}
+            for f in spec_fields:
+                c = by_field[f]
+                key_parts.append([operand_getter(o, tmodel.kinds.get(f)) for o in c.operands])
+        single = len(key_parts) == 1
+
+        # checks done per candidate: $ne, and any clause on the identity ("key")
+        checks: list[Callable[[Row, int], bool]] = []
+        for c in conds:
+            if c in eq:
+                continue
+            tf = c.target_field
+            tkind = tmodel.kinds.get(tf) if tf in tmodel.providers else Kind(target, tf, True)
+            getter = operand_getter(c.operands[0], tkind)
+            if tf not in tmodel.providers:  # the instance itself
+                column: Callable[[int], Any] = int
+            elif tkind is not None and tkind.is_ref:
+                column = store.links[tf].__getitem__
+            else:
+                column = store.values[tf].__getitem__
+            if c.op == "ne":
+                checks.append(lambda row, idx, g=getter, col=column: col(idx) != g(row))
+            else:
+                getters = [operand_getter(o, tkind) for o in c.operands]
+                checks.append(lambda row, idx, gs=getters, col=column: col(idx) in
+                              [g(row) for g in gs])
+
+        forced_parts: list[tuple[str, list[Callable[[Row], Any]], Kind | None]] = [
+            (c.target_field, [operand_getter(o, tmodel.kinds.get(c.target_field))
+                              for o in c.operands], tmodel.kinds.get(c.target_field))
+            for c in eq
+        ]
+
+        def forced_for(row: Row) -> dict[str, tuple[Any, int | None]]:
+            forced: dict[str, tuple[Any, int | None]] = {}
+            for tf, getters, tkind in forced_parts:
+                g = getters[0] if len(getters) == 1 else getters[int(rand() * len(getters))]
+                v = g(row)
+                if tkind is not None and tkind.is_ref:
+                    forced[tf] = (None if v is None else self.value_of(tkind)(v), v)
+                else:
+                    forced[tf] = (v, None)
+            return forced
+
+        def make(row: Row) -> int:
+            if tmodel.parent is not None:
+                raise PlanError(
+                    f"{entity}.{name}: no {target} matches, and a {target} cannot be created "
+                    f"on demand because it is made per {tmodel.parent}; create enough of them "
+                    "(a count), or relax the where: clause"
+                )
+            idx = create(target, forced_for(row) if forced_parts else None, None, 0)
+            if checks and not all(check(row, idx) for check in checks):
+                raise PlanError(f"{entity}.{name}: the {target} created for item {entity}:"
+                                f"{row.n} does not satisfy its where: $ne clause")
+            return idx
+
+        def draw(row: Row) -> Any:
+            if null_p and rand() < null_p:
+                row.links[name] = None
+                return None
+            if buckets is None:
+                n = store.done
+                arrays = None
+            else:
+                if single:
+                    keys = [g(row) for g in key_parts[0]]
+                else:
+                    keys = [tuple(k) for k in itertools.product(
+                        *[[g(row) for g in gs] for gs in key_parts])]
+                arrays = [a for a in (buckets.get(k) for k in keys) if a]
+                n = sum(len(a) for a in arrays)
+            if n == 0 or (inv_mean and rand() < inv_mean):
+                idx = make(row)
+            else:
+                for _ in range(NE_TRIES if checks else 1):
+                    pos = int(n * position())
+                    if arrays is None:
+                        idx = pos
+                    else:
+                        for a in arrays:
+                            if pos < len(a):
+                                idx = a[pos]
+                                break
+                            pos -= len(a)
+                    if not checks or all(check(row, idx) for check in checks):
+                        break
+                else:  # rejection failed: scan, then create
+                    pool = range(n) if arrays is None else itertools.chain(*arrays)
+                    found = next((i for i in pool if all(ch(row, i) for ch in checks)), None)
+                    idx = make(row) if found is None else found
+            row.links[name] = idx
+            return value_of(idx)
+
+        del em
+        return draw
+
+    def _from_draw(self, entity: str, name: str, src: From, rng: random.Random) -> Draw:
+        em = self.model.entities[entity]
+        hops = src.hops()
+        first = hops[0]
+        kind: Kind | None = em.kinds.get(first)
+        if first not in em.kinds:  # a literal field of this row
+            if len(hops) > 1:
+                raise InvalidProvider(f"from: {src.path}: {first!r} is not a reference")
+
+            def literal(row: Row) -> Any:
+                return row.values.get(first)
+
+            return self._nullable(literal, src, rng, name)
+        walk: list[Callable[[int], int]] = []
+        for attr in hops[1:-1]:
+            assert kind is not None and kind.target is not None
+            col = self.stores[kind.target].links[attr]
+            walk.append(col.__getitem__)
+            kind = self.model.entities[kind.target].kinds[attr]
+        assert kind is not None and kind.target is not None
+        if len(hops) > 1:
+            tmodel = self.model.entities[kind.target]
+            last = hops[-1]
+            if last in tmodel.providers:
+                lkind = tmodel.kinds.get(last)
+                if lkind is not None and lkind.is_ref:
+                    links = self.stores[kind.target].links[last].__getitem__
+                    final = self.value_of(lkind)
+
+                    def copy_ref(row: Row) -> Any:
+                        link = self._walk(row.links.get(first), walk)
+                        link = None if link is None else links(link)
+                        if link is None or link < 0:
+                            row.links[name] = None
+                            return None
+                        row.links[name] = link
+                        return final(link)
+
+                    return self._nullable(copy_ref, src, rng, name)
+                values = self.stores[kind.target].values[last].__getitem__
+
+                def copy_value(row: Row) -> Any:
+                    link = self._walk(row.links.get(first), walk)
+                    return None if link is None else values(link)
+
+                return self._nullable(copy_value, src, rng, name)
+            kind = Kind(kind.target, last, True)
+        else:
+            kind = em.kinds[name]
+        value_of = self.value_of(kind)
+
+        def copy_identity(row: Row) -> Any:
+            link = self._walk(row.links.get(first), walk)
+            row.links[name] = link
+            return None if link is None else value_of(link)
+
+        return self._nullable(copy_identity, src, rng, name)
+
+    @staticmethod
+    def _walk(link: int | None, walk: list[Callable[[int], int]]) -> int | None:
+        for step in walk:
+            if link is None or link < 0:
+                return None
+            link = step(link)
+        return None if link is None or link < 0 else link
+
+    @staticmethod
+    def _nullable(draw: Draw, provider: Provider, rng: random.Random, name: str) -> Draw:
+        p = provider.null_weight
+        if not p:
+            return draw
+        rand = rng.random
+
+        def nullable(row: Row) -> Any:
+            if rand() < p:
+                row.links[name] = None
+                return None
+            return draw(row)
+
+        return nullable
+
+    def _with_unique(self, entity: str, steps: list[tuple[str, Draw]]) -> list[tuple[str, Draw]]:
+        """Wraps the last-drawn field of each unique combination so that it is
+        re-drawn until the combination is new."""
+        em = self.model.entities[entity]
+        order = [n for n, _ in steps]
+        result = dict(steps)
+        for combo in em.unique:
+            last = max(combo, key=lambda f: order.index(f) if f in order else -1)
+            if last not in result:
+                continue
+            inner = result[last]
+            is_link = tuple(em.kinds.get(f) is not None and em.kinds[f].is_ref for f in combo)
+            seen: set[tuple[Any, ...]] = set()
+
+            def draw(row: Row, inner: Draw = inner, combo: tuple[str, ...] = combo,
+                     is_link: tuple[bool, ...] = is_link, seen: set[Any] = seen,
+                     last: str = last) -> Any:
+                for _ in range(UNIQUE_TRIES):
+                    value = inner(row)
+                    row.values[last] = value
+                    key = tuple(row.links.get(f) if lk else row.values.get(f)
+                                for f, lk in zip(combo, is_link, strict=True))
+                    if key not in seen:
+                        seen.add(key)
+                        return value
+                raise PlanError(
+                    f"{entity}: no new combination of unique {list(combo)} after "
+                    f"{UNIQUE_TRIES} draws at item {entity}:{row.n}; there are too few "
+                    "candidates left: add more of the referenced entities or plan fewer "
+                    f"{entity}"
+                )
+
+            result[last] = draw
+        return [(n, result[n]) for n in order]
+
+    # -- planning --------------------------------------------------------------
+
+    def create(
+        self,
+        entity: str,
+        forced: dict[str, tuple[Any, int | None]] | None,
+        parent: int | None,
+        i: int,
+    ) -> int:
+        """Builds one instance (and, first, whatever it references on demand),
+        queues its item and its children; returns its index."""
+        store = self.stores[entity]
+        idx = store.count
+        store.count += 1
+        row = Row(idx + 1, i or idx + 1)
+        values = row.values
+        links = row.links
+        if parent is not None:
+            links["parent"] = parent
+        for fname, draw in self.steps[entity]:
+            if forced is not None and fname in forced:
+                value, link = forced[fname]
+                values[fname] = value
+                if link is not None:
+                    links[fname] = link
+                continue
+            values[fname] = draw(row)
+        store.record(idx, row)
+        self._emit(entity, idx, row)
+        children = self.child_order[entity]
+        for child in reversed(children):
+            count = self.count_draws[child]()
+            if count:
+                self.tasks.append([child, idx, count, 0])
+        return idx
+
+    def _emit(self, entity: str, idx: int, row: Row) -> None:
+        em = self.model.entities[entity]
+        values = row.values
+        body = {f: values[f] for f in em.body_fields}
+        refs: dict[str, str] = {}
+        for f in em.ref_fields:
+            v = values[f]
+            if v is None:
+                body[f] = None
+            else:
+                refs[f] = v
+        links = row.links
+        deps = list(dict.fromkeys(
+            f"{target}:{links[f] + 1}"
+            for f, target in self.links_of[entity]
+            if links.get(f) is not None
+        ))
+        actor = None
+        target = self.actor_target.get(entity)
+        if target is not None:
+            link = links.get("actor")
+            if link is not None:
+                actor = f"{target}:{link + 1}"
+        key = f"{entity}:{idx + 1}"
+        self.seq += 1
+        self.out.append(PlanItem(self.seq, key, entity, em.command.__name__, body, refs, deps,
+                                 actor, f"{self.fingerprint}:{key}"))
+
+    def items(self) -> Iterator[PlanItem]:
+        """The plan, streamed: dependencies always before dependents."""
+        out = self.out
+        tasks = self.tasks
+        for root in self.model.roots:
+            count = self.model.entities[root].count or 0
+            for k in range(count):
+                self.create(root, None, None, k + 1)
+                while True:
+                    while out:
+                        yield out.popleft()
+                    if not tasks:
+                        break
+                    task = tasks[-1]
+                    if task[2] == 0:
+                        tasks.pop()
+                        continue
+                    task[2] -= 1
+                    task[3] += 1
+                    self.create(task[0], None, task[1], task[3])
+
+
+def plan_items(model: Model) -> Iterator[PlanItem]:
+    """A fresh deterministic plan of ``model``."""
+    return Planner(model).items()

@@ -1,0 +1,176 @@
+"""What every provider shares: the row it draws for, its compile context, and the
+generic options (``null_weight``, ``unique``, ``seed_by``).
+
+A provider is a small immutable value (printable, comparable, testable alone); it
+*compiles* into a ``Draw``: a plain function of the row being built, closed over the
+random stream of its (entity, field). Compiling once keeps the per-item path short.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from seeder.errors import PlanError, SeederError
+
+__all__ = [
+    "CompileContext",
+    "Draw",
+    "InvalidProvider",
+    "Provider",
+    "Row",
+    "wrap_options",
+]
+
+# Values that JSON carries as they are; anything else is converted once per draw.
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+class InvalidProvider(SeederError):
+    """A provider's arguments are wrong. The scenario loader adds the location."""
+
+
+class Row:
+    """The command being built: field values so far, and the logical index of every
+    referenced entity (``links``) so that specifications and copies can follow them.
+
+    ``n`` is the 1-based index within the entity, ``i`` the 1-based index within the
+    parent (equal to ``n`` for entities without a parent).
+    """
+
+    __slots__ = ("i", "links", "n", "values")
+
+    def __init__(self, n: int, i: int) -> None:
+        self.n = n
+        self.i = i
+        self.values: dict[str, Any] = {}
+        self.links: dict[str, int | None] = {}
+
+
+Draw = Callable[[Row], Any]
+
+
+class CompileContext(Protocol):
+    """What a provider may ask of the scenario while compiling."""
+
+    @property
+    def entity(self) -> str: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def rng(self) -> random.Random:
+        """The (entity, field) stream; re-seeded in place by ``seed_by``."""
+        ...
+
+    def faker(self) -> Any:
+        """A Faker generator drawing from :attr:`rng`."""
+        ...
+
+    def field_draw(self, name: str) -> Draw:
+        """Reads another field of the row (for ``$field`` arguments)."""
+        ...
+
+    def import_function(self, spec: str) -> Callable[..., Any]: ...
+
+
+def _check_weight(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise InvalidProvider(f"{name} must be between 0 and 1, got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Provider:
+    """Base of every provider.
+
+    ``null_weight``: probability that the value is null. ``unique``: no value repeats
+    within the entity. ``seed_by``: the value depends only on (seed, that field's
+    value): the same customer always gets the same meter ids.
+    """
+
+    null_weight: float = 0.0
+    unique: bool = False
+    seed_by: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.null_weight, bool) or not isinstance(self.null_weight, int | float):
+            raise InvalidProvider(f"null_weight must be a number, got {self.null_weight!r}")
+        _check_weight("null_weight", float(self.null_weight))
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        """The draw function for this provider, without the generic options."""
+        raise NotImplementedError
+
+    def value_space(self) -> float:
+        """How many distinct values this provider can make (``inf`` if unbounded);
+        used to refuse a ``unique`` that cannot be satisfied."""
+        return float("inf")
+
+    def options(self) -> Mapping[str, Any]:
+        return {"null_weight": self.null_weight, "unique": self.unique, "seed_by": self.seed_by}
+
+
+UNIQUE_TRIES = 100
+
+
+def wrap_options(
+    provider: Provider,
+    draw: Draw,
+    ctx: CompileContext,
+    seed_key: Callable[[Row], object] | None,
+    reseed: Callable[[object], None] | None,
+) -> Draw:
+    """Adds ``null_weight``, ``unique`` and ``seed_by`` around a compiled draw."""
+    rng = ctx.rng
+    p = provider.null_weight
+    if p > 0.0:
+        inner = draw
+
+        def draw_nullable(row: Row) -> Any:
+            if rng.random() < p:
+                return None
+            return inner(row)
+
+        draw = draw_nullable
+
+    if provider.unique:
+        seen: set[Any] = set()
+        inner_u = draw
+        where = f"{ctx.entity}.{ctx.field}"
+
+        def draw_unique(row: Row) -> Any:
+            for _ in range(UNIQUE_TRIES):
+                value = inner_u(row)
+                if value is None:
+                    return None
+                try:
+                    if value not in seen:
+                        seen.add(value)
+                        return value
+                except TypeError:  # unhashable (a list): compare by its repr
+                    marker = repr(value)
+                    if marker not in seen:
+                        seen.add(marker)
+                        return value
+            raise PlanError(
+                f"{where}: no unused value after {UNIQUE_TRIES} draws at item "
+                f"{ctx.entity}:{row.n}; its value space is too small for unique: widen "
+                "the provider (more choices, a longer pattern) or lower the count"
+            )
+
+        draw = draw_unique
+
+    if seed_key is not None and reseed is not None:
+        inner_s = draw
+        last: list[object] = [object()]
+
+        def draw_seeded(row: Row) -> Any:
+            key = seed_key(row)
+            if key != last[0]:
+                reseed(key)
+                last[0] = key
+            return inner_s(row)
+
+        draw = draw_seeded
+    return draw

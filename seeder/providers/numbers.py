@@ -1,0 +1,210 @@
+"""Numbers: ranges, normal, lognormal and Poisson draws with optional bounds and
+rounding. Also used for one-to-many counts (``count: {poisson: 3}``)."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from seeder.providers.base import CompileContext, Draw, InvalidProvider, Provider, Row
+
+__all__ = ["LogNormal", "Normal", "Number", "Poisson", "Range", "poisson"]
+
+_BOUND_TRIES = 100
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    """A Poisson draw: Knuth's product method for small ``lam``, Hörmann's PTRS
+    (transformed rejection, as NumPy uses) above, so cost stays O(1) for any ``lam``."""
+    if lam <= 0:
+        return 0
+    if lam < 10:
+        limit = math.exp(-lam)
+        k = 0
+        prod = rng.random()
+        while prod > limit:
+            k += 1
+            prod *= rng.random()
+        return k
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = rng.random() - 0.5
+        v = rng.random()
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= (
+            -lam + k * loglam - math.lgamma(k + 1)
+        ):
+            return k
+
+
+@dataclass(frozen=True, kw_only=True)
+class Number(Provider):
+    """Common bounds and rounding. ``min``/``max`` truncate the distribution
+    (re-draw outside them, then clamp); ``round`` gives that many decimals
+    (``round: 0`` an integer)."""
+
+    min: float | None = None
+    max: float | None = None
+    round: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("min", "max"):
+            value = getattr(self, name)
+            if value is not None and not _is_number(value):
+                raise InvalidProvider(f"{name} must be a number, got {value!r}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise InvalidProvider(f"min {self.min} is above max {self.max}; swap them")
+        if self.round is not None and (not isinstance(self.round, int) or self.round < 0):
+            raise InvalidProvider(f"round must be a whole number >= 0, got {self.round!r}")
+
+    def sampler(self, rng: random.Random) -> Any:
+        raise NotImplementedError
+
+    def lowest(self) -> float:
+        """The smallest value this provider can produce (``-inf`` if unbounded)."""
+        return -math.inf if self.min is None else self.min
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        return self.compile_rng(ctx.rng)
+
+    def compile_rng(self, rng: random.Random) -> Draw:
+        sample = self.sampler(rng)
+        lo, hi, digits = self.min, self.max, self.round
+        if lo is not None or hi is not None:
+            lo_f = -math.inf if lo is None else lo
+            hi_f = math.inf if hi is None else hi
+            raw = sample
+
+            def bounded() -> Any:
+                x = raw()
+                for _ in range(_BOUND_TRIES):
+                    if lo_f <= x <= hi_f:
+                        return x
+                    x = raw()
+                return min(max(x, lo_f), hi_f)
+
+            sample = bounded
+        if digits is not None:
+            rounded = sample
+            if digits == 0:
+
+                def sample_int() -> Any:
+                    return int(round(rounded()))
+
+                sample = sample_int
+            else:
+
+                def sample_round() -> Any:
+                    return round(rounded(), digits)
+
+                sample = sample_round
+        final = sample
+
+        def draw(row: Row) -> Any:
+            return final()
+
+        return draw
+
+
+@dataclass(frozen=True)
+class Range(Number):
+    """Uniform in ``[low, high]``: integers when both bounds are integers (inclusive),
+    floats otherwise."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not (_is_number(self.low) and _is_number(self.high)):
+            raise InvalidProvider(f"range needs two numbers [low, high], got {self.low!r}, "
+                                  f"{self.high!r}")
+        if self.low > self.high:
+            raise InvalidProvider(f"range low {self.low} is above high {self.high}; swap them")
+
+    @property
+    def integral(self) -> bool:
+        return isinstance(self.low, int) and isinstance(self.high, int)
+
+    def lowest(self) -> float:
+        return max(self.low, super().lowest())
+
+    def value_space(self) -> float:
+        return float(int(self.high) - int(self.low) + 1) if self.integral else math.inf
+
+    def sampler(self, rng: random.Random) -> Any:
+        low, high = self.low, self.high
+        rand = rng.random
+        if self.integral:
+            span = int(high) - int(low) + 1
+            base = int(low)
+            return lambda: base + int(rand() * span)
+        width = high - low
+        return lambda: low + rand() * width
+
+
+@dataclass(frozen=True)
+class Normal(Number):
+    mean: float
+    sd: float
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not (_is_number(self.mean) and _is_number(self.sd)) or self.sd < 0:
+            raise InvalidProvider("normal needs a numeric mean and a sd >= 0")
+
+    def sampler(self, rng: random.Random) -> Any:
+        mean, sd, gauss = self.mean, self.sd, rng.gauss
+        return lambda: gauss(mean, sd)
+
+
+@dataclass(frozen=True)
+class LogNormal(Number):
+    mu: float
+    sigma: float
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not (_is_number(self.mu) and _is_number(self.sigma)) or self.sigma < 0:
+            raise InvalidProvider("lognormal needs a numeric mu and a sigma >= 0")
+
+    def lowest(self) -> float:
+        return max(0.0, super().lowest())
+
+    def sampler(self, rng: random.Random) -> Any:
+        mu, sigma, lognorm = self.mu, self.sigma, rng.lognormvariate
+        return lambda: lognorm(mu, sigma)
+
+
+@dataclass(frozen=True)
+class Poisson(Number):
+    lam: float
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not _is_number(self.lam) or self.lam < 0:
+            raise InvalidProvider(f"poisson needs a rate >= 0, got {self.lam!r}")
+
+    def lowest(self) -> float:
+        return max(0.0, super().lowest())
+
+    def sampler(self, rng: random.Random) -> Any:
+        lam = self.lam
+        return lambda: poisson(rng, lam)

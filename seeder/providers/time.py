@@ -1,0 +1,166 @@
+"""Dates, datetimes, time series and monotonic counters.
+
+Series and counters are *per parent*: the first child of each parent starts
+again (``row.i == 1``), so every meter gets its own readings timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from seeder.providers.base import CompileContext, Draw, InvalidProvider, Provider, Row
+from seeder.providers.numbers import Number
+
+__all__ = ["Counter", "DateRange", "Series", "parse_duration", "parse_when"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: object) -> dt.timedelta:
+    """``"15m"``, ``"1h"``, ``"2d"``, ``"30s"``, ``"1w"`` or a number of seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return dt.timedelta(seconds=value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return dt.timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+    raise InvalidProvider(
+        f"bad duration {value!r}; write a number and a unit: 30s, 15m, 1h, 1d, 1w"
+    )
+
+
+def parse_when(value: object) -> dt.date | dt.datetime:
+    """An ISO date (``2026-01-31``) or datetime (``2026-01-31T08:00:00Z``)."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if "T" in text or " " in text:
+                return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise InvalidProvider(
+        f"bad date {value!r}; write an ISO date like 2026-01-31 or datetime like "
+        "2026-01-31T08:00:00Z"
+    )
+
+
+def _iso(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime) and value.tzinfo is dt.UTC:
+        return value.isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+@dataclass(frozen=True)
+class DateRange(Provider):
+    """A uniform date (or datetime, if either bound has a time) in [start, end]."""
+
+    start: Any
+    end: Any
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        start, end = parse_when(self.start), parse_when(self.end)
+        if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
+            raise InvalidProvider("date range bounds must both be dates or both datetimes")
+        if start > end:  # type: ignore[operator]
+            raise InvalidProvider(f"date range starts after it ends ({self.start} > {self.end})")
+
+    def value_space(self) -> float:
+        start, end = parse_when(self.start), parse_when(self.end)
+        if isinstance(start, dt.datetime):
+            return math.inf
+        return float((end - start).days + 1)  # type: ignore[operator]
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        start, end = parse_when(self.start), parse_when(self.end)
+        rand = ctx.rng.random
+        if isinstance(start, dt.datetime):
+            assert isinstance(end, dt.datetime)
+            seconds = int((end - start).total_seconds())
+            return lambda row: _iso(start + dt.timedelta(seconds=int(rand() * (seconds + 1))))
+        days = (end - start).days + 1  # type: ignore[operator]
+        return lambda row: (start + dt.timedelta(days=int(rand() * days))).isoformat()
+
+
+@dataclass(frozen=True)
+class Series(Provider):
+    """``start + (i - 1) * step`` for the i-th child of each parent: a time series
+    when ``start`` is a date/datetime and ``step`` a duration, else numbers."""
+
+    start: Any
+    step: Any
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.start, int | float) and not isinstance(self.start, bool):
+            if not isinstance(self.step, int | float) or isinstance(self.step, bool):
+                raise InvalidProvider("a numeric series needs a numeric step")
+        else:
+            parse_when(self.start)
+            parse_duration(self.step)
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        if isinstance(self.start, int | float):
+            s0, st = self.start, self.step
+            return lambda row: s0 + (row.i - 1) * st
+        start = parse_when(self.start)
+        step = parse_duration(self.step)
+        return lambda row: _iso(start + (row.i - 1) * step)
+
+
+@dataclass(frozen=True)
+class Counter(Provider):
+    """A value that grows by a random, non-negative ``step`` for each child of a
+    parent (meter readings), times an optional ``factor`` taken from a field
+    (``$consumption``); it starts at ``start`` for each parent's first child."""
+
+    step: Number
+    start: float = 0.0
+    factor: str | None = None
+    round: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.step, Number):
+            raise InvalidProvider("counter step must be a number provider, e.g. "
+                                  "{uniform: [0, 1]}")
+        if self.step.lowest() < 0:
+            raise InvalidProvider(
+                "counter step can be negative, so values could decrease; bound it "
+                "with min: 0 or use a non-negative range"
+            )
+        if self.factor is not None and not (
+            isinstance(self.factor, str) and self.factor.startswith("$")
+        ):
+            raise InvalidProvider(f"counter factor must name a field as $field, got "
+                                  f"{self.factor!r}")
+
+    def factor_field(self) -> str | None:
+        return self.factor[1:] if self.factor else None
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        step = self.step.compile_rng(ctx.rng)
+        factor = ctx.field_draw(self.factor[1:]) if self.factor else None
+        start = self.start
+        digits = self.round
+        state = [start]
+
+        def draw(row: Row) -> Any:
+            if row.i == 1:
+                state[0] = start
+            else:
+                inc = step(row)
+                if factor is not None:
+                    inc *= factor(row)
+                state[0] += max(inc, 0.0)
+            return state[0] if digits is None else round(state[0], digits)
+
+        return draw

@@ -1,0 +1,247 @@
+"""Value providers: constants, sequences, weighted choices, templates over the
+command's other fields, Faker methods, and user functions."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import decimal
+import inspect
+import itertools
+import string
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from seeder.providers.base import (
+    JSON_SCALARS,
+    CompileContext,
+    Draw,
+    InvalidProvider,
+    Provider,
+    Row,
+)
+
+__all__ = ["Choice", "Const", "Fake", "PythonFunction", "Seq", "Template", "jsonable"]
+
+
+def jsonable(value: Any) -> Any:
+    """Converts what Faker and user functions return into JSON-ready values."""
+    if type(value) in JSON_SCALARS:
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def template_fields(template: str) -> list[str]:
+    """The top-level names a ``str.format`` template uses, or InvalidProvider."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise InvalidProvider(f"bad template {template!r}: {exc}") from exc
+    names = []
+    for _, name, _, _ in parsed:
+        if name is None:
+            continue
+        top = name.split(".", 1)[0].split("[", 1)[0]
+        if not top or top.isdigit():
+            raise InvalidProvider(
+                f"template {template!r} has a positional field {{{name}}}; name it, "
+                "e.g. {n}"
+            )
+        names.append(top)
+    return names
+
+
+@dataclass(frozen=True)
+class Const(Provider):
+    """A fixed value (a bare scalar in YAML)."""
+
+    value: Any
+
+    def value_space(self) -> float:
+        return 1.0
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        value = self.value
+        return lambda row: value
+
+
+@dataclass(frozen=True)
+class Seq(Provider):
+    """A sequence: ``"Tenant {n:03d}"``. ``n`` counts instances of the entity from
+    ``start``; ``i`` counts within the parent (from 1)."""
+
+    template: str
+    start: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.template, str):
+            raise InvalidProvider(f"seq needs a template string, got {self.template!r}")
+        if not isinstance(self.start, int) or isinstance(self.start, bool):
+            raise InvalidProvider(f"seq start must be a whole number, got {self.start!r}")
+        for name in template_fields(self.template):
+            if name not in ("n", "i"):
+                raise InvalidProvider(
+                    f"seq template {self.template!r} uses {{{name}}}; only {{n}} (instance "
+                    "number) and {i} (number within the parent) exist; use "
+                    "{template: ...} to combine other fields"
+                )
+        try:
+            self.template.format(n=1, i=1)
+        except (ValueError, IndexError, KeyError, AttributeError) as exc:
+            raise InvalidProvider(f"bad seq template {self.template!r}: {exc}") from exc
+
+    def value_space(self) -> float:
+        return float("inf") if "{n" in self.template else 1.0
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        fmt = self.template.format
+        offset = self.start - 1
+        return lambda row: fmt(n=row.n + offset, i=row.i)
+
+
+@dataclass(frozen=True)
+class Choice(Provider):
+    """One of ``values``, uniformly or with ``weights`` (normalised)."""
+
+    values: Sequence[Any]
+    weights: Sequence[float] | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.values, list | tuple) or not self.values:
+            raise InvalidProvider("choice needs a non-empty list of values")
+        if self.weights is not None:
+            if not isinstance(self.weights, list | tuple) or len(self.weights) != len(
+                self.values
+            ):
+                raise InvalidProvider(
+                    f"choice has {len(self.values)} values but "
+                    f"{len(self.weights) if isinstance(self.weights, list | tuple) else 'no list of'}"
+                    " weights; give one weight per value"
+                )
+            _check_weights(self.weights)
+
+    def value_space(self) -> float:
+        return float(len(self.values))
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        values = tuple(self.values)
+        rand = ctx.rng.random
+        n = len(values)
+        if self.weights is None:
+            return lambda row: values[int(rand() * n)]
+        cum = list(itertools.accumulate(float(w) for w in self.weights))
+        total = cum[-1]
+        pick = bisect.bisect_right
+        last = n - 1
+        return lambda row: values[min(pick(cum, rand() * total), last)]
+
+
+def _check_weights(weights: Sequence[Any]) -> None:
+    for w in weights:
+        if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
+            raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}")
+    if sum(weights) <= 0:
+        raise InvalidProvider("weights add up to 0; give at least one positive weight")
+
+
+@dataclass(frozen=True)
+class Template(Provider):
+    """A string made from this command's other fields: ``"{first} {last}"``."""
+
+    template: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.template, str):
+            raise InvalidProvider(f"template needs a string, got {self.template!r}")
+        template_fields(self.template)
+
+    def fields(self) -> list[str]:
+        return template_fields(self.template)
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        fmt = self.template.format
+        return lambda row: fmt(**row.values)
+
+
+@dataclass(frozen=True)
+class Fake(Provider):
+    """A Faker method with arguments: ``Fake("sentence", {"nb_words": 3})``."""
+
+    method: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.method, str) or not self.method.isidentifier():
+            raise InvalidProvider(f"fake needs a Faker method name, got {self.method!r}")
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        gen = ctx.faker()
+        method = getattr(gen, self.method, None)
+        if method is None or self.method.startswith("_") or not callable(method):
+            import difflib
+
+            names = [n for n in dir(gen) if not n.startswith("_")]
+            close = difflib.get_close_matches(self.method, names, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "see Faker's provider list"
+            raise InvalidProvider(f"Faker has no method {self.method!r}; {hint}")
+        args = dict(self.args)
+        try:
+            inspect.signature(method).bind(**args)
+        except TypeError as exc:
+            raise InvalidProvider(f"fake {self.method}: {exc}") from exc
+        try:
+            sample = method(**args)
+        except Exception as exc:  # Faker raises many kinds for bad arguments
+            raise InvalidProvider(f"fake {self.method} fails with these arguments: {exc}") from exc
+        if type(sample) in JSON_SCALARS:
+            if args:
+                return lambda row: method(**args)
+            return lambda row: method()
+        return lambda row: jsonable(method(**args))
+
+
+@dataclass(frozen=True)
+class PythonFunction(Provider):
+    """A user function ``"module:function"`` called as ``function(rng, **args)``;
+    if it accepts ``fields``, it also gets the command's fields drawn so far."""
+
+    function: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.function, str) or ":" not in self.function:
+            raise InvalidProvider(
+                f"python needs 'module:function', got {self.function!r}; e.g. "
+                "'providers:meter_id'"
+            )
+
+    def compile(self, ctx: CompileContext) -> Draw:
+        fn = ctx.import_function(self.function)
+        rng = ctx.rng
+        args = dict(self.args)
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            params = {}  # type: ignore[assignment]
+        if "fields" in params:
+            return lambda row: jsonable(fn(rng, fields=row.values, **args))
+        return lambda row: jsonable(fn(rng, **args))

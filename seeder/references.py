@@ -1,0 +1,203 @@
+"""References between entities: which existing entity to reuse, when to create a
+new one, and the specifications (``where``) that filter candidates.
+
+Popularity is a distribution of a position ``x`` in [0, 1) over the candidates,
+oldest first; the pick is ``floor(n * x)``, O(1) for any ``n``:
+
+- uniform: ``x = u``;
+- ``skew: s``: ``x = u ** s`` (Zipf-like, exponent ``alpha = 1 - 1/s``);
+- ``weights: [w1..wk]``: rank band ``p`` with probability ``wp``, uniform inside it,
+  so with a fixed pool the first quarter gets ``w1`` of the uses.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from seeder.providers.base import InvalidProvider, Provider
+
+__all__ = [
+    "Condition",
+    "From",
+    "Operand",
+    "Ref",
+    "parse_where",
+    "popularity",
+]
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A literal value, or ``$name``: a field of the command being built."""
+
+    value: Any = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return f"${self.field}" if self.field is not None else repr(self.value)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One clause of a specification: ``target_field op operands``."""
+
+    target_field: str
+    op: str  # "eq", "ne", "in"
+    operands: tuple[Operand, ...]
+
+
+def _operand(value: Any) -> Operand:
+    if isinstance(value, str) and value.startswith("$"):
+        if value.startswith("$$"):
+            return Operand(value=value[1:])
+        name = value[1:]
+        if not name.isidentifier():
+            raise InvalidProvider(f"{value!r} is not a field reference; write $field_name")
+        return Operand(field=name)
+    return Operand(value=value)
+
+
+def parse_where(where: Mapping[str, Any]) -> tuple[Condition, ...]:
+    """``{tenant_id: $tenant_id, status: {$in: [a, b]}, key: {$ne: $actor}}``."""
+    if not isinstance(where, Mapping):
+        raise InvalidProvider("where must be a mapping of field: condition")
+    conditions = []
+    for name, spec in where.items():
+        if not isinstance(name, str):
+            raise InvalidProvider(f"where keys are field names, got {name!r}")
+        if isinstance(spec, Mapping):
+            if len(spec) != 1:
+                raise InvalidProvider(
+                    f"where.{name}: give one operator ($ne or $in), got {sorted(spec)}"
+                )
+            ((op, arg),) = spec.items()
+            if op == "$ne":
+                conditions.append(Condition(name, "ne", (_operand(arg),)))
+            elif op == "$in":
+                if not isinstance(arg, list | tuple) or not arg:
+                    raise InvalidProvider(f"where.{name}: $in needs a non-empty list")
+                conditions.append(Condition(name, "in", tuple(_operand(a) for a in arg)))
+            else:
+                raise InvalidProvider(
+                    f"where.{name}: unknown operator {op!r}; use $ne or $in, or a plain "
+                    "value for equality"
+                )
+        else:
+            conditions.append(Condition(name, "eq", (_operand(spec),)))
+    return tuple(conditions)
+
+
+@dataclass(frozen=True)
+class Ref(Provider):
+    """A field that points at another entity.
+
+    ``mean``: average uses per referenced entity — a new one is created with
+    probability ``1/mean`` (always the first); without it, only existing entities
+    are reused (one is created only when none exists). ``skew``/``weights`` choose
+    which existing one. ``where`` filters candidates; when none matches, one is
+    created with the equality fields forced. ``field`` takes another attribute than
+    the referenced entity's identity.
+    """
+
+    entity: str
+    mean: float | None = None
+    skew: float | None = None
+    weights: Sequence[float] | None = None
+    where: Mapping[str, Any] = field(default_factory=dict)
+    field: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.unique:
+            raise InvalidProvider(
+                "unique on a reference is not supported; list the fields in the "
+                "entity's unique: [..] to forbid repeated combinations"
+            )
+        if not isinstance(self.entity, str) or not self.entity:
+            raise InvalidProvider(f"ref needs an entity name, got {self.entity!r}")
+        if self.mean is not None and (
+            isinstance(self.mean, bool) or not isinstance(self.mean, int | float) or self.mean < 1
+        ):
+            raise InvalidProvider(
+                f"mean is the average uses per referenced entity and must be >= 1, got "
+                f"{self.mean!r}"
+            )
+        if self.skew is not None and self.weights is not None:
+            raise InvalidProvider("give skew or weights, not both")
+        if self.skew is not None and (
+            isinstance(self.skew, bool) or not isinstance(self.skew, int | float) or self.skew <= 0
+        ):
+            raise InvalidProvider(
+                f"skew must be a number > 0 (1.0 is uniform, larger concentrates), got "
+                f"{self.skew!r}"
+            )
+        if self.weights is not None:
+            if not isinstance(self.weights, list | tuple) or not self.weights:
+                raise InvalidProvider("weights must be a non-empty list of numbers")
+            for w in self.weights:
+                if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
+                    raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}")
+            if sum(self.weights) <= 0:
+                raise InvalidProvider("weights add up to 0; give at least one positive weight")
+        self.conditions()  # validates the where clause
+
+    def conditions(self) -> tuple[Condition, ...]:
+        return parse_where(self.where)
+
+    def popularity(self, rng: random.Random) -> Callable[[], float]:
+        return popularity(rng, self.skew, self.weights)
+
+
+def popularity(
+    rng: random.Random, skew: float | None, weights: Sequence[float] | None
+) -> Callable[[], float]:
+    """A draw of a position in [0, 1) over candidates ordered oldest first."""
+    rand = rng.random
+    if skew is not None and skew != 1.0:
+        s = float(skew)
+        return lambda: rand() ** s
+    if weights is not None:
+        k = len(weights)
+        cum = list(itertools.accumulate(float(w) for w in weights))
+        total = cum[-1]
+        last = k - 1
+        pick = bisect.bisect_right
+
+        def banded() -> float:
+            band = min(pick(cum, rand() * total), last)
+            return (band + rand()) / k
+
+        return banded
+    return rand
+
+
+def zipf_alpha(skew: float) -> float:
+    """The Zipf exponent of uses by rank that ``skew`` produces."""
+    return 1.0 - 1.0 / skew if skew > 0 else math.nan
+
+
+@dataclass(frozen=True)
+class From(Provider):
+    """A value copied from a referenced entity: ``author_id.tenant_id``,
+    ``parent.centre_code``, ``actor.tenant_id``; a bare ``parent`` or ref field name
+    copies the identity."""
+
+    path: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not isinstance(self.path, str) or not all(
+            part.isidentifier() for part in self.path.split(".")
+        ):
+            raise InvalidProvider(
+                f"from needs a dotted path like author_id.tenant_id, got {self.path!r}"
+            )
+
+    def hops(self) -> list[str]:
+        return self.path.split(".")
