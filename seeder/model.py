@@ -103,13 +103,6 @@ class EntityModel:
     unique: list[tuple[str, ...]] = field(default_factory=list)
     expected: float = 0.0
 
-    def attr_kind(self, attr: str) -> Kind:
-        """Kind of the value of ``attr`` for a reference to this entity."""
-        if attr in self.kinds and attr not in PSEUDO:
-            k = self.kinds[attr]
-            return k if k.is_ref else Kind(self.name, attr, captured=False)
-        return Kind(self.name, attr, captured=True)
-
 
 @dataclass
 class Model:
@@ -439,7 +432,7 @@ def _kind_of_path(
         target = models[kind.target]
         if attr in target.providers:
             inner = _field_kind(target, attr, models, problems, visiting)
-            kind = inner if inner is None or inner.is_ref else Kind(target.name, attr, False)
+            kind = inner if inner is None or inner.is_ref else LITERAL
         elif attr in target.captures or target.http is None:
             kind = Kind(target.name, attr, True)
         else:
@@ -563,6 +556,15 @@ def _check_references(
                                                suggest(tname, names)))
                 continue
             if tkind is None:
+                continue
+            creatable = target.spec.per is None
+            if creatable and cond.op in ("eq", "in") and isinstance(
+                target.providers.get(tname), From
+            ):
+                problems.add(cpath, f"where: {target.name}.{tname} is copied (from:), so a "
+                             f"{target.name} created to match could not honour it; make "
+                             f"{tname} a ref or a value there and derive the copy's source "
+                             "from it with where:")
                 continue
             for operand in cond.operands:
                 _check_operand(em, target, cond, tkind, operand, cpath, problems)

@@ -30,6 +30,7 @@ __all__ = ["PlanItem", "Planner", "plan_items"]
 
 NE_TRIES = 16
 UNIQUE_TRIES = 100
+REUSE_TRIES = 20
 
 
 @dataclass(slots=True)
@@ -115,6 +116,9 @@ class Planner:
         self.count_draws: dict[str, Callable[[], int]] = {}
         self.links_of: dict[str, list[tuple[str, str]]] = {}
         self.actor_target: dict[str, str] = {}
+        # (entity, field) → makes a new referenced entity for the row (used when a
+        # unique combination cannot be found among existing ones)
+        self.creators: dict[tuple[str, str], Callable[[Row], Any]] = {}
         position = {name: i for i, name in enumerate(model.order)}
         problems = _Problems(model.scenario.source, model.locate)
         for name, em in model.entities.items():
@@ -283,6 +287,13 @@ class Planner:
                                 f"{row.n} does not satisfy its where: $ne clause")
             return idx
 
+        def create_new(row: Row) -> Any:
+            idx = make(row)
+            row.links[name] = idx
+            return value_of(idx)
+
+        self.creators[(entity, name)] = create_new
+
         def draw(row: Row) -> Any:
             if null_p and rand() < null_p:
                 row.links[name] = None
@@ -417,12 +428,16 @@ class Planner:
             inner = result[last]
             is_link = tuple(em.kinds.get(f) is not None and em.kinds[f].is_ref for f in combo)
             seen: set[tuple[Any, ...]] = set()
+            creator = self.creators.get((entity, last))
 
             def draw(row: Row, inner: Draw = inner, combo: tuple[str, ...] = combo,
                      is_link: tuple[bool, ...] = is_link, seen: set[Any] = seen,
-                     last: str = last) -> Any:
-                for _ in range(UNIQUE_TRIES):
-                    value = inner(row)
+                     last: str = last, creator: Callable[[Row], Any] | None = creator) -> Any:
+                for attempt in range(UNIQUE_TRIES):
+                    if creator is not None and attempt >= REUSE_TRIES:
+                        value = creator(row)  # existing ones are used up: make a new one
+                    else:
+                        value = inner(row)
                     row.values[last] = value
                     key = tuple(row.links.get(f) if lk else row.values.get(f)
                                 for f, lk in zip(combo, is_link, strict=True))

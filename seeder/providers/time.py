@@ -149,7 +149,7 @@ class Counter(Provider):
     def compile(self, ctx: CompileContext) -> Draw:
         step = self.step.compile_rng(ctx.rng)
         factor = ctx.field_draw(self.factor[1:]) if self.factor else None
-        start = self.start
+        start = float(self.start)
         digits = self.round
         state = [start]
 

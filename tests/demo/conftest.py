@@ -105,24 +105,34 @@ def live_server() -> Iterator[tuple[str, MountPoint]]:
         yield base_url, mount
 
 
-@pytest.fixture
-def serve_app(live_server: tuple[str, MountPoint]) -> Iterator[object]:
-    """``serve_app(fastapi_app)`` mounts it on the live server and returns an
-    ``httpx.Client`` for it; the app's database is closed after the test."""
-    base_url, mount = live_server
-    opened: list[tuple[FastAPI, httpx.Client]] = []
+class LiveDemo:
+    """Serves one app at a time on the session's live server."""
 
-    def mount_app(app: FastAPI, timeout: float = 10.0) -> httpx.Client:
-        mount.app = app
-        client = httpx.Client(base_url=base_url, timeout=timeout)
-        opened.append((app, client))
+    def __init__(self, base_url: str, mount: MountPoint) -> None:
+        self.base_url = base_url
+        self._mount = mount
+        self._opened: list[tuple[FastAPI, httpx.Client]] = []
+
+    def serve(self, app: FastAPI, *, timeout: float = 10.0) -> httpx.Client:
+        """Mount ``app`` and return a client of it (closed, with the app's
+        database, after the test)."""
+        self._mount.app = app
+        client = httpx.Client(base_url=self.base_url, timeout=timeout)
+        self._opened.append((app, client))
         return client
 
-    yield mount_app
-    mount.app = None
-    for app, client in opened:
-        client.close()
-        app.state.application.close()
+    def close(self) -> None:
+        self._mount.app = None
+        for app, client in self._opened:
+            client.close()
+            app.state.application.close()
+
+
+@pytest.fixture
+def live_demo(live_server: tuple[str, MountPoint]) -> Iterator[LiveDemo]:
+    demo = LiveDemo(*live_server)
+    yield demo
+    demo.close()
 
 
 @pytest.fixture
@@ -133,10 +143,9 @@ def application(db: str) -> Iterator[Application]:
 
 
 @pytest.fixture
-def http_client(db: str, serve_app: object) -> httpx.Client:
+def http_client(db: str, live_demo: LiveDemo) -> httpx.Client:
     """A client of a live HTTP demo over ``db``."""
-    client: httpx.Client = serve_app(create_app(db))  # type: ignore[operator]
-    return client
+    return live_demo.serve(create_app(db))
 
 
 @pytest.fixture(params=["in-process", "http"])
