@@ -39,7 +39,9 @@ def serve(host: str, port: int, db: str | None, faults: str | None = None) -> No
 def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1") -> Iterator[str]:
     """Run ``app`` under uvicorn in a background thread on a free port of ``host``;
     yield its base URL (``http://127.0.0.1:PORT``); stop it on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say
+    # they are TCP; without it every response waits ~40 ms on a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]

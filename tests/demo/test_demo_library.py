@@ -56,9 +56,13 @@ def test_an_author_needs_an_existing_tenant(driver: Driver) -> None:
 def test_a_book_author_must_be_in_the_same_tenant(driver: Driver) -> None:
     t1, t2 = tenant(driver), tenant(driver)
     foreign = author(driver, t2)
-    reply = send(driver, PublishBook(tenant_id=t1, author_id=foreign, isbn="9780000000001", title="T"))
+    reply = send(
+        driver, PublishBook(tenant_id=t1, author_id=foreign, isbn="9780000000001", title="T")
+    )
     assert (reply.status, reply.error) == (422, "author_not_in_tenant")
-    unknown = send(driver, PublishBook(tenant_id=t1, author_id=4242, isbn="9780000000001", title="T"))
+    unknown = send(
+        driver, PublishBook(tenant_id=t1, author_id=4242, isbn="9780000000001", title="T")
+    )
     assert (unknown.status, unknown.error) == (422, "author_not_in_tenant")
     missing_tenant = send(
         driver, PublishBook(tenant_id=77, author_id=foreign, isbn="9780000000001", title="T")
@@ -92,7 +96,12 @@ def shelf(driver: Driver) -> dict[str, Any]:
     t = tenant(driver)
     a = author(driver, t)
     numbers = [book(driver, t, a, f"97800000000{i:02d}") for i in range(7)]
-    return {"tenant": t, "books": numbers, "ann": member(driver, t, "ann"), "bob": member(driver, t, "bob")}
+    return {
+        "tenant": t,
+        "books": numbers,
+        "ann": member(driver, t, "ann"),
+        "bob": member(driver, t, "bob"),
+    }
 
 
 def borrow(driver: Driver, shelf: dict[str, Any], number: int, who: str, token: str | None) -> Any:
