@@ -10,6 +10,7 @@ is planned or sent.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import importlib.util
@@ -224,6 +225,8 @@ def canonical(obj: Any) -> Any:
         return sorted(([str(k), canonical(v)] for k, v in obj.items()), key=lambda kv: kv[0])
     if isinstance(obj, list | tuple):
         return [canonical(v) for v in obj]
+    if isinstance(obj, dt.date):  # YAML reads 2026-01-31 as a date, Python users write str
+        return repr(obj.isoformat())
     return repr(obj)
 
 

@@ -1,0 +1,40 @@
+"""Shared helpers: plan a scenario (file or object) into JSONL text or records."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import seeder
+from seeder.commandlog import JsonlCommandLog
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+
+def jsonl(model: seeder.Model) -> str:
+    out = io.StringIO()
+    JsonlCommandLog(model, out).write_all(seeder.plan_items(model))
+    return out.getvalue()
+
+
+def records(model: seeder.Model) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in jsonl(model).splitlines()]
+
+
+def model_of(entities: dict[str, seeder.Entity], seed: int = 1, scale: float = 1.0,
+             **kw: Any) -> seeder.Model:
+    from tests.fixtures import social
+
+    return seeder.compile_model(
+        seeder.Scenario(entities=entities, seed=seed, commands=social, **kw), scale=scale
+    )
+
+
+@pytest.fixture
+def root() -> Path:
+    return ROOT
