@@ -19,8 +19,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from seeder.demo.app import build_application, create_app
 from seeder.demo.application.service import Application
@@ -31,6 +29,7 @@ if str(ROOT) not in sys.path:  # the bindings live in the project's commands/ fo
     sys.path.insert(0, str(ROOT))
 
 from demo_drivers import Driver, HttpDriver, InProcessDriver  # noqa: E402
+from demo_live import LiveDemo, MountPoint  # noqa: E402
 
 POSTGRES_DSN = os.environ.get(
     "SEEDER_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -85,47 +84,11 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return dsn
 
 
-class MountPoint:
-    """An ASGI app that forwards to whichever app a test mounted (one server for
-    the session, a fresh service per test)."""
-
-    def __init__(self) -> None:
-        self.app: ASGIApp | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.app is None:
-            raise RuntimeError("no demo app is mounted")
-        await self.app(scope, receive, send)
-
-
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[tuple[str, MountPoint]]:
     mount = MountPoint()
     with serve_in_thread(mount) as base_url:
         yield base_url, mount
-
-
-class LiveDemo:
-    """Serves one app at a time on the session's live server."""
-
-    def __init__(self, base_url: str, mount: MountPoint) -> None:
-        self.base_url = base_url
-        self._mount = mount
-        self._opened: list[tuple[FastAPI, httpx.Client]] = []
-
-    def serve(self, app: FastAPI, *, timeout: float = 10.0) -> httpx.Client:
-        """Mount ``app`` and return a client of it (closed, with the app's
-        database, after the test)."""
-        self._mount.app = app
-        client = httpx.Client(base_url=self.base_url, timeout=timeout)
-        self._opened.append((app, client))
-        return client
-
-    def close(self) -> None:
-        self._mount.app = None
-        for app, client in self._opened:
-            client.close()
-            app.state.application.close()
 
 
 @pytest.fixture

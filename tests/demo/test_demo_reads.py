@@ -106,26 +106,37 @@ def school_data(http_client: httpx.Client) -> dict[str, Any]:
     ok(driver, CreateSchool(centre_code="4650", name="Hill State School"))
     ok(driver, CreateSchool(centre_code="1690", name="Empty State School"))
     for i in range(3):
-        ok(driver, HireStaff(
-            centre_code="4650", staff_id=f"S00000{i}", given_name="G", family_name=f"F{i}",
-            role="teacher", email=f"s{i}@x.example", photo_url=f"https://p/{i}" if i < 2 else None,
-        ))  # fmt: skip
-    for code in ("7A", "7B"):
-        ok(
-            driver,
-            CreateClass(
-                centre_code="4650", class_code=code, year_level=7, teacher_staff_id="S000000"
-            ),
+        hire = HireStaff(
+            centre_code="4650",
+            staff_id=f"S00000{i}",
+            given_name="G",
+            family_name=f"F{i}",
+            role="teacher",
+            email=f"s{i}@x.example",
+            photo_url=f"https://p/{i}" if i < 2 else None,
         )
+        ok(driver, hire)
+    for code in ("7A", "7B"):
+        create = CreateClass(
+            centre_code="4650", class_code=code, year_level=7, teacher_staff_id="S000000"
+        )
+        ok(driver, create)
     students = []
     for i in range(7):
-        students.append(ok(driver, EnrolStudent(
-            centre_code="4650", given_name=f"g{i}", family_name="f", date_of_birth=dt.date(2012, 1, 1 + i),
-            gender="F", class_code="7A" if i % 2 == 0 else "7B",
-            street=f"{i} Road", suburb="Town", postcode="4650",
+        enrol = EnrolStudent(
+            centre_code="4650",
+            given_name=f"g{i}",
+            family_name="f",
+            date_of_birth=dt.date(2012, 1, 1 + i),
+            gender="F",
+            class_code="7A" if i % 2 == 0 else "7B",
+            street=f"{i} Road",
+            suburb="Town",
+            postcode="4650",
             photo_url=f"https://p/s{i}" if i % 3 == 0 else None,
             flags=["allergy", "medical"] if i == 4 else [],
-        ))["enrolment_id"])  # fmt: skip
+        )
+        students.append(ok(driver, enrol)["enrolment_id"])
     first = students[0]
     ok(
         driver,

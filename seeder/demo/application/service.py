@@ -72,7 +72,8 @@ class Application:
                 with sql.savepoint():
                     body = handler.run(uow, command, credential)
             except UniqueViolation as exc:  # lost a race to a concurrent command
-                rejection = Conflict(exc.constraint or "conflict", f"{name}: {exc}")
+                rule = exc.constraint or "conflict"
+                rejection = Conflict(rule, f"{name}: a concurrent command got there first: {exc}")
             except DomainError as exc:
                 rejection = exc
             if idempotency_key is not None:

@@ -37,7 +37,8 @@ class _PostgresSql:
         try:
             cursor = self._conn.execute(sql.replace("?", "%s"), tuple(params))
         except psycopg.errors.UniqueViolation as exc:
-            raise UniqueViolation(exc.diag.constraint_name, str(exc)) from exc
+            detail = exc.diag.message_detail or str(exc)
+            raise UniqueViolation(exc.diag.constraint_name, detail) from exc
         return cursor.fetchall() if cursor.description is not None else []
 
     @contextmanager
