@@ -94,7 +94,10 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located,
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            try:
+                key = loader.construct_object(key_node, deep=True)
+            except ValueError:
+                key = key_node.value
             if not isinstance(key, str | int | float | bool) and key is not None:
                 doc.add(path, "mapping keys must be plain names")
                 continue
@@ -111,7 +114,10 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located,
                                                     node.start_mark)
         return [_value(loader, item, (*path, i), doc, depth + 1)
                 for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # a scalar that looks like a timestamp but is not a date: 2020-13-01
+        return node.value
 
 
 class _TooDeep(Exception):

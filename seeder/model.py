@@ -246,6 +246,8 @@ def compile_model(
     if not scale > 0:
         problems.add(("scale",), f"--scale must be > 0, got {scale}")
     commands = _resolve_commands(scenario, problems)
+    if problems.items:
+        raise ScenarioError(problems.items)
     if not scenario.entities:
         problems.add(("entities",), "the scenario has no entities; add at least one")
 
@@ -314,9 +316,12 @@ def _entity_model(
     model_fields = command.model_fields
     providers: dict[str, Provider] = {}
     ok = True
+    misspelt: set[str] = set()
     for fname, value in entity.fields.items():
         if fname not in model_fields:
             hint = suggest(fname, model_fields) or f"its fields are: {', '.join(model_fields)}"
+            close = difflib.get_close_matches(fname, list(model_fields), n=1, cutoff=0.6)
+            misspelt.update(close)
             problems.add(
                 (*base, "fields", fname),
                 _with_hint(f"{command.__name__} has no field {fname!r}", hint),
@@ -325,7 +330,7 @@ def _entity_model(
             continue
         providers[fname] = _as_provider(value)
     for fname, info in model_fields.items():
-        if info.is_required() and fname not in entity.fields:
+        if info.is_required() and fname not in entity.fields and fname not in misspelt:
             problems.add(
                 (*base, "fields"),
                 f"{command.__name__} requires field {fname!r} but entity {name!r} gives it no "
@@ -668,7 +673,7 @@ def _evaluation_order(em: EntityModel, problems: _Problems) -> None:
         d = _dependencies(em, name)
         provider = em.providers.get(name)
         for dep in sorted(d):
-            if dep not in known:
+            if dep not in known and not isinstance(provider, Ref) and name != "actor":
                 what = "seed_by" if provider is not None and provider.seed_by == dep else (
                     "template" if isinstance(provider, Template) else "it")
                 problems.add(path, _with_hint(f"{what} uses {dep!r}, which is not a field or "
