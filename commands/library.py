@@ -71,9 +71,7 @@ class RegisterMember(Command):
 
 
 @bind(
-    http=HttpBinding(
-        "POST", "/tenants/{tenant_id}/books/{book_number}/loans", success=(201,)
-    ),
+    http=HttpBinding("POST", "/tenants/{tenant_id}/books/{book_number}/loans", success=(201,)),
     handler="borrow_book",
 )
 class BorrowBook(Command):

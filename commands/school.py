@@ -29,9 +29,7 @@ class CreateSchool(Command):
 
 
 @bind(
-    http=HttpBinding(
-        "POST", "/schools/{centre_code}/staff", success=(201,), identity="staff_id"
-    ),
+    http=HttpBinding("POST", "/schools/{centre_code}/staff", success=(201,), identity="staff_id"),
     handler="hire_staff",
 )
 class HireStaff(Command):
@@ -74,7 +72,9 @@ class EnrolStudent(Command):
     suburb: str
     postcode: str
     photo_url: str | None = None
-    flags: list[Literal["medical", "learning_support", "custody", "allergy"]] = []
+    flags: list[Literal["medical", "learning_support", "custody", "allergy"]] = Field(
+        default_factory=list
+    )
 
 
 @bind(

@@ -21,8 +21,8 @@ from seeder.providers import (
     Poisson,
     PythonFunction,
     Range,
-    Series,
     Seq,
+    Series,
     Template,
 )
 from seeder.references import From, Ref

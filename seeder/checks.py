@@ -24,8 +24,9 @@ def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:
     source = model.scenario.source
     try:
         for n, item in enumerate(Planner(model).items()):
-            if n >= limit or (len(seen) == len(model.entities) and
-                              all(v >= PER_ENTITY for v in seen.values())):
+            if n >= limit or (
+                len(seen) == len(model.entities) and all(v >= PER_ENTITY for v in seen.values())
+            ):
                 break
             if seen.get(item.entity, 0) >= PER_ENTITY:
                 continue
@@ -44,10 +45,15 @@ def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:
                     if model.locate is not None:
                         line, col = model.locate(("entities", item.entity, section, field))
                     value = item.body.get(field)
-                    problems.append(Problem(
-                        f"{item.entity}.{field}: {em.command.__name__} refuses {value!r}: "
-                        f"{err['msg']}; change the provider so its values fit",
-                        source, line, col))
+                    problems.append(
+                        Problem(
+                            f"{item.entity}.{field}: {em.command.__name__} refuses {value!r}: "
+                            f"{err['msg']}; change the provider so its values fit",
+                            source,
+                            line,
+                            col,
+                        )
+                    )
     except PlanError as exc:
         problems.append(Problem(str(exc), source))
     if problems:

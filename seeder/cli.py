@@ -22,8 +22,7 @@ USAGE_EXIT = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(USAGE_EXIT, f"seeder: {message}; see 'seeder {self.prog.split()[-1]} --help'"
-                  "\n")
+        self.exit(USAGE_EXIT, f"seeder: {message}; see 'seeder {self.prog.split()[-1]} --help'\n")
 
 
 def _scale(text: str) -> float:
@@ -40,8 +39,7 @@ def _seed(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed needs a whole number, got {text!r}") \
-            from None
+        raise argparse.ArgumentTypeError(f"--seed needs a whole number, got {text!r}") from None
 
 
 @contextlib.contextmanager
@@ -51,10 +49,9 @@ def _output(path: str) -> Iterator[IO[str]]:
         sys.stdout.flush()
         return
     try:
-        handle = Path(path).open("w", encoding="utf-8", newline="\n")
+        handle = Path(path).open("w", encoding="utf-8", newline="\n")  # noqa: SIM115
     except OSError as exc:
-        raise SeederError(f"cannot write {path}: {exc.strerror}; choose another --out") \
-            from exc
+        raise SeederError(f"cannot write {path}: {exc.strerror}; choose another --out") from exc
     with handle:
         yield handle
 
@@ -69,8 +66,9 @@ def _plan(args: argparse.Namespace) -> int:
     check_sample(model)
     if args.format == "csv":
         if args.out == "-":
-            raise SeederError("--format csv writes one file per command type; give a folder "
-                              "with --out DIR")
+            raise SeederError(
+                "--format csv writes one file per command type; give a folder with --out DIR"
+            )
         log = CsvCommandLog(model, Path(args.out))
         try:
             count = log.write_all(plan_items(model))
@@ -92,8 +90,7 @@ def _validate(args: argparse.Namespace) -> int:
 
     model = load_model(args.scenario, scale=args.scale)
     check_sample(model)
-    print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint "
-          f"{model.fingerprint})")
+    print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint {model.fingerprint})")
     width = max(len(n) for n in model.entities)
     for name in model.order:
         em = model.entities[name]
@@ -121,10 +118,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="seeder", description="Fill a running service with realistic, "
-                     "related test data through its own commands.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                parser_class=_Parser)
+    parser = _Parser(
+        prog="seeder",
+        description="Fill a running service with realistic, "
+        "related test data through its own commands.",
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     plan = sub.add_parser("plan", help="write the command log of a scenario (no network)")
     plan.add_argument("scenario")
@@ -142,10 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--db", default=None,
-                      help="SQLite file path, or a postgresql:// DSN (default: memory)")
-    demo.add_argument("--faults", default=None,
-                      help="fault injection, e.g. status503=0.1,drop=0.02,seed=7")
+    demo.add_argument(
+        "--db", default=None, help="SQLite file path, or a postgresql:// DSN (default: memory)"
+    )
+    demo.add_argument(
+        "--faults", default=None, help="fault injection, e.g. status503=0.1,drop=0.02,seed=7"
+    )
     demo.set_defaults(handler=_demo)
     return parser
 

@@ -75,8 +75,7 @@ class CsvCommandLog:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise SeederError(f"cannot create output folder {directory}: {exc.strerror}") \
-                from exc
+            raise SeederError(f"cannot create output folder {directory}: {exc.strerror}") from exc
         self.files: dict[str, tuple[IO[str], Any, list[str]]] = {}
         self.count = 0
 
@@ -85,8 +84,9 @@ class CsvCommandLog:
         if entry is None:
             em = self.model.entities[item.entity]
             columns = [f for f in em.command.model_fields if f in em.providers]
-            handle = (self.directory / f"{item.command}.csv").open("w", newline="",
-                                                                   encoding="utf-8")
+            handle = (self.directory / f"{item.command}.csv").open(
+                "w", newline="", encoding="utf-8"
+            )
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(["seq", "key", "idempotency_key", "deps", "actor", *columns])
             entry = (handle, writer, columns)
@@ -96,8 +96,13 @@ class CsvCommandLog:
     def write(self, item: PlanItem) -> None:
         writer, columns = self._writer(item)
         body, refs = item.body, item.refs
-        row: list[Any] = [item.seq, item.key, item.idempotency_key, " ".join(item.deps),
-                          item.actor or ""]
+        row: list[Any] = [
+            item.seq,
+            item.key,
+            item.idempotency_key,
+            " ".join(item.deps),
+            item.actor or "",
+        ]
         for f in columns:
             v = refs[f] if f in refs else body.get(f)
             if v is None:

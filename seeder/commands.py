@@ -105,9 +105,7 @@ class Binding:
 C = TypeVar("C", bound=type[Command])
 
 
-def bind(
-    *, http: HttpBinding | None = None, handler: str | None = None
-) -> Callable[[C], C]:
+def bind(*, http: HttpBinding | None = None, handler: str | None = None) -> Callable[[C], C]:
     """Class decorator attaching a binding to a command model."""
 
     def decorate(cls: C) -> C:
@@ -122,4 +120,3 @@ def bind(
 def binding_of(command: type[Command]) -> Binding | None:
     """The binding attached to ``command`` by :func:`bind`, if any."""
     return command.__seeder_binding__
-

@@ -31,8 +31,8 @@ from seeder.providers import (
     Provider,
     PythonFunction,
     Range,
-    Series,
     Seq,
+    Series,
     Template,
 )
 from seeder.references import From, Ref
@@ -47,8 +47,25 @@ TOP_KEYS = ("seed", "commands", "locale", "faker_weighting", "entities")
 ENTITY_KEYS = ("command", "count", "per", "fields", "vars", "actor", "unique", "identity")
 OPTION_KEYS = ("null_weight", "unique", "seed_by")
 NUMBER_KEYS = ("min", "max", "round")
-KINDS = ("fake", "seq", "choice", "range", "uniform", "normal", "lognormal", "poisson", "date",
-         "datetime", "series", "counter", "template", "from", "ref", "python", "const")
+KINDS = (
+    "fake",
+    "seq",
+    "choice",
+    "range",
+    "uniform",
+    "normal",
+    "lognormal",
+    "poisson",
+    "date",
+    "datetime",
+    "series",
+    "counter",
+    "template",
+    "from",
+    "ref",
+    "python",
+    "const",
+)
 
 
 class _Located:
@@ -82,15 +99,15 @@ def _compose(text: str, doc: _Located) -> Any:
         loader.dispose()
 
 
-def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located,
-           depth: int) -> Any:
+def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located, depth: int) -> Any:
     doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if depth > MAX_DEPTH:
         raise _TooDeep(path)
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
-            raise yaml.constructor.ConstructorError(None, None, f"tag {node.tag!r} refused",
-                                                    node.start_mark)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"tag {node.tag!r} refused", node.start_mark
+            )
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -101,7 +118,7 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located,
             if not isinstance(key, str | int | float | bool) and key is not None:
                 doc.add(path, "mapping keys must be plain names")
                 continue
-            sub = (*path, key)
+            sub = (*path, key if isinstance(key, str | int) else str(key))
             doc.marks[sub] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in result:
                 doc.add(sub, f"key {key!r} appears twice; keep one")
@@ -110,10 +127,12 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located,
         return result
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            raise yaml.constructor.ConstructorError(None, None, f"tag {node.tag!r} refused",
-                                                    node.start_mark)
-        return [_value(loader, item, (*path, i), doc, depth + 1)
-                for i, item in enumerate(node.value)]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"tag {node.tag!r} refused", node.start_mark
+            )
+        return [
+            _value(loader, item, (*path, i), doc, depth + 1) for i, item in enumerate(node.value)
+        ]
     try:
         return loader.construct_object(node, deep=True)
     except ValueError:  # a scalar that looks like a timestamp but is not a date: 2020-13-01
@@ -125,26 +144,33 @@ class _TooDeep(Exception):
         self.path = path
 
 
-def load_scenario(path: str | Path) -> tuple[Scenario, Callable[[Path_], tuple[int | None,
-                                                                              int | None]]]:
+def load_scenario(
+    path: str | Path,
+) -> tuple[Scenario, Callable[[Path_], tuple[int | None, int | None]]]:
     """Reads a YAML or Python scenario file; raises ScenarioError with every problem."""
     file = Path(path)
     source = str(path)
     if not file.is_file():
-        raise ScenarioError([Problem(f"scenario file not found: {source}; check the path",
-                                     source)])
+        raise ScenarioError([Problem(f"scenario file not found: {source}; check the path", source)])
     if file.suffix == ".py":
         return _load_python(file, source), lambda p: (None, None)
     size = file.stat().st_size
     if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError([Problem(
-            f"scenario is {size} bytes, over the {MAX_SCENARIO_BYTES} byte limit; a scenario "
-            "describes data, it should not contain it", source)])
+        raise ScenarioError(
+            [
+                Problem(
+                    f"scenario is {size} bytes, over the {MAX_SCENARIO_BYTES} byte limit; a "
+                    "scenario describes data, it should not contain it",
+                    source,
+                )
+            ]
+        )
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(f"scenario is not UTF-8 text ({exc.reason})", source)]) \
-            from exc
+        raise ScenarioError(
+            [Problem(f"scenario is not UTF-8 text ({exc.reason})", source)]
+        ) from exc
     doc = _Located(source)
     try:
         data = _compose(text, doc)
@@ -153,13 +179,25 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Callable[[Path_], tuple[i
         what = exc.problem or exc.context or "invalid YAML"
         if isinstance(exc, yaml.constructor.ConstructorError):
             what = f"{what}: only plain YAML is accepted (no tags such as !!python/...)"
-        raise ScenarioError([Problem(f"{what}; fix the YAML syntax", source,
-                                     mark.line + 1 if mark else None,
-                                     mark.column + 1 if mark else None)]) from exc
+        raise ScenarioError(
+            [
+                Problem(
+                    f"{what}; fix the YAML syntax",
+                    source,
+                    mark.line + 1 if mark else None,
+                    mark.column + 1 if mark else None,
+                )
+            ]
+        ) from exc
     except _TooDeep as exc:
         line, col = doc.locate(exc.path)
-        raise ScenarioError([Problem(f"scenario nests deeper than {MAX_DEPTH} levels; "
-                                     "flatten it", source, line, col)]) from exc
+        raise ScenarioError(
+            [
+                Problem(
+                    f"scenario nests deeper than {MAX_DEPTH} levels; flatten it", source, line, col
+                )
+            ]
+        ) from exc
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(f"invalid YAML: {exc}", source)]) from exc
     except RecursionError as exc:
@@ -183,19 +221,22 @@ def _load_python(file: Path, source: str) -> Scenario:
     try:
         module = load_module_file(file, "scenario")
     except Exception as exc:  # the user's file failed to import: one line, no traceback
-        raise ScenarioError([Problem(f"cannot import scenario: {type(exc).__name__}: {exc}",
-                                     source)]) from exc
+        raise ScenarioError(
+            [Problem(f"cannot import scenario: {type(exc).__name__}: {exc}", source)]
+        ) from exc
     scenario = getattr(module, "scenario", None)
     if callable(scenario) and not isinstance(scenario, Scenario):
         scenario = scenario()
     if not isinstance(scenario, Scenario):
-        raise ScenarioError([Problem("a Python scenario must define 'scenario = "
-                                     "seeder.Scenario(...)'", source)])
+        raise ScenarioError(
+            [Problem("a Python scenario must define 'scenario = seeder.Scenario(...)'", source)]
+        )
     return dataclasses.replace(scenario, base_dir=file.parent, source=source)
 
 
-def _unknown_keys(data: Mapping[Any, Any], known: tuple[str, ...], path: Path_, doc: _Located,
-                  what: str) -> None:
+def _unknown_keys(
+    data: Mapping[Any, Any], known: tuple[str, ...], path: Path_, doc: _Located, what: str
+) -> None:
     for key in data:
         if key not in known:
             hint = suggest(str(key), known) or f"allowed: {', '.join(known)}"
@@ -222,16 +263,24 @@ def _scenario(data: Any, doc: _Located, file: Path) -> Scenario | None:
     seed = data.get("seed", 0)
     commands = data.get("commands")
     if commands is not None and not isinstance(commands, str):
-        doc.add(("commands",), "commands must be a path to a Python file, e.g. "
-                "../commands/library.py")
+        doc.add(
+            ("commands",), "commands must be a path to a Python file, e.g. ../commands/library.py"
+        )
         commands = None
     locale = data.get("locale", "en_US")
     weighting = data.get("faker_weighting", False)
     if not isinstance(weighting, bool):
         doc.add(("faker_weighting",), "faker_weighting must be true or false")
         weighting = False
-    return Scenario(entities=entities, seed=seed, commands=commands, locale=str(locale),
-                    faker_weighting=weighting, base_dir=file.parent, source=doc.source)
+    return Scenario(
+        entities=entities,
+        seed=seed,
+        commands=commands,
+        locale=str(locale),
+        faker_weighting=weighting,
+        base_dir=file.parent,
+        source=doc.source,
+    )
 
 
 def _entity(name: str, spec: Any, doc: _Located) -> Entity | None:
@@ -253,8 +302,11 @@ def _entity(name: str, spec: Any, doc: _Located) -> Entity | None:
     if isinstance(count, dict):
         provider = _provider(count, (*path, "count"), doc)
         if provider is not None and not isinstance(provider, Number):
-            doc.add((*path, "count"), "count must be a number or a number distribution "
-                    "(poisson, range, normal, lognormal)")
+            doc.add(
+                (*path, "count"),
+                "count must be a number or a number distribution "
+                "(poisson, range, normal, lognormal)",
+            )
             provider = None
         count = provider
     per = spec.get("per")
@@ -275,15 +327,24 @@ def _entity(name: str, spec: Any, doc: _Located) -> Entity | None:
     if isinstance(unique, list) and unique and all(isinstance(u, str) for u in unique):
         unique = [unique]
     if not isinstance(unique, list | tuple) or not all(isinstance(u, list) for u in unique):
-        doc.add((*path, "unique"), "unique must be a list of field names, e.g. [member_id, "
-                "book_number]")
+        doc.add(
+            (*path, "unique"), "unique must be a list of field names, e.g. [member_id, book_number]"
+        )
         unique = ()
     identity = spec.get("identity")
     if identity is not None and not isinstance(identity, str):
         doc.add((*path, "identity"), "identity must be a field name")
         identity = None
-    return Entity(command=command, fields=fields, count=count, per=per, vars=vars_,
-                  actor=actor, unique=[tuple(u) for u in unique], identity=identity)
+    return Entity(
+        command=command,
+        fields=fields,
+        count=count,
+        per=per,
+        vars=vars_,
+        actor=actor,
+        unique=[tuple(u) for u in unique],
+        identity=identity,
+    )
 
 
 def _providers(data: Any, path: Path_, doc: _Located) -> dict[str, Any]:
@@ -305,8 +366,9 @@ def _pair(value: Any, names: tuple[str, str], kind: str) -> tuple[Any, Any]:
         return value[0], value[1]
     if isinstance(value, dict) and set(value) == set(names):
         return value[names[0]], value[names[1]]
-    raise InvalidProvider(f"{kind} needs [{names[0]}, {names[1]}] or "
-                          f"{{{names[0]}: .., {names[1]}: ..}}")
+    raise InvalidProvider(
+        f"{kind} needs [{names[0]}, {names[1]}] or {{{names[0]}: .., {names[1]}: ..}}"
+    )
 
 
 def _provider(value: Any, path: Path_, doc: _Located) -> Provider | None:
@@ -319,8 +381,11 @@ def _provider(value: Any, path: Path_, doc: _Located) -> Provider | None:
         else:
             keys = [k for k in value if k not in OPTION_KEYS]
             hint = suggest(str(keys[0]), KINDS) if keys else ""
-            doc.add(path, f"unknown provider {{{', '.join(map(str, value))}}}; "
-                    + (hint or f"use one of: {', '.join(KINDS)}"))
+            doc.add(
+                path,
+                f"unknown provider {{{', '.join(map(str, value))}}}; "
+                + (hint or f"use one of: {', '.join(KINDS)}"),
+            )
         return None
     kind = kinds[0]
     arg = value[kind]
@@ -351,8 +416,10 @@ def _number(kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any]) 
     if kind in ("range", "uniform"):
         low, high = _pair(arg, ("low", "high"), kind)
         if kind == "uniform":
-            low, high = float(low) if isinstance(low, int) else low, \
-                float(high) if isinstance(high, int) else high
+            low, high = (
+                float(low) if isinstance(low, int) else low,
+                float(high) if isinstance(high, int) else high,
+            )
         return Range(low, high, **bounds, **options)
     if kind == "normal":
         mean, sd = _pair(arg, ("mean", "sd"), kind)
@@ -363,8 +430,9 @@ def _number(kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any]) 
     return Poisson(arg, **bounds, **options)
 
 
-def _build(kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any], path: Path_,
-           doc: _Located) -> Provider:
+def _build(
+    kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any], path: Path_, doc: _Located
+) -> Provider:
     if kind == "fake":
         return Fake(arg, dict(rest), **options)
     if kind == "python":
@@ -394,17 +462,16 @@ def _build(kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any], p
     if kind == "counter":
         _no_extra(kind, rest, ("round",))
         if not isinstance(arg, dict) or "step" not in arg:
-            raise InvalidProvider("counter needs {step: <number provider>, start: 0, "
-                                  "factor: $field}")
+            raise InvalidProvider(
+                "counter needs {step: <number provider>, start: 0, factor: $field}"
+            )
         _no_extra("counter", {k: v for k, v in arg.items()}, ("start", "step", "factor"))
         step = _provider(arg["step"], (*path, "counter", "step"), doc)
         if step is None:
             raise InvalidProvider("counter step is invalid (see above)")
         if not isinstance(step, Number):
-            raise InvalidProvider("counter step must be a number provider, e.g. "
-                                  "{uniform: [0, 1]}")
-        return Counter(step, arg.get("start", 0.0), arg.get("factor"), rest.get("round"),
-                       **options)
+            raise InvalidProvider("counter step must be a number provider, e.g. {uniform: [0, 1]}")
+        return Counter(step, arg.get("start", 0.0), arg.get("factor"), rest.get("round"), **options)
     if kind == "template":
         _no_extra(kind, rest)
         return Template(arg, **options)

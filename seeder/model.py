@@ -16,7 +16,7 @@ import hashlib
 import importlib.util
 import math
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from types import ModuleType
@@ -27,7 +27,6 @@ from seeder.errors import Problem, ScenarioError
 from seeder.providers import (
     Const,
     Counter,
-    InvalidProvider,
     LogNormal,
     Normal,
     Number,
@@ -185,8 +184,10 @@ def _resolve_commands(scenario: Scenario, problems: _Problems) -> dict[str, type
     try:
         module = load_module_file(path, "commands")
     except Exception as exc:  # the user's module failed to import: say why, no traceback
-        problems.add(("commands",), f"cannot import commands file {spec!r}: "
-                     f"{type(exc).__name__}: {exc}; fix that file")
+        problems.add(
+            ("commands",),
+            f"cannot import commands file {spec!r}: {type(exc).__name__}: {exc}; fix that file",
+        )
         return {}
     found = _commands_of(module)
     if not found:
@@ -236,9 +237,7 @@ def _scaled(count: int, scale: float) -> int:
     return max(1, math.floor(count * scale + 0.5))
 
 
-def compile_model(
-    scenario: Scenario, *, scale: float = 1.0, locate: Locate | None = None
-) -> Model:
+def compile_model(scenario: Scenario, *, scale: float = 1.0, locate: Locate | None = None) -> Model:
     """Checks and analyses ``scenario``; raises ScenarioError listing every problem."""
     problems = _Problems(scenario.source, locate)
     if not isinstance(scenario.seed, int) or isinstance(scenario.seed, bool):
@@ -304,13 +303,16 @@ def _entity_model(
                 if not scenario.commands
                 else f"known: {', '.join(sorted(commands)) or 'none'}"
             )
-            problems.add((*base, "command"), _with_hint(f"unknown command {command!r} {where}",
-                                                         hint))
+            problems.add(
+                (*base, "command"), _with_hint(f"unknown command {command!r} {where}", hint)
+            )
             return None
         command = commands[command]
     elif not (isinstance(command, type) and issubclass(command, Command)):
-        problems.add((*base, "command"), f"command must be a seeder.Command subclass or its "
-                     f"name, got {command!r}")
+        problems.add(
+            (*base, "command"),
+            f"command must be a seeder.Command subclass or its name, got {command!r}",
+        )
         return None
 
     model_fields = command.model_fields
@@ -339,8 +341,9 @@ def _entity_model(
             ok = False
     for vname, value in entity.vars.items():
         if vname in model_fields or vname in (*PSEUDO, KEY):
-            problems.add((*base, "vars", vname), f"var {vname!r} clashes with a field name; "
-                         "rename the var")
+            problems.add(
+                (*base, "vars", vname), f"var {vname!r} clashes with a field name; rename the var"
+            )
             ok = False
             continue
         if not vname.isidentifier():
@@ -377,8 +380,10 @@ def _link_parents(models: dict[str, EntityModel], problems: _Problems, scale: fl
         count = spec.count
         if spec.per is not None:
             if spec.per not in models:
-                problems.add((*base, "per"), _with_hint(
-                    f"per: {spec.per!r} is not an entity", suggest(spec.per, models)))
+                problems.add(
+                    (*base, "per"),
+                    _with_hint(f"per: {spec.per!r} is not an entity", suggest(spec.per, models)),
+                )
                 continue
             if spec.per == em.name:
                 problems.add((*base, "per"), f"entity {em.name!r} cannot be per itself")
@@ -389,25 +394,35 @@ def _link_parents(models: dict[str, EntityModel], problems: _Problems, scale: fl
                 em.count_provider = Range(1, 1)
             elif isinstance(count, Number):
                 if count.lowest() < 0:
-                    problems.add((*base, "count"), "a per-parent count can be negative; bound "
-                                 "it with min: 0")
+                    problems.add(
+                        (*base, "count"), "a per-parent count can be negative; bound it with min: 0"
+                    )
                 em.count_provider = count
             elif isinstance(count, int) and not isinstance(count, bool) and count >= 0:
                 em.count_provider = Range(count, count)
             else:
-                problems.add((*base, "count"), f"count must be a whole number >= 0 or a "
-                             f"distribution, got {count!r}")
+                problems.add(
+                    (*base, "count"),
+                    f"count must be a whole number >= 0 or a distribution, got {count!r}",
+                )
         elif count is not None:
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-                problems.add((*base, "count"), f"count must be a whole number >= 0, got "
-                             f"{count!r}; a distribution is only allowed with per: <parent>")
+                problems.add(
+                    (*base, "count"),
+                    f"count must be a whole number >= 0, got "
+                    f"{count!r}; a distribution is only allowed with per: <parent>",
+                )
             else:
                 em.count = _scaled(count, scale)
 
 
 def _kind_of_path(
-    em: EntityModel, hops: list[str], models: dict[str, EntityModel], path: Path_,
-    problems: _Problems, visiting: set[tuple[str, str]],
+    em: EntityModel,
+    hops: list[str],
+    models: dict[str, EntityModel],
+    path: Path_,
+    problems: _Problems,
+    visiting: set[tuple[str, str]],
 ) -> Kind | None:
     """Kind of a ``from`` path like ``author_id.tenant_id``."""
     first = hops[0]
@@ -415,8 +430,9 @@ def _kind_of_path(
         if em.parent is None:
             problems.add(path, f"from: {'.'.join(hops)} but {em.name!r} has no per: parent")
             return None
-        kind: Kind | None = Kind(em.parent, models[em.parent].identity,
-                                 models[em.parent].identity_captured)
+        kind: Kind | None = Kind(
+            em.parent, models[em.parent].identity, models[em.parent].identity_captured
+        )
     elif first == "actor":
         kind = em.kinds.get("actor") or _field_kind(em, "actor", models, problems, visiting)
         if kind is None or not kind.is_ref:
@@ -426,15 +442,22 @@ def _kind_of_path(
         kind = _field_kind(em, first, models, problems, visiting)
     else:
         names = [*em.providers, *PSEUDO]
-        problems.add(path, _with_hint(f"from: {'.'.join(hops)}: {em.name!r} has no field "
-                                      f"{first!r}", suggest(first, names)))
+        problems.add(
+            path,
+            _with_hint(
+                f"from: {'.'.join(hops)}: {em.name!r} has no field {first!r}", suggest(first, names)
+            ),
+        )
         return None
     for attr in hops[1:]:
         if kind is None:
             return None
         if not kind.is_ref:
-            problems.add(path, f"from: {'.'.join(hops)}: {hops[0]!r} is a literal, not a "
-                         "reference, so it has no fields to copy")
+            problems.add(
+                path,
+                f"from: {'.'.join(hops)}: {hops[0]!r} is a literal, not a "
+                "reference, so it has no fields to copy",
+            )
             return None
         assert kind.target is not None
         target = models[kind.target]
@@ -445,23 +468,33 @@ def _kind_of_path(
             kind = Kind(target.name, attr, True)
         else:
             names = [*target.providers, *target.captures]
-            problems.add(path, _with_hint(
-                f"from: {'.'.join(hops)}: {target.name!r} has no field or captured value "
-                f"{attr!r}", suggest(attr, names)))
+            problems.add(
+                path,
+                _with_hint(
+                    f"from: {'.'.join(hops)}: {target.name!r} has no field or captured value "
+                    f"{attr!r}",
+                    suggest(attr, names),
+                ),
+            )
             return None
     return kind
 
 
 def _field_kind(
-    em: EntityModel, name: str, models: dict[str, EntityModel], problems: _Problems,
+    em: EntityModel,
+    name: str,
+    models: dict[str, EntityModel],
+    problems: _Problems,
     visiting: set[tuple[str, str]] | None = None,
 ) -> Kind | None:
     if name in em.kinds:
         return em.kinds[name]
     visiting = visiting if visiting is not None else set()
     if (em.name, name) in visiting:
-        problems.add(("entities", em.name, "fields", name), f"from: copies form a loop "
-                     f"through {em.name}.{name}; break it")
+        problems.add(
+            ("entities", em.name, "fields", name),
+            f"from: copies form a loop through {em.name}.{name}; break it",
+        )
         return None
     visiting.add((em.name, name))
     section = "vars" if name in em.var_names else "fields"
@@ -499,23 +532,32 @@ def _ref_kind(
     em: EntityModel, ref: Ref, models: dict[str, EntityModel], path: Path_, problems: _Problems
 ) -> Kind | None:
     if ref.entity not in models:
-        problems.add(path, _with_hint(f"ref: {ref.entity!r} is not an entity",
-                                      suggest(ref.entity, models)))
+        problems.add(
+            path, _with_hint(f"ref: {ref.entity!r} is not an entity", suggest(ref.entity, models))
+        )
         return None
     target = models[ref.entity]
     attr = ref.field or target.identity
     if attr in target.providers:
         inner = target.providers[attr]
         if isinstance(inner, Ref | From):
-            problems.add(path, f"field: {attr} of {target.name!r} is itself a reference; "
-                         f"reference {target.name!r} and copy it with {{from: <this field>.{attr}}}")
+            problems.add(
+                path,
+                f"field: {attr} of {target.name!r} is itself a reference; "
+                f"reference {target.name!r} and copy it with {{from: <this field>.{attr}}}",
+            )
             return None
         return Kind(target.name, attr, captured=False)
     if attr != target.identity and target.http is not None and attr not in target.captures:
         names = [*target.providers, *target.captures]
-        problems.add(path, _with_hint(f"field: {attr!r} is neither a field of "
-                                      f"{target.name!r} nor a value its binding captures",
-                                      suggest(attr, names)))
+        problems.add(
+            path,
+            _with_hint(
+                f"field: {attr!r} is neither a field of "
+                f"{target.name!r} nor a value its binding captures",
+                suggest(attr, names),
+            ),
+        )
         return None
     return Kind(target.name, attr, captured=True)
 
@@ -536,9 +578,7 @@ def _row_kind(em: EntityModel, name: str) -> Kind | None:
     return em.kinds.get(name)
 
 
-def _check_references(
-    em: EntityModel, models: dict[str, EntityModel], problems: _Problems
-) -> None:
+def _check_references(em: EntityModel, models: dict[str, EntityModel], problems: _Problems) -> None:
     refs: list[tuple[Path_, Ref]] = [
         (("entities", em.name, "vars" if n in em.var_names else "fields", n), p)
         for n, p in em.providers.items()
@@ -560,24 +600,35 @@ def _check_references(
                 tkind = target.kinds.get(tname)
             else:
                 names = [*target.providers, KEY]
-                problems.add(cpath, _with_hint(f"where: {target.name!r} has no field {tname!r}",
-                                               suggest(tname, names)))
+                problems.add(
+                    cpath,
+                    _with_hint(
+                        f"where: {target.name!r} has no field {tname!r}", suggest(tname, names)
+                    ),
+                )
                 continue
             if tkind is None:
                 continue
             creatable = target.spec.per is None
-            if creatable and cond.op in ("eq", "in") and isinstance(
-                target.providers.get(tname), From
+            if (
+                creatable
+                and cond.op in ("eq", "in")
+                and isinstance(target.providers.get(tname), From)
             ):
-                problems.add(cpath, f"where: {target.name}.{tname} is copied (from:), so a "
-                             f"{target.name} created to match could not honour it; make "
-                             f"{tname} a ref or a value there and derive the copy's source "
-                             "from it with where:")
+                problems.add(
+                    cpath,
+                    f"where: {target.name}.{tname} is copied (from:), so a "
+                    f"{target.name} created to match could not honour it; make "
+                    f"{tname} a ref or a value there and derive the copy's source "
+                    "from it with where:",
+                )
                 continue
             for operand in cond.operands:
                 _check_operand(em, target, cond, tkind, operand, cpath, problems)
-            if cond.op in ("eq", "in") and tname != KEY and not (
-                tname == target.identity and target.identity_captured
+            if (
+                cond.op in ("eq", "in")
+                and tname != KEY
+                and not (tname == target.identity and target.identity_captured)
             ):
                 eq_fields.append(tname)
             elif tname in target.providers:
@@ -585,14 +636,12 @@ def _check_references(
         if eq_fields:
             key = tuple(sorted(set(eq_fields)))
             if not any(s.fields == key for s in target.specs):
-                target.specs.append(
-                    SpecIndex(key, tuple(target.kinds[f].is_ref for f in key))
-                )
+                target.specs.append(SpecIndex(key, tuple(target.kinds[f].is_ref for f in key)))
         attr = ref.field or target.identity
         if attr in target.providers:
             target.stored.add(attr)
     # columns needed by from: copies and template/seed_by reads of other entities
-    for name, provider in em.providers.items():
+    for provider in em.providers.values():
         if isinstance(provider, From):
             _store_path(em, provider.hops(), models)
 
@@ -612,27 +661,43 @@ def _store_path(em: EntityModel, hops: list[str], models: dict[str, EntityModel]
 
 
 def _check_operand(
-    em: EntityModel, target: EntityModel, cond: Condition, tkind: Kind,
-    operand: Any, path: Path_, problems: _Problems,
+    em: EntityModel,
+    target: EntityModel,
+    cond: Condition,
+    tkind: Kind,
+    operand: Any,
+    path: Path_,
+    problems: _Problems,
 ) -> None:
     if operand.field is None:
         if tkind.is_ref:
-            problems.add(path, f"where.{cond.target_field}: {target.name}.{cond.target_field} "
-                         f"is {tkind.describe()}; compare it with a $field of this command "
-                         "that references the same entity, not a literal")
+            problems.add(
+                path,
+                f"where.{cond.target_field}: {target.name}.{cond.target_field} "
+                f"is {tkind.describe()}; compare it with a $field of this command "
+                "that references the same entity, not a literal",
+            )
         return
     okind = _row_kind(em, operand.field)
     if okind is None and operand.field not in em.providers and operand.field not in PSEUDO:
         names = [*em.providers, *PSEUDO]
-        problems.add(path, _with_hint(f"where.{cond.target_field}: {em.name!r} has no field "
-                                      f"{operand.field!r} to compare with",
-                                      suggest(operand.field, names)))
+        problems.add(
+            path,
+            _with_hint(
+                f"where.{cond.target_field}: {em.name!r} has no field "
+                f"{operand.field!r} to compare with",
+                suggest(operand.field, names),
+            ),
+        )
         return
     okind = okind or LITERAL
     if okind.is_ref != tkind.is_ref or (okind.is_ref and okind.target != tkind.target):
-        problems.add(path, f"where.{cond.target_field}: {target.name}.{cond.target_field} is "
-                     f"{tkind.describe()} but ${operand.field} is {okind.describe()}; compare "
-                     "values of the same kind")
+        problems.add(
+            path,
+            f"where.{cond.target_field}: {target.name}.{cond.target_field} is "
+            f"{tkind.describe()} but ${operand.field} is {okind.describe()}; compare "
+            "values of the same kind",
+        )
 
 
 def _dependencies(em: EntityModel, name: str) -> set[str]:
@@ -666,24 +731,37 @@ def _evaluation_order(em: EntityModel, problems: _Problems) -> None:
     known = set(names) | {"parent"}
     deps: dict[str, set[str]] = {}
     for name in names:
-        section = "actor" if name == "actor" else (
-            "vars" if name in em.var_names else "fields")
-        path: Path_ = ("entities", em.name, section) if name == "actor" else (
-            "entities", em.name, section, name)
+        section = "actor" if name == "actor" else ("vars" if name in em.var_names else "fields")
+        path: Path_ = (
+            ("entities", em.name, section)
+            if name == "actor"
+            else ("entities", em.name, section, name)
+        )
         d = _dependencies(em, name)
         provider = em.providers.get(name)
         for dep in sorted(d):
             if dep not in known and not isinstance(provider, Ref) and name != "actor":
-                what = "seed_by" if provider is not None and provider.seed_by == dep else (
-                    "template" if isinstance(provider, Template) else "it")
-                problems.add(path, _with_hint(f"{what} uses {dep!r}, which is not a field or "
-                                              f"var of {em.name!r}", suggest(dep, known)))
+                what = (
+                    "seed_by"
+                    if provider is not None and provider.seed_by == dep
+                    else ("template" if isinstance(provider, Template) else "it")
+                )
+                problems.add(
+                    path,
+                    _with_hint(
+                        f"{what} uses {dep!r}, which is not a field or var of {em.name!r}",
+                        suggest(dep, known),
+                    ),
+                )
         if isinstance(provider, Template):
             for dep in provider.fields():
                 k = em.kinds.get(dep)
                 if k is not None and k.captured:
-                    problems.add(path, f"template uses {dep!r}, whose value only the service "
-                                 "knows (a captured reference); it cannot go into a string")
+                    problems.add(
+                        path,
+                        f"template uses {dep!r}, whose value only the service "
+                        "knows (a captured reference); it cannot go into a string",
+                    )
         if isinstance(provider, PythonFunction):  # may read any field declared before it
             d |= set(names[: names.index(name)])
         deps[name] = {x for x in d if x in known and x != "parent"}
@@ -693,8 +771,10 @@ def _evaluation_order(em: EntityModel, problems: _Problems) -> None:
     while pending:
         ready = [n for n in pending if deps[n] <= done]
         if not ready:
-            problems.add(("entities", em.name, "fields"), "fields depend on each other in a "
-                         f"loop ({', '.join(pending)}); break the loop")
+            problems.add(
+                ("entities", em.name, "fields"),
+                f"fields depend on each other in a loop ({', '.join(pending)}); break the loop",
+            )
             return
         for n in ready:  # declaration order among the ready ones
             order.append(n)
@@ -707,20 +787,26 @@ def _evaluation_order(em: EntityModel, problems: _Problems) -> None:
 
 
 def _check_unique(em: EntityModel, models: dict[str, EntityModel], problems: _Problems) -> None:
-    combos = em.spec.unique
-    if isinstance(combos, list | tuple) and combos and all(isinstance(c, str) for c in combos):
-        combos = [combos]  # type: ignore[list-item]
+    combos: list[Sequence[str]] = list(em.spec.unique)
+    if combos and all(isinstance(c, str) for c in combos):  # unique=["a", "b"]: one combination
+        combos = [tuple(str(c) for c in combos)]
     for i, combo in enumerate(combos):
         path: Path_ = ("entities", em.name, "unique", i)
         if isinstance(combo, str) or not isinstance(combo, list | tuple) or not combo:
-            problems.add(path, "unique needs a list of field names, e.g. unique: [member_id, "
-                         "book_number]")
+            problems.add(
+                path, "unique needs a list of field names, e.g. unique: [member_id, book_number]"
+            )
             continue
         ok = True
         for name in combo:
             if name not in em.providers and name not in PSEUDO:
-                problems.add(path, _with_hint(f"unique: {em.name!r} has no field {name!r}",
-                                              suggest(str(name), [*em.providers, *PSEUDO])))
+                problems.add(
+                    path,
+                    _with_hint(
+                        f"unique: {em.name!r} has no field {name!r}",
+                        suggest(str(name), [*em.providers, *PSEUDO]),
+                    ),
+                )
                 ok = False
             elif name in PSEUDO and name not in em.kinds:
                 problems.add(path, f"unique: {em.name!r} has no {name}")
@@ -737,9 +823,11 @@ def _entity_order(models: dict[str, EntityModel], problems: _Problems) -> list[s
                 if kind.target not in edges[em.name]:
                     edges[em.name].append(kind.target)
             elif kind.target == em.name and kind_name != KEY:
-                problems.add(("entities", em.name, "fields", kind_name),
-                             f"{em.name!r} references itself; references must not form a "
-                             "cycle (use a separate entity for the link)")
+                problems.add(
+                    ("entities", em.name, "fields", kind_name),
+                    f"{em.name!r} references itself; references must not form a "
+                    "cycle (use a separate entity for the link)",
+                )
     order: list[str] = []
     state: dict[str, int] = {}
     reported: set[frozenset[str]] = set()
@@ -748,12 +836,16 @@ def _entity_order(models: dict[str, EntityModel], problems: _Problems) -> list[s
         if state.get(n) == 2:
             return
         if state.get(n) == 1:
-            cycle = [*stack[stack.index(n):], n]
+            cycle = [*stack[stack.index(n) :], n]
             if frozenset(cycle) not in reported:
                 reported.add(frozenset(cycle))
-                problems.add(("entities", cycle[0]), "references form a cycle: "
-                             + " -> ".join(cycle) + "; break it (one side must reuse existing "
-                             "entities made by a count, or be a separate link entity)")
+                problems.add(
+                    ("entities", cycle[0]),
+                    "references form a cycle: "
+                    + " -> ".join(cycle)
+                    + "; break it (one side must reuse existing "
+                    "entities made by a count, or be a separate link entity)",
+                )
             return
         state[n] = 1
         for m in edges[n]:
@@ -769,7 +861,7 @@ def _entity_order(models: dict[str, EntityModel], problems: _Problems) -> list[s
 def _expected_counts(models: dict[str, EntityModel], order: list[str]) -> None:
     refs: dict[str, list[tuple[str, float | None]]] = {n: [] for n in models}
     for em in models.values():
-        for name, provider in em.providers.items():
+        for provider in em.providers.values():
             if isinstance(provider, Ref) and provider.entity in models:
                 refs[provider.entity].append((em.name, provider.mean))
         if isinstance(em.spec.actor, Ref) and em.spec.actor.entity in models:
@@ -796,10 +888,12 @@ def _check_unique_space(models: dict[str, EntityModel], problems: _Problems) -> 
         for name, provider in em.providers.items():
             if provider.unique and provider.value_space() < em.expected:
                 section = "vars" if name in em.var_names else "fields"
-                problems.add(("entities", em.name, section, name),
-                             f"unique {name!r} can take at most {provider.value_space():.0f} "
-                             f"values but about {em.expected:.0f} {em.name} are planned; "
-                             "widen the provider or lower the count")
+                problems.add(
+                    ("entities", em.name, section, name),
+                    f"unique {name!r} can take at most {provider.value_space():.0f} "
+                    f"values but about {em.expected:.0f} {em.name} are planned; "
+                    "widen the provider or lower the count",
+                )
         for i, combo in enumerate(em.unique):
             space = 1.0
             for f in combo:
@@ -811,10 +905,12 @@ def _check_unique_space(models: dict[str, EntityModel], problems: _Problems) -> 
                 else:
                     space *= em.providers[f].value_space() if f in em.providers else math.inf
             if space < em.expected:
-                problems.add(("entities", em.name, "unique", i),
-                             f"unique {list(combo)} allows at most {space:.0f} combinations but "
-                             f"about {em.expected:.0f} {em.name} are planned; lower the count "
-                             "or widen a field")
+                problems.add(
+                    ("entities", em.name, "unique", i),
+                    f"unique {list(combo)} allows at most {space:.0f} combinations but "
+                    f"about {em.expected:.0f} {em.name} are planned; lower the count "
+                    "or widen a field",
+                )
 
 
 def _grows(em: EntityModel, name: str) -> bool:

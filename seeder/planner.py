@@ -28,6 +28,7 @@ from seeder.streams import derive_seed, stream
 
 __all__ = ["PlanItem", "Planner", "plan_items"]
 
+Check = Callable[[Row, int], bool]
 NE_TRIES = 16
 UNIQUE_TRIES = 100
 REUSE_TRIES = 20
@@ -64,7 +65,7 @@ class _FieldContext:
             fake = Faker(scenario.locale, use_weighting=scenario.faker_weighting)
         except AttributeError as exc:
             raise InvalidProvider(f"Faker has no locale {scenario.locale!r}") from exc
-        generator = fake[scenario.locale]
+        generator: Any = fake[scenario.locale]
         generator.random = self.rng  # this field's own stream, re-seedable by seed_by
         return generator
 
@@ -74,8 +75,10 @@ class _FieldContext:
     def import_function(self, spec: str) -> Callable[..., Any]:
         module_name, _, attr = spec.partition(":")
         base = self.planner.model.scenario.base_dir
-        candidates = [base / (module_name.replace(".", "/") + ".py"),
-                      base / module_name.replace(".", "/") / "__init__.py"]
+        candidates = [
+            base / (module_name.replace(".", "/") + ".py"),
+            base / module_name.replace(".", "/") / "__init__.py",
+        ]
         try:
             for path in candidates:
                 if path.is_file():
@@ -130,15 +133,18 @@ class Planner:
                 self.actor_target[name] = em.kinds["actor"].target or ""
             if em.count_provider is not None:
                 draw = em.count_provider.compile_rng(stream(self.seed, name, "<count>"))
-                row = Row(1, 1)
-                self.count_draws[name] = lambda draw=draw, row=row: max(0, int(draw(row)))
+                self.count_draws[name] = self._counter(draw)
         for name, em in model.entities.items():
             steps = []
             for fname in em.order:
-                section = "actor" if fname == "actor" else (
-                    "vars" if fname in em.var_names else "fields")
-                path = ("entities", name, section) if fname == "actor" else (
-                    "entities", name, section, fname)
+                section = (
+                    "actor" if fname == "actor" else ("vars" if fname in em.var_names else "fields")
+                )
+                path = (
+                    ("entities", name, section)
+                    if fname == "actor"
+                    else ("entities", name, section, fname)
+                )
                 try:
                     steps.append((fname, self._compile_field(name, fname)))
                 except InvalidProvider as exc:
@@ -148,6 +154,15 @@ class Planner:
             raise ScenarioError(problems.items)
 
     # -- compiling draws -------------------------------------------------------
+
+    @staticmethod
+    def _counter(draw: Draw) -> Callable[[], int]:
+        row = Row(1, 1)
+
+        def count() -> int:
+            return max(0, int(draw(row)))
+
+        return count
 
     def _compile_field(self, entity: str, name: str) -> Draw:
         em = self.model.entities[entity]
@@ -237,7 +252,7 @@ class Planner:
         single = len(key_parts) == 1
 
         # checks done per candidate: $ne, and any clause on the identity ("key")
-        checks: list[Callable[[Row, int], bool]] = []
+        checks: list[Check] = []
         for c in conds:
             if c in eq:
                 continue
@@ -251,15 +266,17 @@ class Planner:
             else:
                 column = store.values[tf].__getitem__
             if c.op == "ne":
-                checks.append(lambda row, idx, g=getter, col=column: col(idx) != g(row))
+                checks.append(_differs(column, getter))
             else:
                 getters = [operand_getter(o, tkind) for o in c.operands]
-                checks.append(lambda row, idx, gs=getters, col=column: col(idx) in
-                              [g(row) for g in gs])
+                checks.append(_among(column, getters))
 
         forced_parts: list[tuple[str, list[Callable[[Row], Any]], Kind | None]] = [
-            (c.target_field, [operand_getter(o, tmodel.kinds.get(c.target_field))
-                              for o in c.operands], tmodel.kinds.get(c.target_field))
+            (
+                c.target_field,
+                [operand_getter(o, tmodel.kinds.get(c.target_field)) for o in c.operands],
+                tmodel.kinds.get(c.target_field),
+            )
             for c in eq
         ]
 
@@ -283,8 +300,10 @@ class Planner:
                 )
             idx = create(target, forced_for(row) if forced_parts else None, None, 0)
             if checks and not all(check(row, idx) for check in checks):
-                raise PlanError(f"{entity}.{name}: the {target} created for item {entity}:"
-                                f"{row.n} does not satisfy its where: $ne clause")
+                raise PlanError(
+                    f"{entity}.{name}: the {target} created for item {entity}:"
+                    f"{row.n} does not satisfy its where: $ne clause"
+                )
             return idx
 
         def create_new(row: Row) -> Any:
@@ -305,8 +324,10 @@ class Planner:
                 if single:
                     keys = [g(row) for g in key_parts[0]]
                 else:
-                    keys = [tuple(k) for k in itertools.product(
-                        *[[g(row) for g in gs] for gs in key_parts])]
+                    keys = [
+                        tuple(k)
+                        for k in itertools.product(*[[g(row) for g in gs] for gs in key_parts])
+                    ]
                 arrays = [a for a in (buckets.get(k) for k in keys) if a]
                 n = sum(len(a) for a in arrays)
             if n == 0 or (inv_mean and rand() < inv_mean):
@@ -430,17 +451,25 @@ class Planner:
             seen: set[tuple[Any, ...]] = set()
             creator = self.creators.get((entity, last))
 
-            def draw(row: Row, inner: Draw = inner, combo: tuple[str, ...] = combo,
-                     is_link: tuple[bool, ...] = is_link, seen: set[Any] = seen,
-                     last: str = last, creator: Callable[[Row], Any] | None = creator) -> Any:
+            def draw(
+                row: Row,
+                inner: Draw = inner,
+                combo: tuple[str, ...] = combo,
+                is_link: tuple[bool, ...] = is_link,
+                seen: set[Any] = seen,
+                last: str = last,
+                creator: Callable[[Row], Any] | None = creator,
+            ) -> Any:
                 for attempt in range(UNIQUE_TRIES):
                     if creator is not None and attempt >= REUSE_TRIES:
                         value = creator(row)  # existing ones are used up: make a new one
                     else:
                         value = inner(row)
                     row.values[last] = value
-                    key = tuple(row.links.get(f) if lk else row.values.get(f)
-                                for f, lk in zip(combo, is_link, strict=True))
+                    key = tuple(
+                        row.links.get(f) if lk else row.values.get(f)
+                        for f, lk in zip(combo, is_link, strict=True)
+                    )
                     if key not in seen:
                         seen.add(key)
                         return value
@@ -502,21 +531,34 @@ class Planner:
             else:
                 refs[f] = v
         links = row.links
-        deps = list(dict.fromkeys(
-            f"{target}:{links[f] + 1}"
-            for f, target in self.links_of[entity]
-            if links.get(f) is not None
-        ))
+        deps: list[str] = []
+        for f, target in self.links_of[entity]:
+            link = links.get(f)
+            if link is not None:
+                dep = f"{target}:{link + 1}"
+                if dep not in deps:
+                    deps.append(dep)
         actor = None
-        target = self.actor_target.get(entity)
-        if target is not None:
+        actor_target = self.actor_target.get(entity)
+        if actor_target is not None:
             link = links.get("actor")
             if link is not None:
-                actor = f"{target}:{link + 1}"
+                actor = f"{actor_target}:{link + 1}"
         key = f"{entity}:{idx + 1}"
         self.seq += 1
-        self.out.append(PlanItem(self.seq, key, entity, em.command.__name__, body, refs, deps,
-                                 actor, f"{self.fingerprint}:{key}"))
+        self.out.append(
+            PlanItem(
+                self.seq,
+                key,
+                entity,
+                em.command.__name__,
+                body,
+                refs,
+                deps,
+                actor,
+                f"{self.fingerprint}:{key}",
+            )
+        )
 
     def items(self) -> Iterator[PlanItem]:
         """The plan, streamed: dependencies always before dependents."""
@@ -538,6 +580,20 @@ class Planner:
                     task[2] -= 1
                     task[3] += 1
                     self.create(task[0], None, task[1], task[3])
+
+
+def _differs(column: Callable[[int], Any], operand: Callable[[Row], Any]) -> Check:
+    def check(row: Row, idx: int) -> bool:
+        return bool(column(idx) != operand(row))
+
+    return check
+
+
+def _among(column: Callable[[int], Any], operands: list[Callable[[Row], Any]]) -> Check:
+    def check(row: Row, idx: int) -> bool:
+        return column(idx) in [g(row) for g in operands]
+
+    return check
 
 
 def plan_items(model: Model) -> Iterator[PlanItem]:

@@ -26,8 +26,9 @@ def records(model: seeder.Model) -> list[dict[str, Any]]:
     return [json.loads(line) for line in jsonl(model).splitlines()]
 
 
-def model_of(entities: dict[str, seeder.Entity], seed: int = 1, scale: float = 1.0,
-             **kw: Any) -> seeder.Model:
+def model_of(
+    entities: dict[str, seeder.Entity], seed: int = 1, scale: float = 1.0, **kw: Any
+) -> seeder.Model:
     from tests.fixtures import social
 
     return seeder.compile_model(

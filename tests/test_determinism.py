@@ -16,7 +16,10 @@ def _plan_in_subprocess(scenario: Path, out: Path, *extra: str, hashseed: str) -
     env = {**os.environ, "PYTHONHASHSEED": hashseed}
     subprocess.run(
         [sys.executable, "-m", "seeder", "plan", str(scenario), "--out", str(out), *extra],
-        check=True, cwd=ROOT, env=env, capture_output=True,
+        check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
     )
     return out.read_bytes()
 
@@ -24,16 +27,16 @@ def _plan_in_subprocess(scenario: Path, out: Path, *extra: str, hashseed: str) -
 def test_same_seed_gives_byte_identical_logs_across_processes(tmp_path: Path) -> None:
     for name in ("library", "school", "energy"):
         a = _plan_in_subprocess(SCENARIOS / f"{name}.yaml", tmp_path / "a.jsonl", hashseed="1")
-        b = _plan_in_subprocess(SCENARIOS / f"{name}.yaml", tmp_path / "b.jsonl",
-                                hashseed="987")
+        b = _plan_in_subprocess(SCENARIOS / f"{name}.yaml", tmp_path / "b.jsonl", hashseed="987")
         assert a == b, name
         assert a.count(b"\n") > 1000 or name == "school"
 
 
 def test_another_seed_gives_another_log(tmp_path: Path) -> None:
     a = _plan_in_subprocess(SCENARIOS / "library.yaml", tmp_path / "a.jsonl", hashseed="1")
-    b = _plan_in_subprocess(SCENARIOS / "library.yaml", tmp_path / "b.jsonl", "--seed", "43",
-                            hashseed="1")
+    b = _plan_in_subprocess(
+        SCENARIOS / "library.yaml", tmp_path / "b.jsonl", "--seed", "43", hashseed="1"
+    )
     assert a != b
     assert a.splitlines()[5] != b.splitlines()[5]
 
@@ -51,9 +54,14 @@ def _library(**changes: dict[str, object]) -> seeder.Scenario:
     for name, extra_fields in changes.items():
         entity = entities[name]
         entities[name] = seeder.Entity(
-            command=entity.command, fields={**entity.fields, **extra_fields},
-            count=entity.count, per=entity.per, vars=entity.vars, actor=entity.actor,
-            unique=entity.unique, identity=entity.identity,
+            command=entity.command,
+            fields={**entity.fields, **extra_fields},
+            count=entity.count,
+            per=entity.per,
+            vars=entity.vars,
+            actor=entity.actor,
+            unique=entity.unique,
+            identity=entity.identity,
         )
     import dataclasses
 
@@ -70,8 +78,9 @@ def test_adding_a_field_leaves_every_other_value_unchanged() -> None:
     import dataclasses
 
     without = dataclasses.replace(
-        scenario, entities={**scenario.entities,
-                            "author": dataclasses.replace(author, fields=fields)})
+        scenario,
+        entities={**scenario.entities, "author": dataclasses.replace(author, fields=fields)},
+    )
     changed = records(seeder.compile_model(without))
     assert len(base) == len(changed)
     differing = 0
@@ -90,13 +99,19 @@ def test_adding_an_entity_leaves_existing_commands_unchanged() -> None:
     scenario = _library()
     import dataclasses
 
-    more = dataclasses.replace(scenario, entities={
-        **scenario.entities,
-        "extra_tenant": seeder.Entity(command="CreateTenant", count=3,
-                                      fields={"name": seeder.Fake("company")}),
-    })
-    extended = [r for r in records(seeder.compile_model(more))
-                if not r["key"].startswith("extra_tenant:")]
+    more = dataclasses.replace(
+        scenario,
+        entities={
+            **scenario.entities,
+            "extra_tenant": seeder.Entity(
+                command="CreateTenant", count=3, fields={"name": seeder.Fake("company")}
+            ),
+        },
+    )
+    extended = [
+        r for r in records(seeder.compile_model(more)) if not r["key"].startswith("extra_tenant:")
+    ]
     strip = [{k: v for k, v in r.items() if k not in ("seq", "idempotency_key")} for r in base]
-    assert strip == [{k: v for k, v in r.items() if k not in ("seq", "idempotency_key")}
-                     for r in extended]
+    assert strip == [
+        {k: v for k, v in r.items() if k not in ("seq", "idempotency_key")} for r in extended
+    ]

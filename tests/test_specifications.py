@@ -14,8 +14,9 @@ def _owner(placeholder: str) -> str:
 
 def test_books_never_cross_tenants_and_loans_follow_the_rules() -> None:
     items = records(seeder.load_model(SCENARIOS / "library.yaml", scale=2))
-    tenant_of_author = {r["key"]: _owner(r["refs"]["tenant_id"]) for r in items
-                        if r["command"] == "RegisterAuthor"}
+    tenant_of_author = {
+        r["key"]: _owner(r["refs"]["tenant_id"]) for r in items if r["command"] == "RegisterAuthor"
+    }
     book: dict[str, dict[str, object]] = {}
     for r in items:
         if r["command"] == "PublishBook":
@@ -23,8 +24,9 @@ def test_books_never_cross_tenants_and_loans_follow_the_rules() -> None:
             assert tenant_of_author[author] == _owner(r["refs"]["tenant_id"]), r["key"]
             book[r["key"]] = r
     lent = Counter()
-    member_tenant = {r["key"]: _owner(r["refs"]["tenant_id"]) for r in items
-                     if r["command"] == "RegisterMember"}
+    member_tenant = {
+        r["key"]: _owner(r["refs"]["tenant_id"]) for r in items if r["command"] == "RegisterMember"
+    }
     loans = [r for r in items if r["command"] == "BorrowBook"]
     assert len(loans) > 1000
     for r in loans:
@@ -52,10 +54,16 @@ def test_dependencies_come_before_dependents() -> None:
 
 def test_school_references_stay_inside_the_school() -> None:
     items = records(seeder.load_model(SCENARIOS / "school.yaml"))
-    staff = {r["body"]["staff_id"]: r["body"]["centre_code"] for r in items
-             if r["command"] == "HireStaff"}
-    classes = {(r["body"]["centre_code"], r["body"]["class_code"]) for r in items
-               if r["command"] == "CreateClass"}
+    staff = {
+        r["body"]["staff_id"]: r["body"]["centre_code"]
+        for r in items
+        if r["command"] == "HireStaff"
+    }
+    classes = {
+        (r["body"]["centre_code"], r["body"]["class_code"])
+        for r in items
+        if r["command"] == "CreateClass"
+    }
     assert len(staff) == 40 and len(classes) == 28
     codes = {r["body"]["centre_code"] for r in items if r["command"] == "CreateSchool"}
     assert len(codes) == 4 and all(len(c) == 4 and c.isdigit() for c in codes)
@@ -76,21 +84,33 @@ def test_school_references_stay_inside_the_school() -> None:
 
 
 def test_ne_and_in_specifications_and_unique_pairs() -> None:
-    model = model_of({
-        "user": seeder.Entity(command="CreateUser", count=40, fields={
-            "name": seeder.Seq("u{n}"),
-            "kind": seeder.Choice(["person", "bot", "org"], [0.5, 0.3, 0.2]),
-        }),
-        "follow": seeder.Entity(
-            command="Follow", per="user", count=seeder.Range(0, 12), actor="parent",
-            unique=[("actor", "followee_id")],
-            fields={
-                "follower_id": seeder.From("parent"),
-                "followee_id": seeder.Ref("user", skew=2.0, where={
-                    "key": {"$ne": "$actor"}, "kind": {"$in": ["person", "org"]}}),
-            },
-        ),
-    })
+    model = model_of(
+        {
+            "user": seeder.Entity(
+                command="CreateUser",
+                count=40,
+                fields={
+                    "name": seeder.Seq("u{n}"),
+                    "kind": seeder.Choice(["person", "bot", "org"], [0.5, 0.3, 0.2]),
+                },
+            ),
+            "follow": seeder.Entity(
+                command="Follow",
+                per="user",
+                count=seeder.Range(0, 12),
+                actor="parent",
+                unique=[("actor", "followee_id")],
+                fields={
+                    "follower_id": seeder.From("parent"),
+                    "followee_id": seeder.Ref(
+                        "user",
+                        skew=2.0,
+                        where={"key": {"$ne": "$actor"}, "kind": {"$in": ["person", "org"]}},
+                    ),
+                },
+            ),
+        }
+    )
     items = records(model)
     kind = {r["key"]: r["body"]["kind"] for r in items if r["command"] == "CreateUser"}
     pairs = set()
@@ -106,14 +126,21 @@ def test_ne_and_in_specifications_and_unique_pairs() -> None:
 
 
 def test_reference_with_no_match_creates_one_with_forced_fields() -> None:
-    model = model_of({
-        "user": seeder.Entity(command="CreateUser", fields={
-            "name": seeder.Fake("name"), "kind": "person"}),
-        "post": seeder.Entity(command="CreatePost", count=300, fields={
-            "title": seeder.Choice(["bot", "org"]),
-            "author_id": seeder.Ref("user", mean=10, where={"kind": "$title"}),
-        }),
-    })
+    model = model_of(
+        {
+            "user": seeder.Entity(
+                command="CreateUser", fields={"name": seeder.Fake("name"), "kind": "person"}
+            ),
+            "post": seeder.Entity(
+                command="CreatePost",
+                count=300,
+                fields={
+                    "title": seeder.Choice(["bot", "org"]),
+                    "author_id": seeder.Ref("user", mean=10, where={"kind": "$title"}),
+                },
+            ),
+        }
+    )
     items = records(model)
     kind = {r["key"]: r["body"]["kind"] for r in items if r["command"] == "CreateUser"}
     assert set(kind.values()) == {"bot", "org"}  # forced, although the provider says person

@@ -34,11 +34,13 @@ def _uses(model: seeder.Model, entity: str, field: str) -> tuple[Counter[str], i
     return uses, targets
 
 
-def _pool_and_posts(ref: seeder.Ref, pool: int | None, posts: int = N, seed: int = 3,
-                    **post_fields: object) -> seeder.Model:
+def _pool_and_posts(
+    ref: seeder.Ref, pool: int | None, posts: int = N, seed: int = 3, **post_fields: object
+) -> seeder.Model:
     user = seeder.Entity(command="CreateUser", count=pool, fields={"name": seeder.Seq("u{n}")})
-    post = seeder.Entity(command="CreatePost", count=posts,
-                         fields={"title": "t", "author_id": ref, **post_fields})
+    post = seeder.Entity(
+        command="CreatePost", count=posts, fields={"title": "t", "author_id": ref, **post_fields}
+    )
     return model_of({"user": user, "post": post}, seed=seed)
 
 
@@ -60,8 +62,7 @@ def test_mean_uses_per_referenced_entity(mean: float) -> None:
 def test_weights_bands_over_a_fixed_pool() -> None:
     weights = [0.7, 0.2, 0.07, 0.03]
     pool = 1000
-    uses, _ = _uses(_pool_and_posts(seeder.Ref("user", weights=weights), pool), "post",
-                    "author_id")
+    uses, _ = _uses(_pool_and_posts(seeder.Ref("user", weights=weights), pool), "post", "author_id")
     band = Counter()
     for placeholder, n in uses.items():
         index = int(placeholder.split(":")[1].split(".")[0]) - 1
@@ -75,13 +76,14 @@ def test_weights_bands_over_a_fixed_pool() -> None:
 
 @pytest.mark.parametrize("skew", [1.5, 2.0, 4.0])
 def test_skew_gives_the_zipf_exponent(skew: float) -> None:
-    uses, _ = _uses(_pool_and_posts(seeder.Ref("user", skew=skew), 1000, posts=200_000),
-                    "post", "author_id")
+    uses, _ = _uses(
+        _pool_and_posts(seeder.Ref("user", skew=skew), 1000, posts=200_000), "post", "author_id"
+    )
     by_rank = np.array(sorted(uses.values(), reverse=True), dtype=float)
     ranks = np.arange(1, len(by_rank) + 1)
     # trim the head (the first ranks are discrete lumps) and the tail (few uses each)
     lo, hi = 10, 500
-    slope = np.polyfit(np.log(ranks[lo - 1:hi]), np.log(by_rank[lo - 1:hi]), 1)[0]
+    slope = np.polyfit(np.log(ranks[lo - 1 : hi]), np.log(by_rank[lo - 1 : hi]), 1)[0]
     alpha = -slope
     print(f"skew {skew}: fitted alpha {alpha:.3f}, want {1 - 1 / skew:.3f}")
     assert abs(alpha - (1 - 1 / skew)) < 0.05
@@ -97,9 +99,12 @@ def test_uniform_reference_is_flat() -> None:
 
 
 def test_null_weight_rate() -> None:
-    model = _pool_and_posts(seeder.Ref("user"), 10,
-                            note=seeder.Fake("word", null_weight=0.3),
-                            size=seeder.Range(1, 9, null_weight=0.05))
+    model = _pool_and_posts(
+        seeder.Ref("user"),
+        10,
+        note=seeder.Fake("word", null_weight=0.3),
+        size=seeder.Range(1, 9, null_weight=0.05),
+    )
     notes = sizes = posts = 0
     for item in seeder.plan_items(model):
         if item.entity == "post":
@@ -128,15 +133,23 @@ def test_null_weight_on_a_reference() -> None:
         (seeder.Poisson(40), 40.0, 40.0),
     ],
 )
-def test_one_to_many_counts(count: seeder.Poisson | seeder.Range, mean: float,
-                            variance: float) -> None:
+def test_one_to_many_counts(
+    count: seeder.Poisson | seeder.Range, mean: float, variance: float
+) -> None:
     parents = 20_000 if mean < 10 else 3_000
-    model = model_of({
-        "user": seeder.Entity(command="CreateUser", count=parents,
-                              fields={"name": seeder.Seq("u{n}")}),
-        "post": seeder.Entity(command="CreatePost", per="user", count=count,
-                              fields={"title": "t", "author_id": seeder.From("parent")}),
-    })
+    model = model_of(
+        {
+            "user": seeder.Entity(
+                command="CreateUser", count=parents, fields={"name": seeder.Seq("u{n}")}
+            ),
+            "post": seeder.Entity(
+                command="CreatePost",
+                per="user",
+                count=count,
+                fields={"title": "t", "author_id": seeder.From("parent")},
+            ),
+        }
+    )
     per: Counter[str] = Counter()
     for item in seeder.plan_items(model):
         if item.entity == "user":
@@ -161,14 +174,19 @@ def test_growing_pool_with_mean_and_weights_reports_its_distribution() -> None:
     """With ``mean`` and ``weights`` together the pool grows while it is used: early
     entities are candidates for longer, so they collect more than their band's share
     of a fixed pool. The mean still holds exactly; the concentration is reported."""
-    uses, _ = _uses(_pool_and_posts(seeder.Ref("user", mean=50, weights=[0.7, 0.2, 0.07, 0.03]),
-                                    None), "post", "author_id")
+    uses, _ = _uses(
+        _pool_and_posts(seeder.Ref("user", mean=50, weights=[0.7, 0.2, 0.07, 0.03]), None),
+        "post",
+        "author_id",
+    )
     counts = sorted(uses.values(), reverse=True)
     top_quarter = sum(counts[: len(counts) // 4]) / N
     top_20 = sum(counts[: len(counts) // 5]) / N
     achieved = N / len(counts)
-    print(f"growing pool: {len(counts)} authors, mean {achieved:.1f}, top 25% own "
-          f"{top_quarter:.1%}, top 20% own {top_20:.1%}, max {counts[0]}")
+    print(
+        f"growing pool: {len(counts)} authors, mean {achieved:.1f}, top 25% own "
+        f"{top_quarter:.1%}, top 20% own {top_20:.1%}, max {counts[0]}"
+    )
     p = 1 / 50
     sd_created = math.sqrt(N * p * (1 - p))
     assert abs(achieved - 50) < 3 * sd_created * N / (N * p) ** 2

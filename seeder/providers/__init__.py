@@ -23,7 +23,7 @@ __all__ = [
     "PythonFunction",
     "Range",
     "Row",
-    "Series",
     "Seq",
+    "Series",
     "Template",
 ]

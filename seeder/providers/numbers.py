@@ -106,7 +106,7 @@ class Number(Provider):
             if digits == 0:
 
                 def sample_int() -> Any:
-                    return int(round(rounded()))
+                    return round(rounded())
 
                 sample = sample_int
             else:
@@ -134,8 +134,9 @@ class Range(Number):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not (_is_number(self.low) and _is_number(self.high)):
-            raise InvalidProvider(f"range needs two numbers [low, high], got {self.low!r}, "
-                                  f"{self.high!r}")
+            raise InvalidProvider(
+                f"range needs two numbers [low, high], got {self.low!r}, {self.high!r}"
+            )
         if self.low > self.high:
             raise InvalidProvider(f"range low {self.low} is above high {self.high}; swap them")
 

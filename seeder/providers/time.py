@@ -70,14 +70,14 @@ class DateRange(Provider):
         start, end = parse_when(self.start), parse_when(self.end)
         if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
             raise InvalidProvider("date range bounds must both be dates or both datetimes")
-        if start > end:  # type: ignore[operator]
+        if start > end:
             raise InvalidProvider(f"date range starts after it ends ({self.start} > {self.end})")
 
     def value_space(self) -> float:
         start, end = parse_when(self.start), parse_when(self.end)
         if isinstance(start, dt.datetime):
             return math.inf
-        return float((end - start).days + 1)  # type: ignore[operator]
+        return float((end - start).days + 1)
 
     def compile(self, ctx: CompileContext) -> Draw:
         start, end = parse_when(self.start), parse_when(self.end)
@@ -86,7 +86,7 @@ class DateRange(Provider):
             assert isinstance(end, dt.datetime)
             seconds = int((end - start).total_seconds())
             return lambda row: _iso(start + dt.timedelta(seconds=int(rand() * (seconds + 1))))
-        days = (end - start).days + 1  # type: ignore[operator]
+        days = (end - start).days + 1
         return lambda row: (start + dt.timedelta(days=int(rand() * days))).isoformat()
 
 
@@ -130,8 +130,7 @@ class Counter(Provider):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not isinstance(self.step, Number):
-            raise InvalidProvider("counter step must be a number provider, e.g. "
-                                  "{uniform: [0, 1]}")
+            raise InvalidProvider("counter step must be a number provider, e.g. {uniform: [0, 1]}")
         if self.step.lowest() < 0:
             raise InvalidProvider(
                 "counter step can be negative, so values could decrease; bound it "
@@ -140,8 +139,9 @@ class Counter(Provider):
         if self.factor is not None and not (
             isinstance(self.factor, str) and self.factor.startswith("$")
         ):
-            raise InvalidProvider(f"counter factor must name a field as $field, got "
-                                  f"{self.factor!r}")
+            raise InvalidProvider(
+                f"counter factor must name a field as $field, got {self.factor!r}"
+            )
 
     def factor_field(self) -> str | None:
         return self.factor[1:] if self.factor else None

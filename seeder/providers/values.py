@@ -20,7 +20,6 @@ from seeder.providers.base import (
     Draw,
     InvalidProvider,
     Provider,
-    Row,
 )
 
 __all__ = ["Choice", "Const", "Fake", "PythonFunction", "Seq", "Template", "jsonable"]
@@ -58,8 +57,7 @@ def template_fields(template: str) -> list[str]:
         top = name.split(".", 1)[0].split("[", 1)[0]
         if not top or top.isdigit():
             raise InvalidProvider(
-                f"template {template!r} has a positional field {{{name}}}; name it, "
-                "e.g. {n}"
+                f"template {template!r} has a positional field {{{name}}}; name it, e.g. {{n}}"
             )
         names.append(top)
     return names
@@ -126,13 +124,13 @@ class Choice(Provider):
         if not isinstance(self.values, list | tuple) or not self.values:
             raise InvalidProvider("choice needs a non-empty list of values")
         if self.weights is not None:
-            if not isinstance(self.weights, list | tuple) or len(self.weights) != len(
-                self.values
-            ):
+            if not isinstance(self.weights, list | tuple) or len(self.weights) != len(self.values):
+                given = (
+                    len(self.weights) if isinstance(self.weights, list | tuple) else "no list of"
+                )
                 raise InvalidProvider(
-                    f"choice has {len(self.values)} values but "
-                    f"{len(self.weights) if isinstance(self.weights, list | tuple) else 'no list of'}"
-                    " weights; give one weight per value"
+                    f"choice has {len(self.values)} values but {given} weights; give one "
+                    "weight per value"
                 )
             _check_weights(self.weights)
 
@@ -230,8 +228,7 @@ class PythonFunction(Provider):
         super().__post_init__()
         if not isinstance(self.function, str) or ":" not in self.function:
             raise InvalidProvider(
-                f"python needs 'module:function', got {self.function!r}; e.g. "
-                "'providers:meter_id'"
+                f"python needs 'module:function', got {self.function!r}; e.g. 'providers:meter_id'"
             )
 
     def compile(self, ctx: CompileContext) -> Draw:
