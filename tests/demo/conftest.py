@@ -47,7 +47,7 @@ def _postgres_problem() -> str | None:
         with psycopg.connect(POSTGRES_DSN, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
-        return f"PostgreSQL is not reachable at {POSTGRES_DSN}: {str(exc).strip()}"
+        return f"PostgreSQL is not reachable at {POSTGRES_DSN}: {' '.join(str(exc).split())}"
     return None
 
 
