@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from demo_drivers import Driver, ok, send
+from demo_drivers import Driver, HttpDriver, ok, send
 
 from commands.library import (
     BorrowBook,
@@ -165,3 +165,17 @@ def test_malformed_commands_are_refused_with_the_field_named(driver: Driver) -> 
     extra = driver.send_raw(CreateTenant, {"name": "x", "plan": "free", "colour": "red"})
     assert (extra.status, extra.error) == (422, "invalid_command")
     assert driver.counts()["tenants"] == 0
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "token-without-scheme"])
+def test_only_a_bearer_token_authenticates_over_http(http_client: Any, header: str) -> None:
+    driver = HttpDriver(http_client)
+    t = tenant(driver)
+    who = member(driver, t)
+    reply = http_client.post(
+        f"/tenants/{t}/books/1/loans",
+        json={"member_id": who["id"]},
+        headers={"Authorization": header},
+    )
+    assert (reply.status_code, reply.json()["error"]) == (401, "invalid_token")
+    assert reply.headers["www-authenticate"] == "Bearer"
