@@ -23,7 +23,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 demo: $(STAMP)
-	$(BIN)/seeder demo-job scenarios/library.yaml
+	mkdir -p .seeder
+	$(BIN)/seeder validate scenarios/library.yaml
+	$(BIN)/seeder plan scenarios/library.yaml --out .seeder/library.jsonl
+	head -c 600 .seeder/library.jsonl; echo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_bench.py
