@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 from seeder.errors import ScenarioError, SeederError
 
@@ -106,6 +106,122 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _concurrency(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--concurrency needs a whole number, got {text!r}"
+        ) from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"--concurrency must be between 1 and 10000, got {value}")
+    return value
+
+
+def _rate(text: str) -> float:
+    number = text.removesuffix("/s")
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--rate needs commands per second, e.g. 200 or 200/s, got {text!r}"
+        ) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"--rate must be > 0, got {text}")
+    return value
+
+
+def _execute(
+    args: argparse.Namespace, model: Any, items: Any, bindings: Any, target_name: str
+) -> int:
+    import anyio
+    from rich.console import Console
+
+    from seeder.progress import LiveProgress, QuietProgress, print_report
+    from seeder.report import RunStats
+    from seeder.run import RunOptions, expand_headers, open_target, run_items
+
+    options = RunOptions(
+        concurrency=args.concurrency,
+        rate=args.rate,
+        headers=expand_headers(args.header, os.environ),
+        http_client=args.http_client,
+    )
+    console = Console(highlight=False)
+    stats = RunStats()
+    if model is not None:
+        stats.track(model)
+    with open_target(target_name, options, model) as target:
+        print(f"seeder: sending to {target.description}", file=sys.stderr, flush=True)
+        live = not args.no_progress and sys.stdout.isatty() and model is not None
+        progress: Any = LiveProgress(model, console) if live else QuietProgress()
+        with progress:
+            anyio.run(run_items, items, target.port, bindings, options, stats, progress)
+        print_report(stats, model, console)
+        if target.counts is not None:
+            counts = {k: v for k, v in target.counts().items() if v}
+            console.print(
+                "service now holds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+            )
+    if args.report:
+        try:
+            Path(args.report).write_text(stats.to_json(model) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise SeederError(f"cannot write the report {args.report}: {exc.strerror}") from exc
+    return 0 if stats.ok else 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from seeder.checks import check_sample
+    from seeder.executor import Bindings
+    from seeder.loader import load_model
+    from seeder.planner import plan_items
+
+    model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_sample(model)
+    target = args.target or model.scenario.target or "demo"
+    return _execute(args, model, plan_items(model), Bindings.of_model(model), target)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from seeder.commandlog import read_log
+    from seeder.executor import Bindings
+
+    path = Path(args.feed)
+    if not path.is_file():
+        raise SeederError(f"command log not found: {args.feed}; check the path")
+    bindings = Bindings()
+    items = read_log(path, bindings)
+    return _execute(args, None, items, bindings, args.target)
+
+
+def _execution_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency",
+        type=_concurrency,
+        default=32,
+        help="commands in flight at once (default 32)",
+    )
+    parser.add_argument("--rate", type=_rate, default=None, help="at most R commands per second")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'K: V'",
+        help="a header for every request; ${ENV} is expanded (repeatable)",
+    )
+    parser.add_argument(
+        "--report", default=None, metavar="PATH.json", help="also write the report as JSON"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
+    parser.add_argument(
+        "--http-client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="HTTP client for URL targets (default aiohttp: see README)",
+    )
+
+
 def _demo(args: argparse.Namespace) -> int:
     try:
         from seeder.demo.server import serve  # the optional 'demo' extra
@@ -140,6 +256,22 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenario")
     validate.add_argument("--scale", type=_scale, default=1.0)
     validate.set_defaults(handler=_validate)
+
+    run = sub.add_parser("run", help="send a scenario's commands to a service")
+    run.add_argument("scenario")
+    run.add_argument(
+        "--target", default=None, help="URL, demo (default), demo:inprocess, demo:asgi or file:PATH"
+    )
+    run.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
+    run.add_argument("--scale", type=_scale, default=1.0, help="multiply every root count")
+    _execution_flags(run)
+    run.set_defaults(handler=_run)
+
+    replay = sub.add_parser("replay", help="send a command log (from seeder plan)")
+    replay.add_argument("feed", metavar="FEED.jsonl")
+    replay.add_argument("--target", required=True, help="URL, demo or demo:asgi")
+    _execution_flags(replay)
+    replay.set_defaults(handler=_replay)
 
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -122,3 +122,33 @@ class CsvCommandLog:
     def close(self) -> None:
         for handle, _, _ in self.files.values():
             handle.close()
+
+
+def read_log(path: Path, bindings: Any) -> Iterator[PlanItem]:
+    """Streams a JSONL command log back into plan items (for ``seeder replay``),
+    registering each command's method and path with ``bindings``. A malformed line
+    stops the replay with its line number."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+                item = PlanItem(
+                    int(r["seq"]),
+                    str(r["key"]),
+                    str(r["key"]).rpartition(":")[0],
+                    str(r["command"]),
+                    dict(r["body"]),
+                    dict(r.get("refs") or {}),
+                    list(r.get("deps") or []),
+                    r.get("actor"),
+                    str(r["idempotency_key"]),
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SeederError(
+                    f"{path}:{number}: not a command log line ({exc}); replay "
+                    "takes the JSONL that 'seeder plan' writes"
+                ) from exc
+            bindings.for_item(item, r.get("method"), r.get("path"))
+            yield item

@@ -43,7 +43,7 @@ __all__ = ["MAX_DEPTH", "MAX_SCENARIO_BYTES", "load_model", "load_scenario"]
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
 
-TOP_KEYS = ("seed", "commands", "locale", "faker_weighting", "entities")
+TOP_KEYS = ("seed", "commands", "locale", "faker_weighting", "target", "entities")
 ENTITY_KEYS = ("command", "count", "per", "fields", "vars", "actor", "unique", "identity")
 OPTION_KEYS = ("null_weight", "unique", "seed_by")
 NUMBER_KEYS = ("min", "max", "round")
@@ -272,12 +272,17 @@ def _scenario(data: Any, doc: _Located, file: Path) -> Scenario | None:
     if not isinstance(weighting, bool):
         doc.add(("faker_weighting",), "faker_weighting must be true or false")
         weighting = False
+    target = data.get("target")
+    if target is not None and not isinstance(target, str):
+        doc.add(("target",), "target must be a URL or demo")
+        target = None
     return Scenario(
         entities=entities,
         seed=seed,
         commands=commands,
         locale=str(locale),
         faker_weighting=weighting,
+        target=target,
         base_dir=file.parent,
         source=doc.source,
     )

@@ -48,6 +48,7 @@ class PlanItem:
     deps: list[str]
     actor: str | None
     idempotency_key: str
+    links: dict[str, int | None] | None = None  # logical targets by field (for reports)
 
 
 class _FieldContext:
@@ -557,6 +558,7 @@ class Planner:
                 deps,
                 actor,
                 f"{self.fingerprint}:{key}",
+                links,
             )
         )
 

@@ -47,12 +47,14 @@ class Scenario:
     """Seed, commands and entities. ``commands`` is a module, or a path to a
     Python file relative to ``base_dir`` (the scenario file's folder) whose command
     classes entities name by string. ``faker_weighting`` turns on Faker's
-    population-frequency weighting (realistic name frequencies, about 10x slower)."""
+    population-frequency weighting (realistic name frequencies, about 10x slower).
+    ``target`` is where ``seeder run`` sends by default (a URL, or ``demo``)."""
 
     entities: Mapping[str, Entity]
     seed: int = 0
     commands: str | ModuleType | None = None
     locale: str = "en_US"
     faker_weighting: bool = False
+    target: str | None = None
     base_dir: Path = field(default_factory=Path.cwd)
     source: str | None = None

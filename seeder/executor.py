@@ -1,0 +1,185 @@
+"""The executor: sends a plan through a port, fast and in dependency order.
+
+Workers (``concurrency`` of them) take items from an unbuffered stream, so the
+planner runs at most one item ahead of the slowest free worker. An item waits for
+its dependencies (an event per key in flight), gets its placeholders filled from
+the results, its actor's credential attached, and is sent; its answer is recorded.
+If a dependency failed, the item is not sent: it is reported as skipped with the
+cause, and so are its own dependents, transitively.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream
+
+from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
+from seeder.model import Model
+from seeder.planner import PlanItem
+from seeder.ports import Outcome, Port, Send
+from seeder.report import RunStats
+from seeder.results import DONE, PENDING, Results, split_key
+
+__all__ = ["Bindings", "Executor"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    http: HttpBinding | None
+    in_process: InProcessBinding | None
+
+
+class Bindings:
+    """How each command is sent, and which credential each entity's answer holds."""
+
+    def __init__(self) -> None:
+        self.by_command: dict[str, _Binding] = {}
+        self.credential_of_entity: dict[str, Credential] = {}
+
+    @classmethod
+    def of_model(cls, model: Model) -> Bindings:
+        bindings = cls()
+        for name, em in model.entities.items():
+            binding = binding_of(em.command)
+            http = binding.http if binding else None
+            bindings.by_command[em.command.__name__] = _Binding(
+                http, binding.in_process if binding else None
+            )
+            if http is not None and http.credential is not None:
+                bindings.credential_of_entity[name] = http.credential
+        return bindings
+
+    def for_item(
+        self, item: PlanItem, method: str | None = None, path: str | None = None
+    ) -> _Binding:
+        binding = self.by_command.get(item.command)
+        if binding is None and method and path:  # a replayed log without its commands
+            binding = _Binding(HttpBinding(method, path, identity=None), None)  # type: ignore[arg-type]
+            self.by_command[item.command] = binding
+        return binding or _Binding(None, None)
+
+
+class Executor:
+    def __init__(
+        self,
+        port: Port,
+        bindings: Bindings,
+        *,
+        concurrency: int = 32,
+        rate: float | None = None,
+        results: Results | None = None,
+        stats: RunStats | None = None,
+        on_done: Callable[[PlanItem, str], None] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be >= 1")
+        self.port = port
+        self.bindings = bindings
+        self.concurrency = concurrency
+        self.rate = rate
+        self.results = results or Results()
+        self.stats = stats or RunStats()
+        self.on_done = on_done
+        self.resolves = getattr(port, "needs_values", True)
+        self._inflight: dict[str, anyio.Event] = {}
+
+    async def run(self, items: Iterable[PlanItem]) -> RunStats:
+        self.stats.start()
+        send, receive = anyio.create_memory_object_stream[PlanItem](0)
+        try:
+            async with anyio.create_task_group() as tg:
+                for _ in range(self.concurrency):
+                    tg.start_soon(self._worker, receive.clone())
+                receive.close()
+                async with send:
+                    interval = 1.0 / self.rate if self.rate else 0.0
+                    next_at = time.monotonic()
+                    for item in items:
+                        if interval:
+                            now = time.monotonic()
+                            if next_at > now:
+                                await anyio.sleep(next_at - now)
+                            next_at = max(next_at, now) + interval
+                        self._inflight[item.key] = anyio.Event()
+                        await send.send(item)
+        finally:
+            self.stats.finish()
+        return self.stats
+
+    async def _worker(self, receive: MemoryObjectReceiveStream[PlanItem]) -> None:
+        async with receive:
+            async for item in receive:
+                try:
+                    await self._process(item)
+                finally:
+                    event = self._inflight.pop(item.key, None)
+                    if event is not None:
+                        event.set()
+
+    async def _process(self, item: PlanItem) -> None:
+        results = self.results
+        for dep in item.deps:
+            state = results.state(dep)
+            if state == PENDING:
+                event = self._inflight.get(dep)
+                if event is not None:
+                    await event.wait()
+                    state = results.state(dep)
+            if state != DONE:
+                results.failed(item.key)
+                cause = dep if state != PENDING else f"{dep} (never planned or sent)"
+                self.stats.skipped(item, cause)
+                self._finish(item, "skipped")
+                return
+        binding = self.bindings.for_item(item)
+        fields = dict(item.body)
+        credential: tuple[Credential, str] | None = None
+        if self.resolves:
+            for field, placeholder in item.refs.items():
+                value = results.resolve(placeholder)
+                if value is None:
+                    results.failed(item.key)
+                    self.stats.failed(
+                        item,
+                        Outcome(
+                            False,
+                            message=f"the answer for {placeholder.rpartition('.')[0]} had "
+                            f"no {placeholder.rpartition('.')[2]!r} to fill {field}; check the "
+                            "binding's identity/captures",
+                        ),
+                    )
+                    self._finish(item, "failed")
+                    return
+                fields[field] = value
+            if item.actor is not None:
+                entity, n = split_key(item.actor)
+                cred = self.bindings.credential_of_entity.get(entity)
+                if cred is not None:
+                    value = results.value(entity, n, cred.name)
+                    if value is not None:
+                        credential = (cred, str(value))
+        started = time.perf_counter()
+        outcome = await self.port.send(
+            Send(item, fields, binding.http, binding.in_process, credential)
+        )
+        latency = time.perf_counter() - started
+        if outcome.ok:
+            results.done(item.key, outcome.captured)
+            self.stats.created(item, latency, outcome)
+            self._finish(item, "created")
+        else:
+            results.failed(item.key)
+            if outcome.retryable:
+                self.stats.failed(item, outcome, latency)
+                self._finish(item, "failed")
+            else:
+                self.stats.rejected(item, outcome, latency)
+                self._finish(item, "rejected")
+
+    def _finish(self, item: PlanItem, what: str) -> None:
+        if self.on_done is not None:
+            self.on_done(item, what)

@@ -1,0 +1,107 @@
+"""Ports: the one interface the executor sends through, like httpx's transports.
+
+A port takes a :class:`Send` (a plan item with its placeholders resolved) and
+returns an :class:`Outcome`. Adapters: HTTP (aiohttp for bulk sending, httpx for
+ASGI apps in-process), in-process dispatch to an application object, and the feed
+(the command log writer). One contract test suite runs against every adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from seeder.commands import Credential, HttpBinding, InProcessBinding
+from seeder.planner import PlanItem
+
+__all__ = ["Outcome", "Port", "Send", "capture"]
+
+
+@dataclass(slots=True)
+class Send:
+    """One command ready to go: ``fields`` has every placeholder filled."""
+
+    item: PlanItem
+    fields: dict[str, Any]
+    http: HttpBinding | None
+    in_process: InProcessBinding | None
+    credential: tuple[Credential, str] | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What happened. ``ok``: done, with ``captured`` values (the identity and the
+    binding's captures). Not ok: ``retryable`` tells a transient failure (retries
+    exhausted) from a domain rejection; ``status`` and ``message`` carry the
+    service's own answer."""
+
+    ok: bool
+    captured: dict[str, Any] = field(default_factory=dict)
+    status: int | None = None
+    message: str = ""
+    retryable: bool = False
+    attempts: int = 1
+    retries_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+class Port(Protocol):
+    """Sends commands to a service."""
+
+    async def send(self, request: Send) -> Outcome: ...
+
+    async def aclose(self) -> None: ...
+
+
+MAX_CAPTURE_BYTES = 1 << 20
+
+
+def _path_value(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def capture(
+    http: HttpBinding | None,
+    credential: Credential | None,
+    body: Any,
+    location: str | None = None,
+) -> dict[str, Any]:
+    """The values to remember from a successful answer: the identity (a JSON path
+    or the Location header's last segment), the binding's captures, the credential.
+    Without a binding, the answer's top-level scalars are kept (replay)."""
+    captured: dict[str, Any] = {}
+    if http is None or (http.identity is None and not http.captures and credential is None):
+        if isinstance(body, Mapping):
+            captured.update(
+                (k, v) for k, v in body.items() if isinstance(v, str | int | float | bool)
+            )
+        return captured
+    if http.identity == "Location":
+        if location:
+            captured["id"] = location.rstrip("/").rsplit("/", 1)[-1]
+    elif http.identity:
+        captured[http.identity] = _path_value(body, http.identity)
+    for name, path in http.captures.items():
+        captured[name] = _path_value(body, path)
+    if credential is not None:
+        captured[credential.name] = _path_value(body, credential.capture)
+    return captured
+
+
+def error_message(body: Any, text: str = "") -> str:
+    """The service's own words for a rejection, short."""
+    if isinstance(body, Mapping):
+        for key in ("message", "detail", "error", "title"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                rule = body.get("error")
+                return f"{rule}: {value}" if isinstance(rule, str) and rule != value else value
+        return str(dict(body))[:300]
+    return (text or str(body))[:300]

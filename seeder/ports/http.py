@@ -1,0 +1,292 @@
+"""The HTTP port: path templates, idempotency keys, credentials, retries.
+
+Sending is split like httpx's transports: :class:`HttpPort` builds requests and
+interprets answers; a *transport* moves bytes. ``AiohttpTransport`` is the bulk
+path (httpx's own pool spends its CPU on bookkeeping under concurrency: encode/httpx
+issue 3215; see benchmarks/run_bench.py); ``HttpxTransport`` serves ASGI apps
+in-process through ``httpx.ASGITransport`` (the whole HTTP stack, no socket).
+
+Retried, with exponential backoff and jitter (or the server's Retry-After): network
+errors, timeouts, 408/429/502/503/504; capped in attempts and in total time per
+command. Other 4xx are the service's rejections: never retried, kept with its words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+)
+
+from seeder.errors import SeederError
+from seeder.ports import Outcome, Send, capture, error_message
+
+__all__ = ["AiohttpTransport", "HttpPort", "HttpxTransport", "RawResponse", "RetryPolicy"]
+
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
+MAX_BODY_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    status: int
+    body: bytes
+    location: str | None = None
+    retry_after: str | None = None
+
+
+class Transport(Protocol):
+    async def request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> RawResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+class Transient(Exception):
+    """A failure worth retrying; ``reason`` is counted in the report."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, response: RawResponse | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.response = response
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 8
+    total_seconds: float = 60.0
+    initial: float = 0.05
+    maximum: float = 5.0
+    timeout: float = 10.0
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+
+
+def _segment(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text in ("", ".", ".."):  # never let a value walk out of the path template
+        return quote(text, safe="").replace(".", "%2E") or "%20"
+    return quote(text, safe="")
+
+
+class HttpPort:
+    """Sends commands over HTTP through a transport."""
+
+    def __init__(
+        self,
+        base_url: str,
+        transport: Transport,
+        headers: Mapping[str, str] | None = None,
+        policy: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.transport = transport
+        self.headers = dict(headers or {})
+        self.policy = policy or RetryPolicy()
+        self._rng = rng or random.Random(0)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, self.policy.maximum)
+        ceiling = min(self.policy.maximum, self.policy.initial * 2 ** (state.attempt_number - 1))
+        return self._rng.uniform(0, ceiling)  # full jitter
+
+    async def send(self, request: Send) -> Outcome:
+        http = request.http
+        if http is None:
+            raise SeederError(
+                f"command {request.item.command} has no HTTP binding; add "
+                "http=HttpBinding(...) to its @bind in the commands module"
+            )
+        fields = request.fields
+        path_names = http.path_fields()
+        try:
+            path = http.path.format_map({n: _segment(fields.get(n)) for n in path_names})
+        except (KeyError, ValueError, IndexError) as exc:
+            return Outcome(False, status=None, message=f"path template {http.path!r}: {exc}")
+        body = {k: v for k, v in fields.items() if k not in path_names}
+        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {
+            **self.headers,
+            "Content-Type": "application/json",
+            "Idempotency-Key": request.item.idempotency_key,
+        }
+        if request.credential is not None:
+            cred, value = request.credential
+            headers[cred.header] = cred.template.format(value=value)
+        url = self.base_url + path
+        retries: dict[str, int] = {}
+        attempts = 0
+        started = time.monotonic()
+        raw: RawResponse | None = None
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.policy.attempts)
+                | stop_after_delay(self.policy.total_seconds),
+                wait=self._wait,
+                retry=retry_if_exception_type(Transient),
+                reraise=True,
+            ):
+                with attempt:
+                    attempts += 1
+                    if attempts > 1:
+                        reason = (
+                            str(attempt.retry_state.outcome.exception())
+                            if attempt.retry_state.outcome
+                            else "retry"
+                        )
+                        retries[reason] = retries.get(reason, 0) + 1
+                    raw = await self._attempt(http.method, url, headers, data)
+        except Transient as exc:
+            message = f"gave up after {attempts} attempts in {time.monotonic() - started:.1f}s:"
+            if exc.response is not None:
+                message += " " + error_message(
+                    _json(exc.response.body), exc.response.body[:200].decode(errors="replace")
+                )
+            return Outcome(
+                False,
+                status=exc.response.status if exc.response else None,
+                message=f"{message} ({exc.reason})",
+                retryable=True,
+                attempts=attempts,
+                retries_by_reason=retries,
+            )
+        assert raw is not None
+        parsed = _json(raw.body)
+        if raw.status in http.success:
+            return Outcome(
+                True,
+                capture(http, http.credential, parsed, raw.location),
+                status=raw.status,
+                attempts=attempts,
+                retries_by_reason=retries,
+            )
+        return Outcome(
+            False,
+            status=raw.status,
+            message=error_message(parsed, raw.body[:300].decode(errors="replace")),
+            attempts=attempts,
+            retries_by_reason=retries,
+        )
+
+    async def _attempt(
+        self, method: str, url: str, headers: Mapping[str, str], data: bytes
+    ) -> RawResponse:
+        try:
+            raw = await asyncio.wait_for(
+                self.transport.request(method, url, headers, data), self.policy.timeout
+            )
+        except TimeoutError as exc:
+            raise Transient("timeout") from exc
+        if raw.status in RETRY_STATUSES:
+            raise Transient(f"HTTP {raw.status}", _retry_after(raw.retry_after), raw)
+        return raw
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+
+def _json(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+class AiohttpTransport:
+    """Bulk sending: one aiohttp session, keep-alive pool sized to the concurrency."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
+        self._session: Any = None
+
+    async def request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> RawResponse:
+        import aiohttp
+
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self.concurrency, limit_per_host=0, enable_cleanup_closed=False
+            )
+            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
+        try:
+            async with self._session.request(
+                method, url, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                data = await response.content.read(MAX_BODY_BYTES)
+                return RawResponse(
+                    response.status,
+                    data,
+                    response.headers.get("Location"),
+                    response.headers.get("Retry-After"),
+                )
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            raise Transient(type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class HttpxTransport:
+    """httpx as the client: for ASGI apps in-process (``httpx.ASGITransport``) or as
+    a selectable backend over sockets."""
+
+    def __init__(self, concurrency: int, transport: Any = None) -> None:
+        import httpx
+
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            timeout=None,
+            follow_redirects=False,
+        )
+
+    async def request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> RawResponse:
+        import httpx
+
+        try:
+            response = await self._client.request(method, url, headers=headers, content=body)
+        except (httpx.TransportError, ConnectionError) as exc:
+            raise Transient(type(exc).__name__) from exc
+        data = response.content[:MAX_BODY_BYTES]
+        return RawResponse(
+            response.status_code,
+            data,
+            response.headers.get("Location"),
+            response.headers.get("Retry-After"),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

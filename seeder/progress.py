@@ -1,0 +1,157 @@
+"""Progress while a run goes: a live bar per entity on a terminal, a quiet line
+every few seconds otherwise (CI logs), and the final report as a table."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from seeder.model import Model
+from seeder.planner import PlanItem
+from seeder.report import RunStats
+
+__all__ = ["LiveProgress", "QuietProgress", "print_report"]
+
+
+class QuietProgress:
+    """A line every ``every`` seconds on ``out``: done so far and the rate."""
+
+    def __init__(self, out: IO[str] | None = None, every: float = 5.0) -> None:
+        self.out = out or sys.stderr
+        self.every = every
+        self.done = 0
+        self.problems = 0
+        self.started = time.monotonic()
+        self.last = self.started
+
+    def __call__(self, item: PlanItem, what: str) -> None:
+        self.done += 1
+        self.problems += what != "created"
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            self.last = now
+            rate = self.done / max(now - self.started, 1e-9)
+            print(
+                f"seeder: {self.done:,} commands done ({rate:,.0f}/s), {self.problems:,} not "
+                "created",
+                file=self.out,
+                flush=True,
+            )
+
+    def __enter__(self) -> QuietProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class LiveProgress:
+    """rich bars, one per entity, sized by the expected counts."""
+
+    def __init__(self, model: Model, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description:<20}"),
+            BarColumn(),
+            TextColumn("{task.completed:>9,}/{task.total:,.0f}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.pending: Counter[str] = Counter()
+        for name in model.order:
+            em = model.entities[name]
+            self.tasks[name] = self.progress.add_task(name, total=max(em.expected, 1))
+        self.last = 0.0
+
+    def __call__(self, item: PlanItem, what: str) -> None:
+        self.pending[item.entity] += 1
+        now = time.monotonic()
+        if now - self.last > 0.1:
+            self.last = now
+            for entity, n in self.pending.items():
+                self.progress.advance(self.tasks[entity], n)
+            self.pending.clear()
+
+    def __enter__(self) -> LiveProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for entity, n in self.pending.items():
+            self.progress.advance(self.tasks[entity], n)
+        for task in self.progress.tasks:  # expected counts are estimates: close the bars
+            self.progress.update(task.id, total=task.completed)
+        self.progress.stop()
+
+
+def print_report(stats: RunStats, model: Model | None, console: Console) -> None:
+    data: dict[str, Any] = stats.as_dict(model)
+    table = Table(title="seeder run", title_justify="left")
+    for column in ("entity", "created", "rejected", "failed", "skipped"):
+        table.add_column(column, justify="left" if column == "entity" else "right")
+    for name, c in data["entities"].items():
+        table.add_row(
+            name, f"{c['created']:,}", f"{c['rejected']:,}", f"{c['failed']:,}", f"{c['skipped']:,}"
+        )
+    t = data["totals"]
+    table.add_row(
+        "total",
+        f"{t['created']:,}",
+        f"{t['rejected']:,}",
+        f"{t['failed']:,}",
+        f"{t['skipped']:,}",
+        style="bold",
+    )
+    console.print(table)
+    lat = data["latency_ms"]
+    console.print(
+        f"{data['commands_per_second']:,.0f} commands/s in "
+        f"{data['elapsed_seconds']:.2f}s; latency p50 {lat['p50']} ms, p95 "
+        f"{lat['p95']} ms, p99 {lat['p99']} ms"
+    )
+    if data["retries"]:
+        console.print("retries: " + ", ".join(f"{k} ×{v}" for k, v in data["retries"].items()))
+    for r in data["rejections"][:5]:
+        console.print(
+            f"[red]rejected[/red] {r['count']:,} × {r['command']} ({r['status']}): {r['message']}",
+            markup=True,
+            highlight=False,
+        )
+    for s in data["skipped_because"][:5]:
+        console.print(
+            f"skipped {s['count']:,} × {s['entity']}: a dependency ({s['cause']}) was not created"
+        )
+    if data["distributions"]:
+        dist = Table(
+            title="achieved distributions (uses per referenced entity)", title_justify="left"
+        )
+        for column in ("reference", "referenced", "mean", "max", "top 20%", "asked"):
+            dist.add_column(
+                column,
+                justify="left" if column in ("reference", "asked") else "right",
+                no_wrap=column != "asked",
+            )
+        for row in data["distributions"]:
+            asked = (
+                ", ".join(
+                    f"{k} {'/'.join(map(str, v)) if isinstance(v, list | tuple) else v}"
+                    for k, v in row.get("asked", {}).items()
+                )
+                or "-"
+            )
+            dist.add_row(
+                f"{row['reference']} → {row.get('target', '?')}",
+                f"{row['referenced']:,}",
+                f"{row['mean_uses']:,}",
+                f"{row['max_uses']:,}",
+                f"{row['top_20pct_share']:.0%}",
+                asked,
+            )
+        console.print(dist)

@@ -1,0 +1,187 @@
+"""Run statistics and the report: created / rejected / failed / skipped per entity,
+throughput, latency percentiles, the top rejection reasons in the service's words,
+retries, and the achieved distributions of every reference next to what the
+scenario asked for."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from seeder.model import Model
+from seeder.planner import PlanItem
+from seeder.ports import Outcome
+from seeder.references import Ref
+
+__all__ = ["EntityCounts", "RunStats"]
+
+
+@dataclass
+class EntityCounts:
+    created: int = 0
+    rejected: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class RunStats:
+    entities: dict[str, EntityCounts] = field(default_factory=dict)
+    latencies: array[float] = field(default_factory=lambda: array("d"))
+    rejections: Counter[tuple[str, int | None, str]] = field(default_factory=Counter)
+    skip_causes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    retries: Counter[str] = field(default_factory=Counter)
+    uses: dict[tuple[str, str], array[int]] = field(default_factory=dict)
+    started_at: float = 0.0
+    finished_at: float = 0.0
+    track_fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def track(self, model: Model) -> None:
+        """Measure the achieved distribution of each reference of ``model``."""
+        for name, em in model.entities.items():
+            fields = [f for f, p in em.providers.items() if isinstance(p, Ref)]
+            if isinstance(em.spec.actor, Ref):
+                fields.append("actor")
+            if fields:
+                self.track_fields[name] = fields
+
+    def start(self) -> None:
+        self.started_at = time.monotonic()
+
+    def finish(self) -> None:
+        self.finished_at = time.monotonic()
+
+    def _counts(self, entity: str) -> EntityCounts:
+        counts = self.entities.get(entity)
+        if counts is None:
+            counts = self.entities[entity] = EntityCounts()
+        return counts
+
+    def _retried(self, outcome: Outcome) -> None:
+        for reason, n in outcome.retries_by_reason.items():
+            self.retries[reason] += n
+
+    def created(self, item: PlanItem, latency: float, outcome: Outcome) -> None:
+        self._counts(item.entity).created += 1
+        self.latencies.append(latency)
+        self._retried(outcome)
+        fields = self.track_fields.get(item.entity)
+        if fields and item.links:
+            for f in fields:
+                target = item.links.get(f)
+                if target is None:
+                    continue
+                uses = self.uses.get((item.entity, f))
+                if uses is None:
+                    uses = self.uses[(item.entity, f)] = array("q")
+                if len(uses) <= target:
+                    uses.extend([0] * (target + 1 - len(uses)))
+                uses[target] += 1
+
+    def rejected(self, item: PlanItem, outcome: Outcome, latency: float) -> None:
+        self._counts(item.entity).rejected += 1
+        self.latencies.append(latency)
+        self._retried(outcome)
+        self.rejections[(item.command, outcome.status, outcome.message[:200])] += 1
+
+    def failed(self, item: PlanItem, outcome: Outcome, latency: float | None = None) -> None:
+        self._counts(item.entity).failed += 1
+        if latency is not None:
+            self.latencies.append(latency)
+        self._retried(outcome)
+        self.rejections[(item.command, outcome.status, outcome.message[:200])] += 1
+
+    def skipped(self, item: PlanItem, cause: str) -> None:
+        self._counts(item.entity).skipped += 1
+        self.skip_causes[(item.entity, cause.split(":")[0])] += 1
+
+    # -- the report -------------------------------------------------------------
+
+    @property
+    def total(self) -> EntityCounts:
+        total = EntityCounts()
+        for c in self.entities.values():
+            total.created += c.created
+            total.rejected += c.rejected
+            total.failed += c.failed
+            total.skipped += c.skipped
+        return total
+
+    @property
+    def ok(self) -> bool:
+        t = self.total
+        return t.rejected == t.failed == t.skipped == 0
+
+    def as_dict(self, model: Model | None = None) -> dict[str, Any]:
+        elapsed = max(self.finished_at - self.started_at, 1e-9)
+        t = self.total
+        lat = sorted(self.latencies)
+        sent = t.created + t.rejected + t.failed
+        return {
+            "ok": self.ok,
+            "elapsed_seconds": round(elapsed, 3),
+            "commands_per_second": round(sent / elapsed, 1),
+            "totals": vars(t),
+            "entities": {k: vars(v) for k, v in sorted(self.entities.items())},
+            "latency_ms": {
+                name: round(_percentile(lat, q) * 1000, 3) if lat else None
+                for name, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
+            },
+            "rejections": [
+                {"command": c, "status": s, "message": m, "count": n}
+                for (c, s, m), n in self.rejections.most_common(10)
+            ],
+            "skipped_because": [
+                {"entity": e, "cause": c, "count": n}
+                for (e, c), n in self.skip_causes.most_common(10)
+            ],
+            "retries": dict(self.retries.most_common()),
+            "distributions": self.distributions(model),
+        }
+
+    def distributions(self, model: Model | None) -> list[dict[str, Any]]:
+        rows = []
+        for (entity, f), uses in sorted(self.uses.items()):
+            used = sorted((u for u in uses if u), reverse=True)
+            if not used:
+                continue
+            total = sum(used)
+            top = used[: max(1, math.ceil(len(used) * 0.2))]
+            row: dict[str, Any] = {
+                "reference": f"{entity}.{f}",
+                "referenced": len(used),
+                "mean_uses": round(total / len(used), 2),
+                "max_uses": used[0],
+                "top_20pct_share": round(sum(top) / total, 3),
+            }
+            if model is not None:
+                em = model.entities[entity]
+                ref = em.spec.actor if f == "actor" else em.providers.get(f)
+                if isinstance(ref, Ref):
+                    row["target"] = ref.entity
+                    row["asked"] = {
+                        k: v
+                        for k, v in (
+                            ("mean", ref.mean),
+                            ("skew", ref.skew),
+                            ("weights", ref.weights),
+                        )
+                        if v is not None
+                    }
+            rows.append(row)
+        return rows
+
+    def to_json(self, model: Model | None = None) -> str:
+        return json.dumps(self.as_dict(model), indent=2, default=list)
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return math.nan
+    k = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
+    return sorted_values[k]

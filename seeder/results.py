@@ -1,0 +1,108 @@
+"""What the service answered: the real ids and captured values of every done item,
+by logical key (``author:17``), and each item's state.
+
+Columns are per (entity, attribute) and indexed by the instance number, kept as
+``array('q')`` while the values are integers (8 bytes each) and turned into a list
+only when the service answers with strings (enrolment ids, slugs).
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+__all__ = ["DONE", "FAILED", "PENDING", "Results", "split_key", "split_placeholder"]
+
+PENDING, DONE, FAILED = 0, 1, 2
+_MISSING = -(2**63)  # a sentinel no service id will use
+
+
+def split_key(key: str) -> tuple[str, int]:
+    """``"author:17"`` → ``("author", 17)``."""
+    entity, _, n = key.rpartition(":")
+    return entity, int(n)
+
+
+def split_placeholder(placeholder: str) -> tuple[str, int, str]:
+    """``"author:17.id"`` → ``("author", 17, "id")``."""
+    key, _, attr = placeholder.rpartition(".")
+    entity, n = split_key(key)
+    return entity, n, attr
+
+
+class _Column:
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: array[int] | list[Any] = array("q")
+
+    def set(self, n: int, value: Any) -> None:
+        values = self.values
+        if isinstance(values, array) and (
+            type(value) is not int or value == _MISSING or not -(2**63) < value < 2**63
+        ):
+            values = self.values = [None if v == _MISSING else v for v in values]
+        missing = n + 1 - len(values)
+        if missing > 0:
+            if isinstance(values, array):
+                values.extend([_MISSING] * missing)
+            else:
+                values.extend([None] * missing)
+        values[n] = value
+
+    def get(self, n: int) -> Any:
+        values = self.values
+        if n >= len(values):
+            return None
+        value = values[n]
+        return None if isinstance(values, array) and value == _MISSING else value
+
+
+class Results:
+    """Real values by logical key, and the state of every key seen."""
+
+    def __init__(self) -> None:
+        self._columns: dict[tuple[str, str], _Column] = {}
+        self._states: dict[str, bytearray] = {}
+
+    def state(self, key: str) -> int:
+        entity, n = split_key(key)
+        states = self._states.get(entity)
+        if states is None or n >= len(states):
+            return PENDING
+        return states[n]
+
+    def _set_state(self, entity: str, n: int, state: int) -> None:
+        states = self._states.setdefault(entity, bytearray())
+        if len(states) <= n:
+            states.extend(bytes(n + 1 - len(states)))
+        states[n] = state
+
+    def done(self, key: str, captured: dict[str, Any]) -> None:
+        entity, n = split_key(key)
+        for attr, value in captured.items():
+            column = self._columns.get((entity, attr))
+            if column is None:
+                column = self._columns[(entity, attr)] = _Column()
+            column.set(n, value)
+        self._set_state(entity, n, DONE)
+
+    def failed(self, key: str) -> None:
+        entity, n = split_key(key)
+        self._set_state(entity, n, FAILED)
+
+    def value(self, entity: str, n: int, attr: str) -> Any:
+        column = self._columns.get((entity, attr))
+        return None if column is None else column.get(n)
+
+    def resolve(self, placeholder: str) -> Any:
+        entity, n, attr = split_placeholder(placeholder)
+        return self.value(entity, n, attr)
+
+    def captured(self, key: str) -> dict[str, Any]:
+        entity, n = split_key(key)
+        return {
+            attr: column.get(n)
+            for (e, attr), column in self._columns.items()
+            if e == entity and column.get(n) is not None
+        }

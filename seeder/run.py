@@ -1,0 +1,199 @@
+"""``seeder run``: a model, a target, the executor, a report.
+
+Targets: an ``http(s)://`` URL (aiohttp, or httpx with ``http_client="httpx"``);
+``demo`` — the embedded demo service on a temporary SQLite file, served on loopback
+and reached over real HTTP; ``demo:inprocess`` — its application object, no HTTP;
+``demo:asgi`` — its ASGI app through ``httpx.ASGITransport``; ``file:PATH`` — the
+command log (the feed port).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from seeder.errors import SeederError
+from seeder.executor import Bindings, Executor
+from seeder.model import Model
+from seeder.planner import PlanItem, plan_items
+from seeder.ports import Port
+from seeder.report import RunStats
+
+__all__ = ["RunOptions", "Target", "expand_headers", "open_target", "run_items", "run_model"]
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Target:
+    port: Port
+    description: str
+    counts: Any = None  # a callable returning the service's counts, for the embedded demo
+
+
+@dataclass
+class RunOptions:
+    concurrency: int = 32
+    rate: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    http_client: str = "aiohttp"
+
+
+def expand_headers(raw: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """``'Authorization: Bearer ${TOKEN}'`` → a header, with the variable expanded.
+    The values are secrets: no message ever repeats them."""
+    headers: dict[str, str] = {}
+    for text in raw:
+        name, sep, value = text.partition(":")
+        name = name.strip()
+        if not sep or not name or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+            shown = name if name and sep else text.split(":")[0][:30]
+            raise SeederError(
+                f"--header must look like 'Name: value' (got a header named "
+                f"{shown!r}); e.g. --header 'Authorization: Bearer ${{TOKEN}}'"
+            )
+
+        def env(match: re.Match[str], name: str = name) -> str:
+            var = match.group(1)
+            if var not in environ:
+                raise SeederError(
+                    f"--header {name}: environment variable {var} is not set; "
+                    "export it or write the value"
+                )
+            return environ[var]
+
+        headers[name] = _ENV.sub(env, value.strip())
+    return headers
+
+
+@contextlib.contextmanager
+def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Target]:
+    """Resolves a target name into a port (and starts the embedded demo if asked)."""
+    from seeder.ports.http import AiohttpTransport, HttpPort, HttpxTransport
+
+    if target.startswith(("http://", "https://")):
+        transport: Any = (
+            HttpxTransport(options.concurrency)
+            if options.http_client == "httpx"
+            else AiohttpTransport(options.concurrency)
+        )
+        yield Target(HttpPort(target, transport, options.headers), target)
+        return
+    if target.startswith("file:"):
+        yield from _feed_target(target[5:], model)
+        return
+    if target in ("demo", "demo:inprocess", "demo:asgi"):
+        yield from _demo_target(target, options)
+        return
+    raise SeederError(
+        f"unknown target {target!r}; give a URL (http://127.0.0.1:8000), demo, "
+        "demo:inprocess, demo:asgi or file:PATH"
+    )
+
+
+def _feed_target(path: str, model: Model) -> Iterator[Target]:
+    from seeder.commandlog import JsonlCommandLog
+    from seeder.ports.feed import FeedPort
+
+    try:
+        handle = Path(path).open("w", encoding="utf-8", newline="\n")  # noqa: SIM115
+    except OSError as exc:
+        raise SeederError(f"cannot write {path}: {exc.strerror}; choose another file") from exc
+    with handle:
+        yield Target(FeedPort(JsonlCommandLog(model, handle)), f"command log {path}")
+
+
+def _demo_target(target: str, options: RunOptions) -> Iterator[Target]:
+    try:
+        from seeder.demo.app import build_application, create_app
+        from seeder.demo.server import serve_in_thread
+    except ImportError as exc:
+        raise SeederError(
+            f"the demo target needs the 'demo' extra ({exc.name} is missing); "
+            "install it with: pip install 'seeder[demo]'"
+        ) from exc
+    from seeder.ports.http import AiohttpTransport, HttpPort, HttpxTransport
+    from seeder.ports.inprocess import DispatchPort
+
+    with tempfile.TemporaryDirectory(prefix="seeder-demo-") as folder:
+        db = str(Path(folder) / "demo.db")
+        if target == "demo:inprocess":
+            application = build_application(db)
+            try:
+                yield Target(
+                    DispatchPort(application),
+                    f"embedded demo, in-process (SQLite {db})",
+                    application.counts,
+                )
+            finally:
+                application.close()
+            return
+        app = create_app(db)
+        counts = build_application(db).counts
+        if target == "demo:asgi":
+            import httpx
+
+            transport = HttpxTransport(options.concurrency, httpx.ASGITransport(app=app))
+            yield Target(
+                HttpPort("http://demo", transport, options.headers),
+                f"embedded demo, ASGI in-process (SQLite {db})",
+                counts,
+            )
+            return
+        with serve_in_thread(app) as url:
+            yield Target(
+                HttpPort(url, AiohttpTransport(options.concurrency), options.headers),
+                f"embedded demo at {url} (SQLite {db})",
+                counts,
+            )
+
+
+async def run_items(
+    items: Iterable[PlanItem],
+    port: Port,
+    bindings: Bindings,
+    options: RunOptions,
+    stats: RunStats,
+    progress: Any = None,
+) -> RunStats:
+    executor = Executor(
+        port,
+        bindings,
+        concurrency=options.concurrency,
+        rate=options.rate,
+        stats=stats,
+        on_done=progress,
+    )
+    try:
+        return await executor.run(items)
+    finally:
+        await port.aclose()
+
+
+def run_model(
+    model: Model, port: Port, options: RunOptions | None = None, progress: Any = None
+) -> RunStats:
+    """Plans ``model`` and sends it through ``port``; returns the run's statistics."""
+    options = options or RunOptions()
+    stats = RunStats()
+    stats.track(model)
+    return anyio.run(
+        run_items, plan_items(model), port, Bindings.of_model(model), options, stats, progress
+    )
+
+
+def environment() -> Mapping[str, str]:
+    return os.environ
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
