@@ -19,6 +19,7 @@ from typing import Any
 from faker import Faker
 
 from seeder.errors import PlanError, ScenarioError
+from seeder.fingerprints import FingerprintSet
 from seeder.model import KEY, Kind, Model, _Problems, load_module_file
 from seeder.providers import InvalidProvider, Provider, Row
 from seeder.providers.base import Draw, wrap_options
@@ -123,6 +124,7 @@ class Planner:
         # (entity, field) → makes a new referenced entity for the row (used when a
         # unique combination cannot be found among existing ones)
         self.creators: dict[tuple[str, str], Callable[[Row], Any]] = {}
+        self.unique_sets: list[FingerprintSet] = []  # what unique remembers (for nbytes)
         position = {name: i for i, name in enumerate(model.order)}
         problems = _Problems(model.scenario.source, model.locate)
         for name, em in model.entities.items():
@@ -449,7 +451,8 @@ class Planner:
                 continue
             inner = result[last]
             is_link = tuple(em.kinds.get(f) is not None and em.kinds[f].is_ref for f in combo)
-            seen: set[tuple[Any, ...]] = set()
+            seen = FingerprintSet()
+            self.unique_sets.append(seen)
             creator = self.creators.get((entity, last))
 
             def draw(
@@ -457,7 +460,7 @@ class Planner:
                 inner: Draw = inner,
                 combo: tuple[str, ...] = combo,
                 is_link: tuple[bool, ...] = is_link,
-                seen: set[Any] = seen,
+                seen: FingerprintSet = seen,
                 last: str = last,
                 creator: Callable[[Row], Any] | None = creator,
             ) -> Any:
@@ -471,8 +474,7 @@ class Planner:
                         row.links.get(f) if lk else row.values.get(f)
                         for f, lk in zip(combo, is_link, strict=True)
                     )
-                    if key not in seen:
-                        seen.add(key)
+                    if seen.add(key):
                         return value
                 raise PlanError(
                     f"{entity}: no new combination of unique {list(combo)} after "
@@ -560,6 +562,13 @@ class Planner:
                 f"{self.fingerprint}:{key}",
                 links,
             )
+        )
+
+    def nbytes(self) -> int:
+        """Memory the planner keeps as it goes: registry columns, specification
+        indexes and the fingerprints of unique values."""
+        return sum(s.nbytes() for s in self.stores.values()) + sum(
+            u.nbytes() for u in self.unique_sets
         )
 
     def items(self) -> Iterator[PlanItem]:

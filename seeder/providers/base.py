@@ -135,24 +135,17 @@ def wrap_options(
         draw = draw_nullable
 
     if provider.unique:
-        seen: set[Any] = set()
+        from seeder.fingerprints import FingerprintSet
+
+        seen = FingerprintSet()
         inner_u = draw
         where = f"{ctx.entity}.{ctx.field}"
 
         def draw_unique(row: Row) -> Any:
             for _ in range(UNIQUE_TRIES):
                 value = inner_u(row)
-                if value is None:
-                    return None
-                try:
-                    if value not in seen:
-                        seen.add(value)
-                        return value
-                except TypeError:  # unhashable (a list): compare by its repr
-                    marker = repr(value)
-                    if marker not in seen:
-                        seen.add(marker)
-                        return value
+                if value is None or seen.add(value):
+                    return value
             raise PlanError(
                 f"{where}: no unused value after {UNIQUE_TRIES} draws at item "
                 f"{ctx.entity}:{row.n}; its value space is too small for unique: widen "
