@@ -118,6 +118,18 @@ def _concurrency(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text.removesuffix("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--timeout needs seconds, e.g. 2.5, got {text!r}"
+        ) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"--timeout must be > 0, got {text}")
+    return value
+
+
 def _rate(text: str) -> float:
     number = text.removesuffix("/s")
     try:
@@ -146,6 +158,7 @@ def _execute(
         rate=args.rate,
         headers=expand_headers(args.header, os.environ),
         http_client=args.http_client,
+        timeout=args.timeout,
     )
     console = Console(highlight=False)
     stats = RunStats()
@@ -161,7 +174,8 @@ def _execute(
         if target.counts is not None:
             counts = {k: v for k, v in target.counts().items() if v}
             console.print(
-                "service now holds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+                "service now holds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()),
+                soft_wrap=True,
             )
     if args.report:
         try:
@@ -212,6 +226,12 @@ def _execution_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--report", default=None, metavar="PATH.json", help="also write the report as JSON"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        help="seconds to wait for one answer before retrying (default 10)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
     parser.add_argument(

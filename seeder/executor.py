@@ -1,9 +1,12 @@
 """The executor: sends a plan through a port, fast and in dependency order.
 
-Workers (``concurrency`` of them) take items from an unbuffered stream, so the
-planner runs at most one item ahead of the slowest free worker. An item waits for
-its dependencies (an event per key in flight), gets its placeholders filled from
-the results, its actor's credential attached, and is sent; its answer is recorded.
+Workers (``concurrency`` of them) take items from an unbuffered stream. An item
+whose dependencies are still in flight is parked (a task waiting on their events)
+and the worker moves on, so a chain (the readings of one meter) does not hold the
+pool; at most ``window`` items are parked, which bounds how far the planner runs
+ahead. Sends are capped at ``concurrency`` by a limiter. A ready item gets its
+placeholders filled from the results, its actor's credential attached, and is
+sent; its answer is recorded.
 If a dependency failed, the item is not sent: it is reported as skipped with the
 cause, and so are its own dependents, transitively.
 """
@@ -15,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import anyio
+import anyio.abc
 from anyio.streams.memory import MemoryObjectReceiveStream
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
@@ -85,7 +89,10 @@ class Executor:
         self.stats = stats or RunStats()
         self.on_done = on_done
         self.resolves = getattr(port, "needs_values", True)
+        self.window = concurrency * 16
         self._inflight: dict[str, anyio.Event] = {}
+        self._parked = 0
+        self._limiter = anyio.CapacityLimiter(concurrency)
 
     async def run(self, items: Iterable[PlanItem]) -> RunStats:
         self.stats.start()
@@ -93,7 +100,7 @@ class Executor:
         try:
             async with anyio.create_task_group() as tg:
                 for _ in range(self.concurrency):
-                    tg.start_soon(self._worker, receive.clone())
+                    tg.start_soon(self._worker, receive.clone(), tg)
                 receive.close()
                 async with send:
                     interval = 1.0 / self.rate if self.rate else 0.0
@@ -110,15 +117,34 @@ class Executor:
             self.stats.finish()
         return self.stats
 
-    async def _worker(self, receive: MemoryObjectReceiveStream[PlanItem]) -> None:
+    async def _worker(
+        self, receive: MemoryObjectReceiveStream[PlanItem], tg: anyio.abc.TaskGroup
+    ) -> None:
         async with receive:
             async for item in receive:
-                try:
-                    await self._process(item)
-                finally:
-                    event = self._inflight.pop(item.key, None)
-                    if event is not None:
-                        event.set()
+                if self._parked < self.window and self._waits(item):
+                    self._parked += 1
+                    tg.start_soon(self._park, item)
+                else:
+                    await self._handle(item)
+
+    def _waits(self, item: PlanItem) -> bool:
+        inflight = self._inflight
+        return any(dep in inflight for dep in item.deps)
+
+    async def _park(self, item: PlanItem) -> None:
+        try:
+            await self._handle(item)
+        finally:
+            self._parked -= 1
+
+    async def _handle(self, item: PlanItem) -> None:
+        try:
+            await self._process(item)
+        finally:
+            event = self._inflight.pop(item.key, None)
+            if event is not None:
+                event.set()
 
     async def _process(self, item: PlanItem) -> None:
         results = self.results
@@ -162,11 +188,11 @@ class Executor:
                     value = results.value(entity, n, cred.name)
                     if value is not None:
                         credential = (cred, str(value))
-        started = time.perf_counter()
-        outcome = await self.port.send(
-            Send(item, fields, binding.http, binding.in_process, credential)
-        )
-        latency = time.perf_counter() - started
+        request = Send(item, fields, binding.http, binding.in_process, credential)
+        async with self._limiter:
+            started = time.perf_counter()
+            outcome = await self.port.send(request)
+            latency = time.perf_counter() - started
         if outcome.ok:
             results.done(item.key, outcome.captured)
             self.stats.created(item, latency, outcome)

@@ -44,7 +44,17 @@ MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
 
 TOP_KEYS = ("seed", "commands", "locale", "faker_weighting", "target", "entities")
-ENTITY_KEYS = ("command", "count", "per", "fields", "vars", "actor", "unique", "identity")
+ENTITY_KEYS = (
+    "command",
+    "count",
+    "per",
+    "fields",
+    "vars",
+    "actor",
+    "unique",
+    "identity",
+    "ordered",
+)
 OPTION_KEYS = ("null_weight", "unique", "seed_by")
 NUMBER_KEYS = ("min", "max", "round")
 KINDS = (
@@ -340,6 +350,10 @@ def _entity(name: str, spec: Any, doc: _Located) -> Entity | None:
     if identity is not None and not isinstance(identity, str):
         doc.add((*path, "identity"), "identity must be a field name")
         identity = None
+    ordered = spec.get("ordered")
+    if ordered is not None and not isinstance(ordered, bool):
+        doc.add((*path, "ordered"), "ordered must be true or false")
+        ordered = None
     return Entity(
         command=command,
         fields=fields,
@@ -349,6 +363,7 @@ def _entity(name: str, spec: Any, doc: _Located) -> Entity | None:
         actor=actor,
         unique=[tuple(u) for u in unique],
         identity=identity,
+        ordered=ordered,
     )
 
 

@@ -34,6 +34,7 @@ from seeder.providers import (
     Provider,
     PythonFunction,
     Range,
+    Series,
     Template,
 )
 from seeder.references import Condition, From, Ref
@@ -101,6 +102,7 @@ class EntityModel:
     stored: set[str] = field(default_factory=set)  # columns kept per instance
     specs: list[SpecIndex] = field(default_factory=list)
     unique: list[tuple[str, ...]] = field(default_factory=list)
+    ordered: bool = False  # each instance depends on the previous one of its parent
     expected: float = 0.0
 
 
@@ -363,6 +365,10 @@ def _entity_model(
         providers=providers,
         var_names=frozenset(entity.vars),
     )
+    if entity.ordered is None:  # a series or counter only makes sense sent in order
+        em.ordered = any(isinstance(p, Series | Counter) for p in providers.values())
+    else:
+        em.ordered = bool(entity.ordered)
     identity = entity.identity or (http.identity if http and http.identity else "id")
     em.identity = identity
     em.identity_captured = identity not in providers
@@ -828,6 +834,24 @@ def _entity_order(models: dict[str, EntityModel], problems: _Problems) -> list[s
                     f"{em.name!r} references itself; references must not form a "
                     "cycle (use a separate entity for the link)",
                 )
+
+    # a root is planned with its whole subtree (children right after their parent),
+    # so whatever its descendants reference must be planned before that root
+    def ancestors_of(name: str) -> list[str]:
+        chain: list[str] = []
+        parent = models[name].parent
+        while parent is not None and parent not in chain:
+            chain.append(parent)
+            parent = models[parent].parent
+        return chain
+
+    for em in models.values():
+        ancestors = ancestors_of(em.name)
+        for target in edges[em.name]:
+            inside = {target, *ancestors_of(target)}  # the target's own subtree chain
+            for ancestor in ancestors:
+                if ancestor not in inside and target not in edges[ancestor]:
+                    edges[ancestor].append(target)
     order: list[str] = []
     state: dict[str, int] = {}
     reported: set[frozenset[str]] = set()

@@ -294,12 +294,17 @@ class Planner:
                     forced[tf] = (v, None)
             return forced
 
-        def make(row: Row) -> int:
+        def make(row: Row, used_up: bool = False) -> int:
             if tmodel.parent is not None:
+                why = (
+                    f"every matching {target} is already taken by a unique combination"
+                    if used_up
+                    else f"no {target} matches"
+                )
                 raise PlanError(
-                    f"{entity}.{name}: no {target} matches, and a {target} cannot be created "
-                    f"on demand because it is made per {tmodel.parent}; create enough of them "
-                    "(a count), or relax the where: clause"
+                    f"{entity}.{name}: {why} at item {entity}:{row.n}, and a {target} cannot "
+                    f"be created on demand because it is made per {tmodel.parent}; make more "
+                    f"of them, plan fewer {entity}, or relax the where: clause"
                 )
             idx = create(target, forced_for(row) if forced_parts else None, None, 0)
             if checks and not all(check(row, idx) for check in checks):
@@ -310,7 +315,7 @@ class Planner:
             return idx
 
         def create_new(row: Row) -> Any:
-            idx = make(row)
+            idx = make(row, used_up=True)
             row.links[name] = idx
             return value_of(idx)
 
@@ -541,6 +546,8 @@ class Planner:
                 dep = f"{target}:{link + 1}"
                 if dep not in deps:
                     deps.append(dep)
+        if em.ordered and row.i > 1:  # instance idx - 1 is the previous sibling
+            deps.append(f"{entity}:{idx}")
         actor = None
         actor_target = self.actor_target.get(entity)
         if actor_target is not None:

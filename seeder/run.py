@@ -46,6 +46,7 @@ class RunOptions:
     rate: float | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     http_client: str = "aiohttp"
+    timeout: float = 10.0
 
 
 def expand_headers(raw: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
@@ -86,7 +87,7 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
             if options.http_client == "httpx"
             else AiohttpTransport(options.concurrency)
         )
-        yield Target(HttpPort(target, transport, options.headers), target)
+        yield Target(HttpPort(target, transport, options.headers, _policy(options)), target)
         return
     if target.startswith("file:"):
         yield from _feed_target(target[5:], model)
@@ -98,6 +99,12 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
         f"unknown target {target!r}; give a URL (http://127.0.0.1:8000), demo, "
         "demo:inprocess, demo:asgi or file:PATH"
     )
+
+
+def _policy(options: RunOptions) -> Any:
+    from seeder.ports.http import RetryPolicy
+
+    return RetryPolicy(timeout=options.timeout)
 
 
 def _feed_target(path: str, model: Model) -> Iterator[Target]:
@@ -144,14 +151,16 @@ def _demo_target(target: str, options: RunOptions) -> Iterator[Target]:
 
             transport = HttpxTransport(options.concurrency, httpx.ASGITransport(app=app))
             yield Target(
-                HttpPort("http://demo", transport, options.headers),
+                HttpPort("http://demo", transport, options.headers, _policy(options)),
                 f"embedded demo, ASGI in-process (SQLite {db})",
                 counts,
             )
             return
         with serve_in_thread(app) as url:
             yield Target(
-                HttpPort(url, AiohttpTransport(options.concurrency), options.headers),
+                HttpPort(
+                    url, AiohttpTransport(options.concurrency), options.headers, _policy(options)
+                ),
                 f"embedded demo at {url} (SQLite {db})",
                 counts,
             )

@@ -30,6 +30,9 @@ class Entity:
     on behalf of a referenced entity (``"parent"`` for the parent). ``unique`` lists
     combinations of fields that never repeat. ``identity`` is the attribute that
     references take by default (default: the binding's identity, else ``id``).
+    ``ordered``: each instance waits for the previous one of the same parent, because
+    the service accepts them only in order (readings of a meter); by default true when
+    a field is a ``series`` or a ``counter``.
     """
 
     command: str | type[Command]
@@ -40,6 +43,7 @@ class Entity:
     actor: Ref | Literal["parent"] | None = None
     unique: Sequence[Sequence[str]] = ()
     identity: str | None = None
+    ordered: bool | None = None
 
 
 @dataclass(frozen=True)

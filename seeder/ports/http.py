@@ -154,15 +154,13 @@ class HttpPort:
             ):
                 with attempt:
                     attempts += 1
-                    if attempts > 1:
-                        reason = (
-                            str(attempt.retry_state.outcome.exception())
-                            if attempt.retry_state.outcome
-                            else "retry"
-                        )
-                        retries[reason] = retries.get(reason, 0) + 1
-                    raw = await self._attempt(http.method, url, headers, data)
+                    try:
+                        raw = await self._attempt(http.method, url, headers, data)
+                    except Transient as exc:
+                        retries[exc.reason] = retries.get(exc.reason, 0) + 1
+                        raise
         except Transient as exc:
+            retries[exc.reason] -= 1  # the last failure was not retried
             message = f"gave up after {attempts} attempts in {time.monotonic() - started:.1f}s:"
             if exc.response is not None:
                 message += " " + error_message(
