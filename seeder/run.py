@@ -184,8 +184,26 @@ async def run_items(
     )
     try:
         return await executor.run(items)
+    except BaseExceptionGroup as group:  # from the task group: surface our own error alone
+        own = _first(group, (SeederError, KeyboardInterrupt))
+        if own is not None:
+            raise own from None
+        raise
     finally:
         await port.aclose()
+
+
+def _first(
+    group: BaseExceptionGroup[Any], kinds: tuple[type[BaseException], ...]
+) -> BaseException | None:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            inner = _first(exc, kinds)
+            if inner is not None:
+                return inner
+        elif isinstance(exc, kinds):
+            return exc
+    return None
 
 
 def run_model(
