@@ -23,13 +23,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 demo: $(STAMP)
-	mkdir -p .seeder
-	$(BIN)/seeder validate scenarios/library.yaml
-	$(BIN)/seeder plan scenarios/library.yaml --out .seeder/library.jsonl
-	head -c 600 .seeder/library.jsonl; echo
+	$(BIN)/seeder run scenarios/library.yaml --target demo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_bench.py
+	$(BIN)/python benchmarks/plan_memory.py
+	$(BIN)/python benchmarks/run_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -47,6 +47,6 @@ def test_readme_shell_examples_run(tmp_path: Path) -> None:
     for line in lines:
         argv = shlex.split(line.split("#")[0])
         argv[0] = str(ROOT / argv[0])
-        argv = [str(tmp_path / a) if a.endswith((".jsonl", "/")) else a for a in argv]
+        argv = [str(tmp_path / a) if a.endswith((".jsonl", ".json", "/")) else a for a in argv]
         result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, (line, result.stderr)
