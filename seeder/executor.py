@@ -1,10 +1,11 @@
 """The executor: sends a plan through a port, fast and in dependency order.
 
-Workers (``concurrency`` of them) take items from an unbuffered stream. An item
-whose dependencies are still in flight is parked (a task waiting on their events)
-and the worker moves on, so a chain (the readings of one meter) does not hold the
-pool; at most ``window`` items are parked, which bounds how far the planner runs
-ahead. Sends are capped at ``concurrency`` by a limiter. A ready item gets its
+Workers (``concurrency`` of them) pull items straight from the plan, so the
+planner runs only when a worker is free. An item whose dependencies are still in
+flight is parked (a task waiting on their events) and the worker moves on, so a
+chain (the readings of one meter) does not hold the pool; at most ``window`` items
+are parked, which bounds how far the planner runs ahead. Sends are capped at
+``concurrency``. A ready item gets its
 placeholders filled from the results, its actor's credential attached, and is
 sent; its answer is recorded.
 If a dependency failed, the item is not sent: it is reported as skipped with the
@@ -14,12 +15,13 @@ cause, and so are its own dependents, transitively.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import anyio
 import anyio.abc
-from anyio.streams.memory import MemoryObjectReceiveStream
+import anyio.lowlevel
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
 from seeder.model import Model
@@ -67,6 +69,31 @@ class Bindings:
         return binding or _Binding(None, None)
 
 
+class _Slots:
+    """At most ``n`` sends at once: a counter on the fast path (no checkpoint), a
+    queue of events handed over one at a time when full."""
+
+    __slots__ = ("free", "waiters")
+
+    def __init__(self, n: int) -> None:
+        self.free = n
+        self.waiters: deque[anyio.Event] = deque()
+
+    async def acquire(self) -> None:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        event = anyio.Event()
+        self.waiters.append(event)
+        await event.wait()  # the releaser hands its slot over
+
+    def release(self) -> None:
+        if self.waiters:
+            self.waiters.popleft().set()
+        else:
+            self.free += 1
+
+
 class Executor:
     def __init__(
         self,
@@ -90,43 +117,53 @@ class Executor:
         self.on_done = on_done
         self.resolves = getattr(port, "needs_values", True)
         self.window = concurrency * 16
-        self._inflight: dict[str, anyio.Event] = {}
+        self._inflight: set[str] = set()  # taken from the plan, not finished
+        self._waiting: dict[str, anyio.Event] = {}  # only for keys someone waits on
         self._parked = 0
-        self._limiter = anyio.CapacityLimiter(concurrency)
+        self._slots = _Slots(concurrency)
+        self._items: Iterator[PlanItem] = iter(())
+        self._next_at = 0.0
 
     async def run(self, items: Iterable[PlanItem]) -> RunStats:
         self.stats.start()
-        send, receive = anyio.create_memory_object_stream[PlanItem](0)
+        self._items = iter(items)
+        self._next_at = time.monotonic()
         try:
             async with anyio.create_task_group() as tg:
                 for _ in range(self.concurrency):
-                    tg.start_soon(self._worker, receive.clone(), tg)
-                receive.close()
-                async with send:
-                    interval = 1.0 / self.rate if self.rate else 0.0
-                    next_at = time.monotonic()
-                    for item in items:
-                        if interval:
-                            now = time.monotonic()
-                            if next_at > now:
-                                await anyio.sleep(next_at - now)
-                            next_at = max(next_at, now) + interval
-                        self._inflight[item.key] = anyio.Event()
-                        await send.send(item)
+                    tg.start_soon(self._worker, tg)
         finally:
             self.stats.finish()
         return self.stats
 
-    async def _worker(
-        self, receive: MemoryObjectReceiveStream[PlanItem], tg: anyio.abc.TaskGroup
-    ) -> None:
-        async with receive:
-            async for item in receive:
-                if self._parked < self.window and self._waits(item):
-                    self._parked += 1
-                    tg.start_soon(self._park, item)
-                else:
-                    await self._handle(item)
+    async def _take(self) -> PlanItem | None:
+        """The next item of the plan (the planner runs only when a worker is free)."""
+        if self.rate:  # reserve this item's slot first, so workers never share one
+            now = time.monotonic()
+            slot = max(self._next_at, now)
+            self._next_at = slot + 1.0 / self.rate
+            if slot > now:
+                await anyio.sleep(slot - now)
+        item = next(self._items, None)
+        if item is not None:
+            self._inflight.add(item.key)
+        return item
+
+    async def _worker(self, tg: anyio.abc.TaskGroup) -> None:
+        checkpoint = anyio.lowlevel.checkpoint
+        n = 0
+        while True:
+            item = await self._take()
+            if item is None:
+                return
+            if self._parked < self.window and self._waits(item):
+                self._parked += 1
+                tg.start_soon(self._park, item)
+            else:
+                await self._handle(item)
+            n += 1
+            if n % 64 == 0:  # in-process handlers never yield: let others run
+                await checkpoint()
 
     def _waits(self, item: PlanItem) -> bool:
         inflight = self._inflight
@@ -142,19 +179,24 @@ class Executor:
         try:
             await self._process(item)
         finally:
-            event = self._inflight.pop(item.key, None)
+            self._inflight.discard(item.key)
+            event = self._waiting.pop(item.key, None)
             if event is not None:
                 event.set()
+
+    async def _wait_for(self, key: str) -> None:
+        event = self._waiting.get(key)
+        if event is None:
+            event = self._waiting[key] = anyio.Event()
+        await event.wait()
 
     async def _process(self, item: PlanItem) -> None:
         results = self.results
         for dep in item.deps:
             state = results.state(dep)
-            if state == PENDING:
-                event = self._inflight.get(dep)
-                if event is not None:
-                    await event.wait()
-                    state = results.state(dep)
+            if state == PENDING and dep in self._inflight:
+                await self._wait_for(dep)
+                state = results.state(dep)
             if state != DONE:
                 results.failed(item.key)
                 cause = dep if state != PENDING else f"{dep} (never planned or sent)"
@@ -189,10 +231,13 @@ class Executor:
                     if value is not None:
                         credential = (cred, str(value))
         request = Send(item, fields, binding.http, binding.in_process, credential)
-        async with self._limiter:
+        await self._slots.acquire()
+        try:
             started = time.perf_counter()
             outcome = await self.port.send(request)
             latency = time.perf_counter() - started
+        finally:
+            self._slots.release()
         if outcome.ok:
             results.done(item.key, outcome.captured)
             self.stats.created(item, latency, outcome)
