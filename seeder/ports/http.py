@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
+import anyio
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -49,8 +50,15 @@ class RawResponse:
 
 class Transport(Protocol):
     async def request(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
-    ) -> RawResponse: ...
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> RawResponse:
+        """One exchange; raises Transient on network errors and on ``timeout``."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -140,40 +148,14 @@ class HttpPort:
             cred, value = request.credential
             headers[cred.header] = cred.template.format(value=value)
         url = self.base_url + path
-        retries: dict[str, int] = {}
-        attempts = 0
-        started = time.monotonic()
-        raw: RawResponse | None = None
-        try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.policy.attempts)
-                | stop_after_delay(self.policy.total_seconds),
-                wait=self._wait,
-                retry=retry_if_exception_type(Transient),
-                reraise=True,
-            ):
-                with attempt:
-                    attempts += 1
-                    try:
-                        raw = await self._attempt(http.method, url, headers, data)
-                    except Transient as exc:
-                        retries[exc.reason] = retries.get(exc.reason, 0) + 1
-                        raise
-        except Transient as exc:
-            retries[exc.reason] -= 1  # the last failure was not retried
-            message = f"gave up after {attempts} attempts in {time.monotonic() - started:.1f}s:"
-            if exc.response is not None:
-                message += " " + error_message(
-                    _json(exc.response.body), exc.response.body[:200].decode(errors="replace")
-                )
-            return Outcome(
-                False,
-                status=exc.response.status if exc.response else None,
-                message=f"{message} ({exc.reason})",
-                retryable=True,
-                attempts=attempts,
-                retries_by_reason=retries,
-            )
+        try:  # the fast path: most commands succeed at the first attempt
+            raw = await self._attempt(http.method, url, headers, data)
+            attempts, retries = 1, dict[str, int]()
+        except Transient as first:
+            outcome_or_raw = await self._retry(http.method, url, headers, data, first)
+            if isinstance(outcome_or_raw, Outcome):
+                return outcome_or_raw
+            raw, attempts, retries = outcome_or_raw
         assert raw is not None
         parsed = _json(raw.body)
         if raw.status in http.success:
@@ -192,15 +174,65 @@ class HttpPort:
             retries_by_reason=retries,
         )
 
+    async def _retry(
+        self, method: str, url: str, headers: Mapping[str, str], data: bytes, first: Transient
+    ) -> Outcome | tuple[RawResponse, int, dict[str, int]]:
+        """Attempts 2..n with backoff; the outcome when giving up."""
+        retries = {first.reason: 1}
+        attempts = 1
+        started = time.monotonic()
+        policy = self.policy
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(policy.attempts - 1)
+                | stop_after_delay(policy.total_seconds),
+                wait=self._wait,
+                retry=retry_if_exception_type(Transient),
+                reraise=True,
+                before=self._first_wait(first),
+            ):
+                with attempt:
+                    attempts += 1
+                    try:
+                        raw = await self._attempt(method, url, headers, data)
+                    except Transient as exc:
+                        retries[exc.reason] = retries.get(exc.reason, 0) + 1
+                        raise
+                    return raw, attempts, retries
+        except Transient as exc:
+            retries[exc.reason] -= 1  # the last failure was not retried
+            message = f"gave up after {attempts} attempts in {time.monotonic() - started:.1f}s:"
+            if exc.response is not None:
+                body = exc.response.body
+                message += " " + error_message(_json(body), body[:200].decode(errors="replace"))
+            return Outcome(
+                False,
+                status=exc.response.status if exc.response else None,
+                message=f"{message} ({exc.reason})",
+                retryable=True,
+                attempts=attempts,
+                retries_by_reason=retries,
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _first_wait(self, first: Transient) -> Any:
+        """Sleeps before the second attempt as the first failure asks."""
+        done = [False]
+
+        async def before(state: RetryCallState) -> None:
+            if not done[0]:
+                done[0] = True
+                delay = first.retry_after
+                if delay is None:
+                    delay = self._rng.uniform(0, self.policy.initial)
+                await asyncio.sleep(min(delay, self.policy.maximum))
+
+        return before
+
     async def _attempt(
         self, method: str, url: str, headers: Mapping[str, str], data: bytes
     ) -> RawResponse:
-        try:
-            raw = await asyncio.wait_for(
-                self.transport.request(method, url, headers, data), self.policy.timeout
-            )
-        except TimeoutError as exc:
-            raise Transient("timeout") from exc
+        raw = await self.transport.request(method, url, headers, data, self.policy.timeout)
         if raw.status in RETRY_STATUSES:
             raise Transient(f"HTTP {raw.status}", _retry_after(raw.retry_after), raw)
         return raw
@@ -224,20 +256,32 @@ class AiohttpTransport:
     def __init__(self, concurrency: int) -> None:
         self.concurrency = concurrency
         self._session: Any = None
+        self._timeouts: dict[float, Any] = {}
 
     async def request(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
     ) -> RawResponse:
         import aiohttp
 
         if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self.concurrency, limit_per_host=0, enable_cleanup_closed=False
-            )
-            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
+            connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=0)
+            self._session = aiohttp.ClientSession(connector=connector)
+        client_timeout = self._timeouts.get(timeout)
+        if client_timeout is None:
+            client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
         try:
             async with self._session.request(
-                method, url, data=body, headers=headers, allow_redirects=False
+                method,
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=client_timeout,
             ) as response:
                 data = await response.content.read(MAX_BODY_BYTES)
                 return RawResponse(
@@ -246,6 +290,8 @@ class AiohttpTransport:
                     response.headers.get("Location"),
                     response.headers.get("Retry-After"),
                 )
+        except TimeoutError as exc:
+            raise Transient("timeout") from exc
         except (aiohttp.ClientError, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
 
@@ -265,17 +311,26 @@ class HttpxTransport:
         self._client = httpx.AsyncClient(
             transport=transport,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            timeout=None,
             follow_redirects=False,
         )
 
     async def request(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
     ) -> RawResponse:
         import httpx
 
         try:
-            response = await self._client.request(method, url, headers=headers, content=body)
+            with anyio.fail_after(timeout):  # the ASGI transport ignores httpx timeouts
+                response = await self._client.request(
+                    method, url, headers=headers, content=body, timeout=timeout
+                )
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise Transient("timeout") from exc
         except (httpx.TransportError, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
         data = response.content[:MAX_BODY_BYTES]
