@@ -18,12 +18,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
+from seeder.errors import SeederError
 from seeder.model import Model
 from seeder.planner import PlanItem
 from seeder.ports import Outcome, Port, Send
@@ -31,6 +33,8 @@ from seeder.report import RunStats
 from seeder.results import DONE, PENDING, Results, split_key
 
 __all__ = ["Bindings", "Executor"]
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +68,14 @@ class Bindings:
     ) -> _Binding:
         binding = self.by_command.get(item.command)
         if binding is None and method and path:  # a replayed log without its commands
-            binding = _Binding(HttpBinding(method, path, identity=None), None)  # type: ignore[arg-type]
-            self.by_command[item.command] = binding
+            verb = method.upper()
+            if verb not in HTTP_METHODS:
+                raise SeederError(
+                    f"{item.key}: method {method!r} is not one of "
+                    f"{', '.join(HTTP_METHODS)}; fix the command log"
+                )
+            http = HttpBinding(cast(Any, verb), path, identity=None)
+            binding = self.by_command[item.command] = _Binding(http, None)
         return binding or _Binding(None, None)
 
 

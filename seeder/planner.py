@@ -216,7 +216,6 @@ class Planner:
         return self.stores[target].values[attr].__getitem__
 
     def _ref_draw(self, entity: str, name: str, ref: Ref, kind: Kind, rng: random.Random) -> Draw:
-        em = self.model.entities[entity]
         target = ref.entity
         tmodel = self.model.entities[target]
         store = self.stores[target]
@@ -360,7 +359,6 @@ class Planner:
             row.links[name] = idx
             return value_of(idx)
 
-        del em
         return draw
 
     def _from_draw(self, entity: str, name: str, src: From, rng: random.Random) -> Draw:

@@ -10,9 +10,7 @@ command log (the feed port).
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -216,11 +214,3 @@ def run_model(
     return anyio.run(
         run_items, plan_items(model), port, Bindings.of_model(model), options, stats, progress
     )
-
-
-def environment() -> Mapping[str, str]:
-    return os.environ
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

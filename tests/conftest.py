@@ -39,3 +39,23 @@ def model_of(
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Runs the CLI (from the project folder), asserts exit code 2 and no traceback,
+    and returns what it printed on stderr."""
+    import os
+
+    from seeder.cli import main
+
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with pytest.raises(SystemExit) as exc_info:
+            raise SystemExit(main(argv))
+    finally:
+        os.chdir(here)
+    assert exc_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err

@@ -14,7 +14,7 @@ import pytest
 from seeder.cli import main
 from seeder.demo.app import build_application
 from seeder.demo.server import serve_in_thread
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, usage_error
 
 
 class Recorder:
@@ -168,19 +168,9 @@ def test_replay_of_a_plan_lands_the_same_data(tmp_path: Path) -> None:
     ],
 )
 def test_run_flag_mistakes(
-    argv: list[str],
-    needle: str,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.conftest import ROOT
-
-    monkeypatch.chdir(ROOT)
-    with pytest.raises(SystemExit) as exc_info:
-        raise SystemExit(main(argv))
-    assert exc_info.value.code == 2
-    err = capsys.readouterr().err
-    assert needle in err and "Traceback" not in err
+    assert needle in usage_error(argv, capsys)
 
 
 def test_a_broken_log_line_is_located(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

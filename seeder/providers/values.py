@@ -236,9 +236,9 @@ class PythonFunction(Provider):
         rng = ctx.rng
         args = dict(self.args)
         try:
-            params = inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            params = {}  # type: ignore[assignment]
-        if "fields" in params:
+            takes_fields = "fields" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):  # a builtin without a signature
+            takes_fields = False
+        if takes_fields:
             return lambda row: jsonable(fn(rng, fields=row.values, **args))
         return lambda row: jsonable(fn(rng, **args))
