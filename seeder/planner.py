@@ -52,6 +52,24 @@ class PlanItem:
     links: dict[str, int | None] | None = None  # logical targets by field (for reports)
 
 
+@dataclass(frozen=True, slots=True)
+class _EntityPlan:
+    """What creating one instance of an entity needs, looked up once."""
+
+    name: str
+    command: str
+    store: Store
+    records: bool  # whether the registry keeps columns or indexes for it
+    steps: list[tuple[str, Draw]]
+    body_fields: tuple[str, ...]
+    ref_fields: tuple[str, ...]
+    links_of: tuple[tuple[str, str], ...]
+    ordered: bool
+    actor_target: str | None
+    key_prefix: str
+    children: tuple[tuple[str, Callable[[], int]], ...]
+
+
 class _FieldContext:
     """A provider's view of the scenario while it compiles (CompileContext)."""
 
@@ -155,6 +173,24 @@ class Planner:
             self.steps[name] = self._with_unique(name, steps)
         if problems.items:
             raise ScenarioError(problems.items)
+        self.plans = {
+            name: _EntityPlan(
+                name=name,
+                command=em.command.__name__,
+                store=self.stores[name],
+                records=bool(em.stored or em.specs),
+                steps=self.steps[name],
+                body_fields=tuple(em.body_fields),
+                ref_fields=tuple(em.ref_fields),
+                links_of=tuple(self.links_of[name]),
+                ordered=em.ordered,
+                actor_target=self.actor_target.get(name),
+                key_prefix=f"{self.fingerprint}:",
+                # reversed: the task stack pops the first sibling first
+                children=tuple((c, self.count_draws[c]) for c in reversed(self.child_order[name])),
+            )
+            for name, em in model.entities.items()
+        }
 
     # -- compiling draws -------------------------------------------------------
 
@@ -500,37 +536,42 @@ class Planner:
     ) -> int:
         """Builds one instance (and, first, whatever it references on demand),
         queues its item and its children; returns its index."""
-        store = self.stores[entity]
+        ep = self.plans[entity]
+        store = ep.store
         idx = store.count
         store.count += 1
         row = Row(idx + 1, i or idx + 1)
         values = row.values
-        links = row.links
         if parent is not None:
-            links["parent"] = parent
-        for fname, draw in self.steps[entity]:
-            if forced is not None and fname in forced:
-                value, link = forced[fname]
-                values[fname] = value
-                if link is not None:
-                    links[fname] = link
-                continue
-            values[fname] = draw(row)
-        store.record(idx, row)
-        self._emit(entity, idx, row)
-        children = self.child_order[entity]
-        for child in reversed(children):
-            count = self.count_draws[child]()
+            row.links["parent"] = parent
+        if forced is None:
+            for fname, draw in ep.steps:
+                values[fname] = draw(row)
+        else:
+            for fname, draw in ep.steps:
+                if fname in forced:
+                    value, link = forced[fname]
+                    values[fname] = value
+                    if link is not None:
+                        row.links[fname] = link
+                else:
+                    values[fname] = draw(row)
+        if ep.records:
+            store.record(idx, row)
+        else:
+            store.done += 1
+        self._emit(ep, idx, row)
+        for child, count_draw in ep.children:
+            count = count_draw()
             if count:
                 self.tasks.append([child, idx, count, 0])
         return idx
 
-    def _emit(self, entity: str, idx: int, row: Row) -> None:
-        em = self.model.entities[entity]
+    def _emit(self, ep: _EntityPlan, idx: int, row: Row) -> None:
         values = row.values
-        body = {f: values[f] for f in em.body_fields}
+        body = {f: values[f] for f in ep.body_fields}
         refs: dict[str, str] = {}
-        for f in em.ref_fields:
+        for f in ep.ref_fields:
             v = values[f]
             if v is None:
                 body[f] = None
@@ -538,33 +579,32 @@ class Planner:
                 refs[f] = v
         links = row.links
         deps: list[str] = []
-        for f, target in self.links_of[entity]:
+        for f, target in ep.links_of:
             link = links.get(f)
             if link is not None:
                 dep = f"{target}:{link + 1}"
                 if dep not in deps:
                     deps.append(dep)
-        if em.ordered and row.i > 1:  # instance idx - 1 is the previous sibling
-            deps.append(f"{entity}:{idx}")
+        if ep.ordered and row.i > 1:  # instance idx - 1 is the previous sibling
+            deps.append(f"{ep.name}:{idx}")
         actor = None
-        actor_target = self.actor_target.get(entity)
-        if actor_target is not None:
+        if ep.actor_target is not None:
             link = links.get("actor")
             if link is not None:
-                actor = f"{actor_target}:{link + 1}"
-        key = f"{entity}:{idx + 1}"
+                actor = f"{ep.actor_target}:{link + 1}"
+        key = f"{ep.name}:{idx + 1}"
         self.seq += 1
         self.out.append(
             PlanItem(
                 self.seq,
                 key,
-                entity,
-                em.command.__name__,
+                ep.name,
+                ep.command,
                 body,
                 refs,
                 deps,
                 actor,
-                f"{self.fingerprint}:{key}",
+                ep.key_prefix + key,
                 links,
             )
         )
