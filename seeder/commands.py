@@ -10,6 +10,8 @@ only defines their types, so the core never imports a service.
 
 from __future__ import annotations
 
+import functools
+import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal, TypeVar
@@ -76,11 +78,12 @@ class HttpBinding:
 
     def path_fields(self) -> tuple[str, ...]:
         """Names interpolated into the path template, in order."""
-        import string
+        return _path_fields(self.path)
 
-        return tuple(
-            name for _, name, _, _ in string.Formatter().parse(self.path) if name is not None
-        )
+
+@functools.lru_cache(maxsize=1024)
+def _path_fields(path: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(path) if name is not None)
 
 
 @dataclass(frozen=True, slots=True)

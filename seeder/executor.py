@@ -214,7 +214,7 @@ class Executor:
                 self._finish(item, "skipped")
                 return
         binding = self.bindings.for_item(item)
-        fields = dict(item.body)
+        fields = dict(item.body) if item.refs and self.resolves else item.body
         credential: tuple[Credential, str] | None = None
         if self.resolves:
             for field, placeholder in item.refs.items():

@@ -32,11 +32,11 @@ class EntityCounts:
 @dataclass
 class RunStats:
     entities: dict[str, EntityCounts] = field(default_factory=dict)
-    latencies: array[float] = field(default_factory=lambda: array("d"))
+    latencies: array[float] = field(default_factory=lambda: array("d"), repr=False)
     rejections: Counter[tuple[str, int | None, str]] = field(default_factory=Counter)
     skip_causes: Counter[tuple[str, str]] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
-    uses: dict[tuple[str, str], array[int]] = field(default_factory=dict)
+    uses: dict[tuple[str, str], array[int]] = field(default_factory=dict, repr=False)
     started_at: float = 0.0
     finished_at: float = 0.0
     track_fields: dict[str, list[str]] = field(default_factory=dict)
