@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from seeder.errors import SeederError
+from seeder.items import PlanItem
 from seeder.model import Model
-from seeder.planner import PlanItem
 
 __all__ = ["CsvCommandLog", "JsonlCommandLog", "item_record"]
 

@@ -26,8 +26,8 @@ import anyio.lowlevel
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
 from seeder.errors import SeederError
+from seeder.items import PlanItem
 from seeder.model import Model
-from seeder.planner import PlanItem
 from seeder.ports import Outcome, Port, Send
 from seeder.report import RunStats
 from seeder.results import DONE, PENDING, Results, split_key

@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from faker import Faker
-
 from seeder.errors import PlanError, ScenarioError
 from seeder.fingerprints import FingerprintSet
+from seeder.items import PlanItem
 from seeder.model import KEY, Kind, Model, _Problems, load_module_file
 from seeder.providers import InvalidProvider, Provider, Row
 from seeder.providers.base import Draw, wrap_options
@@ -33,23 +32,6 @@ Check = Callable[[Row, int], bool]
 NE_TRIES = 16
 UNIQUE_TRIES = 100
 REUSE_TRIES = 20
-
-
-@dataclass(slots=True)
-class PlanItem:
-    """One command to send: ``refs`` maps fields to placeholders the executor fills
-    from the registry of real ids; ``deps`` must be done before it is sent."""
-
-    seq: int
-    key: str
-    entity: str
-    command: str
-    body: dict[str, Any]
-    refs: dict[str, str]
-    deps: list[str]
-    actor: str | None
-    idempotency_key: str
-    links: dict[str, int | None] | None = None  # logical targets by field (for reports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +62,8 @@ class _FieldContext:
         self.rng = stream(planner.seed, entity, field)
 
     def faker(self) -> Any:
+        from faker import Faker  # only scenarios that use it pay for importing it
+
         scenario = self.planner.model.scenario
         try:
             fake = Faker(scenario.locale, use_weighting=scenario.faker_weighting)

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from seeder.items import PlanItem
 from seeder.model import Model
-from seeder.planner import PlanItem
 from seeder.report import RunStats
 
 __all__ = ["LiveProgress", "QuietProgress", "print_report"]

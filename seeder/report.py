@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from seeder.items import PlanItem
 from seeder.model import Model
-from seeder.planner import PlanItem
 from seeder.ports import Outcome
 from seeder.references import Ref
 

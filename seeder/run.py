@@ -21,8 +21,8 @@ import anyio
 
 from seeder.errors import SeederError
 from seeder.executor import Bindings, Executor
+from seeder.items import PlanItem
 from seeder.model import Model
-from seeder.planner import PlanItem, plan_items
 from seeder.ports import Port
 from seeder.report import RunStats
 
@@ -208,6 +208,8 @@ def run_model(
     model: Model, port: Port, options: RunOptions | None = None, progress: Any = None
 ) -> RunStats:
     """Plans ``model`` and sends it through ``port``; returns the run's statistics."""
+    from seeder.planner import plan_items
+
     options = options or RunOptions()
     stats = RunStats()
     stats.track(model)

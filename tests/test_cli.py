@@ -179,3 +179,6 @@ def test_public_api_is_small_and_deliberate() -> None:
     )
     for name in seeder.__all__:
         assert getattr(seeder, name) is not None
+    assert sorted(seeder._MODULE_OF) == sorted(seeder.__all__)  # lazy table = public names
+    with pytest.raises(AttributeError):
+        seeder.no_such_name  # noqa: B018

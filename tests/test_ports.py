@@ -18,7 +18,7 @@ from commands import library
 from seeder.commands import Command, binding_of
 from seeder.demo.app import build_application, create_app
 from seeder.demo.server import serve_in_thread
-from seeder.planner import PlanItem
+from seeder.items import PlanItem
 from seeder.ports import Outcome, Port, Send
 from seeder.ports.http import AiohttpTransport, HttpPort, HttpxTransport
 from seeder.ports.inprocess import DispatchPort

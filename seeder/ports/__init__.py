@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding
-from seeder.planner import PlanItem
+from seeder.items import PlanItem
 
 __all__ = ["Outcome", "Port", "Send", "capture"]
 
