@@ -19,7 +19,7 @@ from typing import Any
 from seeder.errors import PlanError, ScenarioError
 from seeder.fingerprints import FingerprintSet
 from seeder.items import PlanItem
-from seeder.model import KEY, Kind, Model, _Problems, load_module_file
+from seeder.model import KEY, Kind, Model, Problems, load_module_file
 from seeder.providers import InvalidProvider, Provider, Row
 from seeder.providers.base import Draw, wrap_options
 from seeder.references import From, Ref, popularity
@@ -128,7 +128,7 @@ class Planner:
         self.creators: dict[tuple[str, str], Callable[[Row], Any]] = {}
         self.unique_sets: list[FingerprintSet] = []  # what unique remembers (for nbytes)
         position = {name: i for i, name in enumerate(model.order)}
-        problems = _Problems(model.scenario.source, model.locate)
+        problems = Problems(model.scenario.source, model.locate)
         for name, em in model.entities.items():
             self.child_order[name] = sorted(em.children, key=position.__getitem__)
             self.links_of[name] = [

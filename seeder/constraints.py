@@ -1,0 +1,212 @@
+"""Analysis, step 3: references and their specifications (``where``: names,
+kinds, the indexes picks will need, the columns copies will read) and ``unique``
+(names, and whether the value space can hold the planned count)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from seeder.kinds import row_kind
+from seeder.model import (
+    KEY,
+    LITERAL,
+    PSEUDO,
+    EntityModel,
+    Kind,
+    Path_,
+    Problems,
+    SpecIndex,
+    suggest,
+    with_hint,
+)
+from seeder.references import Condition, From, Ref
+
+
+def check_references(em: EntityModel, models: dict[str, EntityModel], problems: Problems) -> None:
+    refs: list[tuple[Path_, Ref]] = [
+        (("entities", em.name, "vars" if n in em.var_names else "fields", n), p)
+        for n, p in em.providers.items()
+        if isinstance(p, Ref)
+    ]
+    if isinstance(em.spec.actor, Ref):
+        refs.append((("entities", em.name, "actor"), em.spec.actor))
+    for path, ref in refs:
+        if ref.entity not in models:
+            continue
+        target = models[ref.entity]
+        eq_fields: list[str] = []
+        for cond in ref.conditions():
+            cpath = (*path, "where", cond.target_field)
+            tname = cond.target_field
+            if tname in (KEY, target.identity) and target.identity_captured:
+                tkind: Kind | None = Kind(target.name, target.identity, True)
+            elif tname in target.providers:
+                tkind = target.kinds.get(tname)
+            else:
+                names = [*target.providers, KEY]
+                problems.add(
+                    cpath,
+                    with_hint(
+                        f"where: {target.name!r} has no field {tname!r}", suggest(tname, names)
+                    ),
+                )
+                continue
+            if tkind is None:
+                continue
+            creatable = target.spec.per is None
+            if (
+                creatable
+                and cond.op in ("eq", "in")
+                and isinstance(target.providers.get(tname), From)
+            ):
+                problems.add(
+                    cpath,
+                    f"where: {target.name}.{tname} is copied (from:), so a "
+                    f"{target.name} created to match could not honour it; make "
+                    f"{tname} a ref or a value there and derive the copy's source "
+                    "from it with where:",
+                )
+                continue
+            for operand in cond.operands:
+                _check_operand(em, target, cond, tkind, operand, cpath, problems)
+            if (
+                cond.op in ("eq", "in")
+                and tname != KEY
+                and not (tname == target.identity and target.identity_captured)
+            ):
+                eq_fields.append(tname)
+            elif tname in target.providers:
+                target.stored.add(tname)  # checked per candidate ($ne)
+        if eq_fields:
+            key = tuple(sorted(set(eq_fields)))
+            if not any(s.fields == key for s in target.specs):
+                target.specs.append(SpecIndex(key, tuple(target.kinds[f].is_ref for f in key)))
+        attr = ref.field or target.identity
+        if attr in target.providers:
+            target.stored.add(attr)
+    # columns needed by from: copies and template/seed_by reads of other entities
+    for provider in em.providers.values():
+        if isinstance(provider, From):
+            _store_path(em, provider.hops(), models)
+
+
+def _store_path(em: EntityModel, hops: list[str], models: dict[str, EntityModel]) -> None:
+    first = hops[0]
+    kind = em.kinds.get(first) if first != "parent" else em.kinds.get("parent")
+    for attr in hops[1:]:
+        if kind is None or kind.target is None:
+            return
+        target = models[kind.target]
+        if attr in target.providers:
+            target.stored.add(attr)
+            kind = target.kinds.get(attr)
+        else:
+            return
+
+
+def _check_operand(
+    em: EntityModel,
+    target: EntityModel,
+    cond: Condition,
+    tkind: Kind,
+    operand: Any,
+    path: Path_,
+    problems: Problems,
+) -> None:
+    if operand.field is None:
+        if tkind.is_ref:
+            problems.add(
+                path,
+                f"where.{cond.target_field}: {target.name}.{cond.target_field} "
+                f"is {tkind.describe()}; compare it with a $field of this command "
+                "that references the same entity, not a literal",
+            )
+        return
+    okind = row_kind(em, operand.field)
+    if okind is None and operand.field not in em.providers and operand.field not in PSEUDO:
+        names = [*em.providers, *PSEUDO]
+        problems.add(
+            path,
+            with_hint(
+                f"where.{cond.target_field}: {em.name!r} has no field "
+                f"{operand.field!r} to compare with",
+                suggest(operand.field, names),
+            ),
+        )
+        return
+    okind = okind or LITERAL
+    if okind.is_ref != tkind.is_ref or (okind.is_ref and okind.target != tkind.target):
+        problems.add(
+            path,
+            f"where.{cond.target_field}: {target.name}.{cond.target_field} is "
+            f"{tkind.describe()} but ${operand.field} is {okind.describe()}; compare "
+            "values of the same kind",
+        )
+
+
+def check_unique(em: EntityModel, models: dict[str, EntityModel], problems: Problems) -> None:
+    combos: list[Sequence[str]] = list(em.spec.unique)
+    if combos and all(isinstance(c, str) for c in combos):  # unique=["a", "b"]: one combination
+        combos = [tuple(str(c) for c in combos)]
+    for i, combo in enumerate(combos):
+        path: Path_ = ("entities", em.name, "unique", i)
+        if isinstance(combo, str) or not isinstance(combo, list | tuple) or not combo:
+            problems.add(
+                path, "unique needs a list of field names, e.g. unique: [member_id, book_number]"
+            )
+            continue
+        ok = True
+        for name in combo:
+            if name not in em.providers and name not in PSEUDO:
+                problems.add(
+                    path,
+                    with_hint(
+                        f"unique: {em.name!r} has no field {name!r}",
+                        suggest(str(name), [*em.providers, *PSEUDO]),
+                    ),
+                )
+                ok = False
+            elif name in PSEUDO and name not in em.kinds:
+                problems.add(path, f"unique: {em.name!r} has no {name}")
+                ok = False
+        if ok:
+            em.unique.append(tuple(combo))
+
+
+def check_unique_space(models: dict[str, EntityModel], problems: Problems) -> None:
+    for em in models.values():
+        if not em.expected:
+            continue
+        for name, provider in em.providers.items():
+            if provider.unique and provider.value_space() < em.expected:
+                section = "vars" if name in em.var_names else "fields"
+                problems.add(
+                    ("entities", em.name, section, name),
+                    f"unique {name!r} can take at most {provider.value_space():.0f} "
+                    f"values but about {em.expected:.0f} {em.name} are planned; "
+                    "widen the provider or lower the count",
+                )
+        for i, combo in enumerate(em.unique):
+            space = 1.0
+            for f in combo:
+                k = em.kinds.get(f, LITERAL)
+                if k.is_ref and k.target is not None:
+                    target = models[k.target]
+                    fixed = not _grows(em, f)
+                    space *= target.expected if fixed else math.inf
+                else:
+                    space *= em.providers[f].value_space() if f in em.providers else math.inf
+            if space < em.expected:
+                problems.add(
+                    ("entities", em.name, "unique", i),
+                    f"unique {list(combo)} allows at most {space:.0f} combinations but "
+                    f"about {em.expected:.0f} {em.name} are planned; lower the count "
+                    "or widen a field",
+                )
+
+
+def _grows(em: EntityModel, name: str) -> bool:
+    provider = em.spec.actor if name == "actor" else em.providers.get(name)
+    return isinstance(provider, Ref) and provider.mean is not None

@@ -1,0 +1,210 @@
+"""Analysis, step 4: the order fields are drawn in, the order entities are
+planned in (dependencies and whole subtrees first), and the expected counts."""
+
+from __future__ import annotations
+
+import math
+
+from seeder.model import (
+    KEY,
+    LITERAL,
+    EntityModel,
+    Path_,
+    Problems,
+    suggest,
+    with_hint,
+)
+from seeder.providers import (
+    Counter,
+    LogNormal,
+    Normal,
+    Number,
+    Poisson,
+    Provider,
+    PythonFunction,
+    Range,
+    Template,
+)
+from seeder.references import From, Ref
+
+
+def _number_mean(p: Number) -> float:
+    if isinstance(p, Range):
+        return (p.low + p.high) / 2
+    if isinstance(p, Normal):
+        return float(p.mean)
+    if isinstance(p, LogNormal):
+        return math.exp(p.mu + p.sigma**2 / 2)
+    if isinstance(p, Poisson):
+        return float(p.lam)
+    return 1.0
+
+
+def _dependencies(em: EntityModel, name: str) -> set[str]:
+    """Names of the row that ``name`` must be drawn after."""
+    deps: set[str] = set()
+    if name == "actor":
+        provider: Provider | None = em.spec.actor if isinstance(em.spec.actor, Ref) else None
+    else:
+        provider = em.providers[name]
+    if provider is None:
+        return deps
+    if provider.seed_by:
+        deps.add(provider.seed_by)
+    if isinstance(provider, Ref):
+        for cond in provider.conditions():
+            deps.update(o.field for o in cond.operands if o.field is not None)
+    elif isinstance(provider, From):
+        first = provider.hops()[0]
+        if first != "parent":
+            deps.add(first)
+    elif isinstance(provider, Template):
+        deps.update(provider.fields())
+    elif isinstance(provider, Counter) and provider.factor_field():
+        deps.add(provider.factor_field() or "")
+    deps.discard("parent")
+    return deps
+
+
+def evaluation_order(em: EntityModel, problems: Problems) -> None:
+    names = list(em.providers) + (["actor"] if em.spec.actor is not None else [])
+    known = set(names) | {"parent"}
+    deps: dict[str, set[str]] = {}
+    for name in names:
+        section = "actor" if name == "actor" else ("vars" if name in em.var_names else "fields")
+        path: Path_ = (
+            ("entities", em.name, section)
+            if name == "actor"
+            else ("entities", em.name, section, name)
+        )
+        d = _dependencies(em, name)
+        provider = em.providers.get(name)
+        for dep in sorted(d):
+            if dep not in known and not isinstance(provider, Ref) and name != "actor":
+                what = (
+                    "seed_by"
+                    if provider is not None and provider.seed_by == dep
+                    else ("template" if isinstance(provider, Template) else "it")
+                )
+                problems.add(
+                    path,
+                    with_hint(
+                        f"{what} uses {dep!r}, which is not a field or var of {em.name!r}",
+                        suggest(dep, known),
+                    ),
+                )
+        if isinstance(provider, Template):
+            for dep in provider.fields():
+                k = em.kinds.get(dep)
+                if k is not None and k.captured:
+                    problems.add(
+                        path,
+                        f"template uses {dep!r}, whose value only the service "
+                        "knows (a captured reference); it cannot go into a string",
+                    )
+        if isinstance(provider, PythonFunction):  # may read any field declared before it
+            d |= set(names[: names.index(name)])
+        deps[name] = {x for x in d if x in known and x != "parent"}
+    order: list[str] = []
+    done: set[str] = set()
+    pending = list(names)
+    while pending:
+        ready = [n for n in pending if deps[n] <= done]
+        if not ready:
+            problems.add(
+                ("entities", em.name, "fields"),
+                f"fields depend on each other in a loop ({', '.join(pending)}); break the loop",
+            )
+            return
+        for n in ready:  # declaration order among the ready ones
+            order.append(n)
+            done.add(n)
+        pending = [n for n in pending if n not in done]
+    em.order = order
+    fields_in_model = [f for f in em.command.model_fields if f in em.providers]
+    em.ref_fields = [f for f in fields_in_model if em.kinds.get(f, LITERAL).captured]
+    em.body_fields = [f for f in fields_in_model if f not in em.ref_fields]
+
+
+def entity_order(models: dict[str, EntityModel], problems: Problems) -> list[str]:
+    edges: dict[str, list[str]] = {n: [] for n in models}
+    for em in models.values():
+        for kind_name, kind in em.kinds.items():
+            if kind.target is not None and kind.target != em.name:
+                if kind.target not in edges[em.name]:
+                    edges[em.name].append(kind.target)
+            elif kind.target == em.name and kind_name != KEY:
+                problems.add(
+                    ("entities", em.name, "fields", kind_name),
+                    f"{em.name!r} references itself; references must not form a "
+                    "cycle (use a separate entity for the link)",
+                )
+
+    # a root is planned with its whole subtree (children right after their parent),
+    # so whatever its descendants reference must be planned before that root
+    def ancestors_of(name: str) -> list[str]:
+        chain: list[str] = []
+        parent = models[name].parent
+        while parent is not None and parent not in chain:
+            chain.append(parent)
+            parent = models[parent].parent
+        return chain
+
+    for em in models.values():
+        ancestors = ancestors_of(em.name)
+        for target in edges[em.name]:
+            inside = {target, *ancestors_of(target)}  # the target's own subtree chain
+            for ancestor in ancestors:
+                if ancestor not in inside and target not in edges[ancestor]:
+                    edges[ancestor].append(target)
+    order: list[str] = []
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+
+    def visit(n: str, stack: list[str]) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            cycle = [*stack[stack.index(n) :], n]
+            if frozenset(cycle) not in reported:
+                reported.add(frozenset(cycle))
+                problems.add(
+                    ("entities", cycle[0]),
+                    "references form a cycle: "
+                    + " -> ".join(cycle)
+                    + "; break it (one side must reuse existing "
+                    "entities made by a count, or be a separate link entity)",
+                )
+            return
+        state[n] = 1
+        for m in edges[n]:
+            visit(m, [*stack, n])
+        state[n] = 2
+        order.append(n)
+
+    for n in models:
+        visit(n, [])
+    return order
+
+
+def expected_counts(models: dict[str, EntityModel], order: list[str]) -> None:
+    refs: dict[str, list[tuple[str, float | None]]] = {n: [] for n in models}
+    for em in models.values():
+        for provider in em.providers.values():
+            if isinstance(provider, Ref) and provider.entity in models:
+                refs[provider.entity].append((em.name, provider.mean))
+        if isinstance(em.spec.actor, Ref) and em.spec.actor.entity in models:
+            refs[em.spec.actor.entity].append((em.name, em.spec.actor.mean))
+    for _ in range(2 * len(models) + 2):
+        for name in order:
+            em = models[name]
+            if em.parent is not None:
+                assert em.count_provider is not None
+                total = models[em.parent].expected * _number_mean(em.count_provider)
+            else:
+                total = float(em.count or 0)
+            made = 0.0
+            for referrer, mean in refs[name]:
+                demand = models[referrer].expected
+                made += demand / mean if mean else (1.0 if demand and not total else 0.0)
+            em.expected = total + made
