@@ -9,27 +9,24 @@ dependencies always come first and memory holds only the registry's columns.
 
 from __future__ import annotations
 
-import itertools
-import random
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from seeder.draws import from_draw, ref_draw
 from seeder.errors import PlanError, ScenarioError
 from seeder.fingerprints import FingerprintSet
 from seeder.items import PlanItem
 from seeder.model import KEY, Kind, Model, Problems, load_module_file
-from seeder.providers import InvalidProvider, Provider, Row
+from seeder.providers import InvalidProvider, Row
 from seeder.providers.base import Draw, wrap_options
-from seeder.references import From, Ref, popularity
+from seeder.references import From, Ref
 from seeder.registry import Store
 from seeder.streams import derive_seed, stream
 
 __all__ = ["PlanItem", "Planner", "plan_items"]
 
-Check = Callable[[Row, int], bool]
-NE_TRIES = 16
 UNIQUE_TRIES = 100
 REUSE_TRIES = 20
 
@@ -199,12 +196,12 @@ class Planner:
 
                 return actor_is_parent
             assert isinstance(actor, Ref)
-            return self._ref_draw(entity, name, actor, em.kinds[name], ctx.rng)
+            return ref_draw(self, entity, name, actor, em.kinds[name], ctx.rng)
         provider = em.providers[name]
         if isinstance(provider, Ref):
-            return self._ref_draw(entity, name, provider, em.kinds[name], ctx.rng)
+            return ref_draw(self, entity, name, provider, em.kinds[name], ctx.rng)
         if isinstance(provider, From):
-            return self._from_draw(entity, name, provider, ctx.rng)
+            return from_draw(self, entity, name, provider, ctx.rng)
         draw = provider.compile(ctx)
         seed_key = reseed = None
         if provider.seed_by:
@@ -234,233 +231,6 @@ class Planner:
         if kind.captured:
             return lambda idx: f"{target}:{idx + 1}.{attr}"
         return self.stores[target].values[attr].__getitem__
-
-    def _ref_draw(self, entity: str, name: str, ref: Ref, kind: Kind, rng: random.Random) -> Draw:
-        target = ref.entity
-        tmodel = self.model.entities[target]
-        store = self.stores[target]
-        rand = rng.random
-        position = popularity(rng, ref.skew, ref.weights)
-        value_of = self.value_of(kind)
-        inv_mean = 1.0 / ref.mean if ref.mean else 0.0
-        null_p = ref.null_weight
-        create = self.create
-        conds = ref.conditions()
-
-        def operand_getter(operand: Any, tkind: Kind | None) -> Callable[[Row], Any]:
-            if operand.field is None:
-                value = operand.value
-                return lambda row: value
-            f = operand.field
-            if tkind is not None and tkind.is_ref:
-                return lambda row: row.links.get(f)
-            return lambda row: row.values.get(f)
-
-        # equality/$in clauses → one specification index on the target
-        eq = [c for c in conds if c.op in ("eq", "in") and c.target_field in tmodel.providers]
-        buckets: dict[Any, Any] | None = None
-        key_parts: list[list[Callable[[Row], Any]]] = []
-        spec_fields: tuple[str, ...] = ()
-        if eq:
-            spec_fields = tuple(sorted({c.target_field for c in eq}))
-            for spec, b in store.indexes:
-                if spec.fields == spec_fields:
-                    buckets = b
-            assert buckets is not None
-            by_field = {c.target_field: c for c in eq}
-            for f in spec_fields:
-                c = by_field[f]
-                key_parts.append([operand_getter(o, tmodel.kinds.get(f)) for o in c.operands])
-        single = len(key_parts) == 1
-
-        # checks done per candidate: $ne, and any clause on the identity ("key")
-        checks: list[Check] = []
-        for c in conds:
-            if c in eq:
-                continue
-            tf = c.target_field
-            tkind = tmodel.kinds.get(tf) if tf in tmodel.providers else Kind(target, tf, True)
-            getter = operand_getter(c.operands[0], tkind)
-            if tf not in tmodel.providers:  # the instance itself
-                column: Callable[[int], Any] = int
-            elif tkind is not None and tkind.is_ref:
-                column = store.links[tf].__getitem__
-            else:
-                column = store.values[tf].__getitem__
-            if c.op == "ne":
-                checks.append(_differs(column, getter))
-            else:
-                getters = [operand_getter(o, tkind) for o in c.operands]
-                checks.append(_among(column, getters))
-
-        forced_parts: list[tuple[str, list[Callable[[Row], Any]], Kind | None]] = [
-            (
-                c.target_field,
-                [operand_getter(o, tmodel.kinds.get(c.target_field)) for o in c.operands],
-                tmodel.kinds.get(c.target_field),
-            )
-            for c in eq
-        ]
-
-        def forced_for(row: Row) -> dict[str, tuple[Any, int | None]]:
-            forced: dict[str, tuple[Any, int | None]] = {}
-            for tf, getters, tkind in forced_parts:
-                g = getters[0] if len(getters) == 1 else getters[int(rand() * len(getters))]
-                v = g(row)
-                if tkind is not None and tkind.is_ref:
-                    forced[tf] = (None if v is None else self.value_of(tkind)(v), v)
-                else:
-                    forced[tf] = (v, None)
-            return forced
-
-        def make(row: Row, used_up: bool = False) -> int:
-            if tmodel.parent is not None:
-                why = (
-                    f"every matching {target} is already taken by a unique combination"
-                    if used_up
-                    else f"no {target} matches"
-                )
-                raise PlanError(
-                    f"{entity}.{name}: {why} at item {entity}:{row.n}, and a {target} cannot "
-                    f"be created on demand because it is made per {tmodel.parent}; make more "
-                    f"of them, plan fewer {entity}, or relax the where: clause"
-                )
-            idx = create(target, forced_for(row) if forced_parts else None, None, 0)
-            if checks and not all(check(row, idx) for check in checks):
-                raise PlanError(
-                    f"{entity}.{name}: the {target} created for item {entity}:"
-                    f"{row.n} does not satisfy its where: $ne clause"
-                )
-            return idx
-
-        def create_new(row: Row) -> Any:
-            idx = make(row, used_up=True)
-            row.links[name] = idx
-            return value_of(idx)
-
-        self.creators[(entity, name)] = create_new
-
-        def draw(row: Row) -> Any:
-            if null_p and rand() < null_p:
-                row.links[name] = None
-                return None
-            if buckets is None:
-                n = store.done
-                arrays = None
-            else:
-                if single:
-                    keys = [g(row) for g in key_parts[0]]
-                else:
-                    keys = [
-                        tuple(k)
-                        for k in itertools.product(*[[g(row) for g in gs] for gs in key_parts])
-                    ]
-                arrays = [a for a in (buckets.get(k) for k in keys) if a]
-                n = sum(len(a) for a in arrays)
-            if n == 0 or (inv_mean and rand() < inv_mean):
-                idx = make(row)
-            else:
-                for _ in range(NE_TRIES if checks else 1):
-                    pos = int(n * position())
-                    if arrays is None:
-                        idx = pos
-                    else:
-                        for a in arrays:
-                            if pos < len(a):
-                                idx = a[pos]
-                                break
-                            pos -= len(a)
-                    if not checks or all(check(row, idx) for check in checks):
-                        break
-                else:  # rejection failed: scan, then create
-                    pool = range(n) if arrays is None else itertools.chain(*arrays)
-                    found = next((i for i in pool if all(ch(row, i) for ch in checks)), None)
-                    idx = make(row) if found is None else found
-            row.links[name] = idx
-            return value_of(idx)
-
-        return draw
-
-    def _from_draw(self, entity: str, name: str, src: From, rng: random.Random) -> Draw:
-        em = self.model.entities[entity]
-        hops = src.hops()
-        first = hops[0]
-        kind: Kind | None = em.kinds.get(first)
-        if first not in em.kinds:  # a literal field of this row
-            if len(hops) > 1:
-                raise InvalidProvider(f"from: {src.path}: {first!r} is not a reference")
-
-            def literal(row: Row) -> Any:
-                return row.values.get(first)
-
-            return self._nullable(literal, src, rng, name)
-        walk: list[Callable[[int], int]] = []
-        for attr in hops[1:-1]:
-            assert kind is not None and kind.target is not None
-            col = self.stores[kind.target].links[attr]
-            walk.append(col.__getitem__)
-            kind = self.model.entities[kind.target].kinds[attr]
-        assert kind is not None and kind.target is not None
-        if len(hops) > 1:
-            tmodel = self.model.entities[kind.target]
-            last = hops[-1]
-            if last in tmodel.providers:
-                lkind = tmodel.kinds.get(last)
-                if lkind is not None and lkind.is_ref:
-                    links = self.stores[kind.target].links[last].__getitem__
-                    final = self.value_of(lkind)
-
-                    def copy_ref(row: Row) -> Any:
-                        link = self._walk(row.links.get(first), walk)
-                        link = None if link is None else links(link)
-                        if link is None or link < 0:
-                            row.links[name] = None
-                            return None
-                        row.links[name] = link
-                        return final(link)
-
-                    return self._nullable(copy_ref, src, rng, name)
-                values = self.stores[kind.target].values[last].__getitem__
-
-                def copy_value(row: Row) -> Any:
-                    link = self._walk(row.links.get(first), walk)
-                    return None if link is None else values(link)
-
-                return self._nullable(copy_value, src, rng, name)
-            kind = Kind(kind.target, last, True)
-        else:
-            kind = em.kinds[name]
-        value_of = self.value_of(kind)
-
-        def copy_identity(row: Row) -> Any:
-            link = self._walk(row.links.get(first), walk)
-            row.links[name] = link
-            return None if link is None else value_of(link)
-
-        return self._nullable(copy_identity, src, rng, name)
-
-    @staticmethod
-    def _walk(link: int | None, walk: list[Callable[[int], int]]) -> int | None:
-        for step in walk:
-            if link is None or link < 0:
-                return None
-            link = step(link)
-        return None if link is None or link < 0 else link
-
-    @staticmethod
-    def _nullable(draw: Draw, provider: Provider, rng: random.Random, name: str) -> Draw:
-        p = provider.null_weight
-        if not p:
-            return draw
-        rand = rng.random
-
-        def nullable(row: Row) -> Any:
-            if rand() < p:
-                row.links[name] = None
-                return None
-            return draw(row)
-
-        return nullable
 
     def _with_unique(self, entity: str, steps: list[tuple[str, Draw]]) -> list[tuple[str, Draw]]:
         """Wraps the last-drawn field of each unique combination so that it is
@@ -620,20 +390,6 @@ class Planner:
                     task[2] -= 1
                     task[3] += 1
                     self.create(task[0], None, task[1], task[3])
-
-
-def _differs(column: Callable[[int], Any], operand: Callable[[Row], Any]) -> Check:
-    def check(row: Row, idx: int) -> bool:
-        return bool(column(idx) != operand(row))
-
-    return check
-
-
-def _among(column: Callable[[int], Any], operands: list[Callable[[Row], Any]]) -> Check:
-    def check(row: Row, idx: int) -> bool:
-        return column(idx) in [g(row) for g in operands]
-
-    return check
 
 
 def plan_items(model: Model) -> Iterator[PlanItem]:
