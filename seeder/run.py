@@ -80,6 +80,7 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
     from seeder.ports.http import AiohttpTransport, HttpPort, HttpxTransport
 
     if target.startswith(("http://", "https://")):
+        _reachable(target)
         transport: Any = (
             HttpxTransport(options.concurrency)
             if options.http_client == "httpx"
@@ -97,6 +98,30 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
         f"unknown target {target!r}; give a URL (http://127.0.0.1:8000), demo, "
         "demo:inprocess, demo:asgi or file:PATH"
     )
+
+
+def _reachable(url: str) -> None:
+    """Fails fast, before anything is sent, when nothing listens at the target (a
+    mistyped port would otherwise make every command retry for a minute)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not host:
+        raise SeederError(f"target {url!r} has no host; write it like http://127.0.0.1:8000")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise SeederError(f"target {url!r}: {exc}; write it like http://127.0.0.1:8000") from exc
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise SeederError(
+            f"cannot reach {parts.scheme}://{host}:{port} ({reason}); is the "
+            "service running, and is the URL right? Nothing was sent"
+        ) from exc
 
 
 def _policy(options: RunOptions) -> Any:

@@ -165,6 +165,14 @@ def test_replay_of_a_plan_lands_the_same_data(tmp_path: Path) -> None:
         (["run", "scenarios/school.yaml", "--timeout", "-1"], "--timeout must be > 0"),
         (["run", "scenarios/school.yaml", "--header", "NoColonHere"], "--header must look"),
         (["replay", "missing.jsonl", "--target", "demo"], "command log not found"),
+        (
+            ["run", "scenarios/school.yaml", "--target", "http://127.0.0.1:9"],
+            "cannot reach http://127.0.0.1:9 (Connection refused); is the service running",
+        ),
+        (
+            ["run", "scenarios/school.yaml", "--target", "http://127.0.0.1:99999"],
+            "port out of range",
+        ),
     ],
 )
 def test_run_flag_mistakes(
