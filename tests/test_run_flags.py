@@ -171,7 +171,7 @@ def test_replay_of_a_plan_lands_the_same_data(tmp_path: Path) -> None:
         ),
         (
             ["run", "scenarios/school.yaml", "--target", "http://127.0.0.1:99999"],
-            "port out of range",
+            "Port out of range 0-65535",
         ),
     ],
 )
