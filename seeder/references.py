@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -175,11 +174,6 @@ def popularity(
 
         return banded
     return rand
-
-
-def zipf_alpha(skew: float) -> float:
-    """The Zipf exponent of uses by rank that ``skew`` produces."""
-    return 1.0 - 1.0 / skew if skew > 0 else math.nan
 
 
 @dataclass(frozen=True)

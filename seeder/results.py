@@ -98,11 +98,3 @@ class Results:
     def resolve(self, placeholder: str) -> Any:
         entity, n, attr = split_placeholder(placeholder)
         return self.value(entity, n, attr)
-
-    def captured(self, key: str) -> dict[str, Any]:
-        entity, n = split_key(key)
-        return {
-            attr: column.get(n)
-            for (e, attr), column in self._columns.items()
-            if e == entity and column.get(n) is not None
-        }
