@@ -159,7 +159,13 @@ def _execute(
         headers=expand_headers(args.header, os.environ),
         http_client=args.http_client,
         timeout=args.timeout,
+        allow_any_target=args.allow_any_target,
     )
+    if model is not None:
+        options.allowed_targets = model.scenario.allowed_targets
+        options.allowed_from = model.scenario.source or "the scenario"
+    else:
+        options.allowed_from = "a replayed command log"
     console = Console(highlight=False)
     stats = RunStats()
     if model is not None:
@@ -234,6 +240,11 @@ def _execution_flags(parser: argparse.ArgumentParser) -> None:
         help="seconds to wait for one answer before retrying (default 10)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
+    parser.add_argument(
+        "--allow-any-target",
+        action="store_true",
+        help="allow a non-loopback URL target when the scenario lists no allowed_targets",
+    )
     parser.add_argument(
         "--http-client",
         choices=("aiohttp", "httpx"),

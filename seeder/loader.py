@@ -43,7 +43,15 @@ __all__ = ["MAX_DEPTH", "MAX_SCENARIO_BYTES", "load_model", "load_scenario"]
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
 
-TOP_KEYS = ("seed", "commands", "locale", "faker_weighting", "target", "entities")
+TOP_KEYS = (
+    "seed",
+    "commands",
+    "locale",
+    "faker_weighting",
+    "target",
+    "allowed_targets",
+    "entities",
+)
 ENTITY_KEYS = (
     "command",
     "count",
@@ -286,6 +294,16 @@ def _scenario(data: Any, doc: _Located, file: Path) -> Scenario | None:
     if target is not None and not isinstance(target, str):
         doc.add(("target",), "target must be a URL or demo")
         target = None
+    allowed = data.get("allowed_targets")
+    if allowed is not None and (
+        not isinstance(allowed, list) or not all(isinstance(a, str) and a for a in allowed)
+    ):
+        doc.add(
+            ("allowed_targets",),
+            "allowed_targets must be a list of URL patterns, e.g. "
+            "['https://staging.example.com/*']",
+        )
+        allowed = None
     return Scenario(
         entities=entities,
         seed=seed,
@@ -293,6 +311,7 @@ def _scenario(data: Any, doc: _Located, file: Path) -> Scenario | None:
         locale=str(locale),
         faker_weighting=weighting,
         target=target,
+        allowed_targets=allowed,
         base_dir=file.parent,
         source=doc.source,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,15 @@ from seeder.model import Model
 from seeder.ports import Port
 from seeder.report import RunStats
 
-__all__ = ["RunOptions", "Target", "expand_headers", "open_target", "run_items", "run_model"]
+__all__ = [
+    "RunOptions",
+    "Target",
+    "expand_headers",
+    "guard_target",
+    "open_target",
+    "run_items",
+    "run_model",
+]
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -45,6 +53,9 @@ class RunOptions:
     headers: Mapping[str, str] = field(default_factory=dict)
     http_client: str = "aiohttp"
     timeout: float = 10.0
+    allowed_targets: Sequence[str] | None = None  # the scenario's URL patterns
+    allowed_from: str = "the scenario"  # where they were written, for messages
+    allow_any_target: bool = False
 
 
 def expand_headers(raw: Iterable[str], environ: Mapping[str, str]) -> dict[str, str]:
@@ -80,6 +91,7 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
     from seeder.ports.http import AiohttpTransport, HttpPort, HttpxTransport
 
     if target.startswith(("http://", "https://")):
+        guard_target(target, options)
         _reachable(target)
         transport: Any = (
             HttpxTransport(options.concurrency)
@@ -98,6 +110,46 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
         f"unknown target {target!r}; give a URL (http://127.0.0.1:8000), demo, "
         "demo:inprocess, demo:asgi or file:PATH"
     )
+
+
+def guard_target(url: str, options: RunOptions) -> None:
+    """Refuses, before anything is sent, a URL the scenario does not allow: one of
+    its ``allowed_targets`` patterns, or else loopback only (unless
+    ``allow_any_target``). A seeding run aimed at production by a typo is the most
+    expensive mistake this tool can make."""
+    from fnmatch import fnmatchcase
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    normal = f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    if options.allowed_targets is not None:
+        for pattern in options.allowed_targets:
+            pattern = pattern.rstrip("/")
+            if fnmatchcase(normal, pattern) or fnmatchcase(normal, pattern + "/*"):
+                return
+        shown = ", ".join(options.allowed_targets)
+        raise SeederError(
+            f"target {url} is not in allowed_targets of {options.allowed_from} ({shown}); "
+            "use an allowed target or add a pattern to allowed_targets. Nothing was sent"
+        )
+    if options.allow_any_target or _is_loopback(parts.hostname or ""):
+        return
+    raise SeederError(
+        f"target {url} is not on this machine and {options.allowed_from} has no "
+        "allowed_targets; list the target's URL pattern under allowed_targets in the "
+        "scenario, or pass --allow-any-target. Nothing was sent"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _reachable(url: str) -> None:

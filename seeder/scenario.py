@@ -52,7 +52,9 @@ class Scenario:
     Python file relative to ``base_dir`` (the scenario file's folder) whose command
     classes entities name by string. ``faker_weighting`` turns on Faker's
     population-frequency weighting (realistic name frequencies, about 10x slower).
-    ``target`` is where ``seeder run`` sends by default (a URL, or ``demo``)."""
+    ``target`` is where ``seeder run`` sends by default (a URL, or ``demo``).
+    ``allowed_targets``: URL patterns (``*`` wildcards) that ``seeder run`` may send
+    to; without them, only loopback and the embedded demo (README "Target guard")."""
 
     entities: Mapping[str, Entity]
     seed: int = 0
@@ -60,5 +62,6 @@ class Scenario:
     locale: str = "en_US"
     faker_weighting: bool = False
     target: str | None = None
+    allowed_targets: Sequence[str] | None = None
     base_dir: Path = field(default_factory=Path.cwd)
     source: str | None = None
