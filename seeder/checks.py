@@ -55,6 +55,10 @@ def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:
                         )
                     )
     except PlanError as exc:
-        problems.append(Problem(str(exc), source))
+        line = col = None
+        if exc.entity in model.entities and exc.field and model.locate is not None:
+            section = "vars" if exc.field in model.entities[exc.entity].var_names else "fields"
+            line, col = model.locate(("entities", exc.entity, section, exc.field))
+        problems.append(Problem(str(exc), source, line, col))
     if problems:
         raise ScenarioError(problems)

@@ -54,7 +54,7 @@ def resolve_commands(scenario: Scenario, problems: Problems) -> dict[str, type[C
         return {}
     try:
         module = load_module_file(path, "commands")
-    except Exception as exc:  # the user's module failed to import: say why, no traceback
+    except (Exception, SystemExit) as exc:  # the user's module failed to import: no traceback
         problems.add(
             ("commands",),
             f"cannot import commands file {spec!r}: {type(exc).__name__}: {exc}; fix that file",

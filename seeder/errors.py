@@ -44,4 +44,12 @@ class ScenarioError(SeederError):
 
 
 class PlanError(SeederError):
-    """Planning could not go on (a unique value space ran dry at run time)."""
+    """Planning could not go on (a unique value space ran dry at run time, a user
+    function failed); ``entity`` and ``field`` say where, when one field is at fault."""
+
+    def __init__(
+        self, message: str, *, entity: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.field = field

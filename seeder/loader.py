@@ -38,10 +38,19 @@ from seeder.providers import (
 from seeder.references import From, Ref
 from seeder.scenario import Entity, Scenario
 
-__all__ = ["MAX_DEPTH", "MAX_SCENARIO_BYTES", "load_model", "load_scenario"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "MAX_SCENARIO_BYTES", "load_model", "load_scenario"]
 
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
+# Values after aliases and merge keys are expanded: a few kilobytes of `&a [*a, *a..]`
+# would otherwise expand to billions ("billion laughs").
+MAX_NODES = 100_000
+# Plain YAML only: the safe loader would also build bytes (!!binary), sets and
+# ordered pairs, which no provider takes.
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str", "timestamp")
+)
+_MERGE = "tag:yaml.org,2002:merge"
 
 TOP_KEYS = (
     "seed",
@@ -93,6 +102,7 @@ class _Located:
         self.source = source
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.problems: list[Problem] = []
+        self.nodes = 0  # values built so far, aliases counted each time they are used
 
     def locate(self, path: Path_) -> tuple[int | None, int | None]:
         for end in range(len(path), -1, -1):
@@ -121,11 +131,16 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located,
     doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if depth > MAX_DEPTH:
         raise _TooDeep(path)
+    doc.nodes += 1
+    if doc.nodes > MAX_NODES:
+        raise _TooMany(path)
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
             raise yaml.constructor.ConstructorError(
                 None, None, f"tag {node.tag!r} refused", node.start_mark
             )
+        if doc.nodes + _merged_size(node, {}) > MAX_NODES:  # before PyYAML copies them
+            raise _TooMany(path)
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -151,15 +166,44 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: _Located,
         return [
             _value(loader, item, (*path, i), doc, depth + 1) for i, item in enumerate(node.value)
         ]
+    if node.tag not in _SCALAR_TAGS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"tag {node.tag!r} refused", node.start_mark
+        )
     try:
         return loader.construct_object(node, deep=True)
     except ValueError:  # a scalar that looks like a timestamp but is not a date: 2020-13-01
         return node.value
 
 
+def _merged_size(node: yaml.MappingNode, seen: dict[int, int]) -> int:
+    """How many pairs ``node`` has once its merge keys (``<<: [*a, *b]``) are
+    expanded, counted without expanding them (each merged mapping once)."""
+    if id(node) in seen:
+        return seen[id(node)]
+    seen[id(node)] = 0  # a mapping merging itself adds nothing more
+    size = 0
+    for key, value in node.value:
+        if key.tag != _MERGE:
+            size += 1
+            continue
+        sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        for source in sources:
+            if isinstance(source, yaml.MappingNode):
+                size += _merged_size(source, seen)
+        if size > MAX_NODES:
+            break
+    seen[id(node)] = size
+    return size
+
+
 class _TooDeep(Exception):
     def __init__(self, path: Path_) -> None:
         self.path = path
+
+
+class _TooMany(_TooDeep):
+    pass
 
 
 def load_scenario(
@@ -207,6 +251,19 @@ def load_scenario(
                 )
             ]
         ) from exc
+    except _TooMany as exc:
+        line, col = doc.locate(exc.path)
+        raise ScenarioError(
+            [
+                Problem(
+                    f"scenario expands to more than {MAX_NODES} values (through YAML aliases "
+                    "or merge keys?); a scenario describes data, it should not contain it",
+                    source,
+                    line,
+                    col,
+                )
+            ]
+        ) from exc
     except _TooDeep as exc:
         line, col = doc.locate(exc.path)
         raise ScenarioError(
@@ -238,7 +295,7 @@ def load_model(path: str | Path, *, scale: float = 1.0, seed: int | None = None)
 def _load_python(file: Path, source: str) -> Scenario:
     try:
         module = load_module_file(file, "scenario")
-    except Exception as exc:  # the user's file failed to import: one line, no traceback
+    except (Exception, SystemExit) as exc:  # the user's file failed to import: no traceback
         raise ScenarioError(
             [Problem(f"cannot import scenario: {type(exc).__name__}: {exc}", source)]
         ) from exc
@@ -360,7 +417,9 @@ def _entity(name: str, spec: Any, doc: _Located) -> Entity | None:
     unique = spec.get("unique", ())
     if isinstance(unique, list) and unique and all(isinstance(u, str) for u in unique):
         unique = [unique]
-    if not isinstance(unique, list | tuple) or not all(isinstance(u, list) for u in unique):
+    if not isinstance(unique, list | tuple) or not all(
+        isinstance(u, list) and all(isinstance(name, str) for name in u) for u in unique
+    ):
         doc.add(
             (*path, "unique"), "unique must be a list of field names, e.g. [member_id, book_number]"
         )

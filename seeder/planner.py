@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from seeder.draws import from_draw, ref_draw
@@ -49,6 +50,10 @@ class _EntityPlan:
     children: tuple[tuple[str, Callable[[], int]], ...]
 
 
+class _NoLocale(InvalidProvider):
+    pass
+
+
 class _FieldContext:
     """A provider's view of the scenario while it compiles (CompileContext)."""
 
@@ -65,7 +70,9 @@ class _FieldContext:
         try:
             fake = Faker(scenario.locale, use_weighting=scenario.faker_weighting)
         except AttributeError as exc:
-            raise InvalidProvider(f"Faker has no locale {scenario.locale!r}") from exc
+            raise _NoLocale(
+                f"Faker has no locale {scenario.locale!r}; e.g. en_US, de_DE, ja_JP"
+            ) from exc
         generator: Any = fake[scenario.locale]
         generator.random = self.rng  # this field's own stream, re-seedable by seed_by
         return generator
@@ -74,27 +81,40 @@ class _FieldContext:
         return lambda row: row.values[name]
 
     def import_function(self, spec: str) -> Callable[..., Any]:
+        """``module:function``: a file in the scenario's folder tree first (``pkg.mod``
+        is ``pkg/mod.py`` below it), else an installed module of that name. The module
+        name is dotted identifiers (PythonFunction checks), and a file that resolves
+        outside the folder (a symlink) is refused rather than loaded."""
         module_name, _, attr = spec.partition(":")
-        base = self.planner.model.scenario.base_dir
+        base = self.planner.model.scenario.base_dir.resolve()
+        relative = Path(*module_name.split("."))
         candidates = [
-            base / (module_name.replace(".", "/") + ".py"),
-            base / module_name.replace(".", "/") / "__init__.py",
+            base / relative.with_name(relative.name + ".py"),
+            base / relative / "__init__.py",
         ]
         try:
             for path in candidates:
                 if path.is_file():
+                    if not path.resolve().is_relative_to(base):
+                        raise InvalidProvider(
+                            f"python: {path.relative_to(base)} resolves outside the scenario's "
+                            f"folder {base} (a symlink?); copy the module into the folder or "
+                            "install it"
+                        )
                     module = load_module_file(path, "providers")
                     break
             else:
                 import importlib
 
                 module = importlib.import_module(module_name)
+        except InvalidProvider:
+            raise
         except ImportError as exc:
             raise InvalidProvider(
                 f"python: cannot import {module_name!r} ({exc}); put {module_name}.py next "
                 "to the scenario or install the module"
             ) from exc
-        except Exception as exc:  # the user's module failed while importing
+        except (Exception, SystemExit) as exc:  # the user's module failed while importing
             raise InvalidProvider(
                 f"python: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
             ) from exc
@@ -149,6 +169,9 @@ class Planner:
                 )
                 try:
                     steps.append((fname, self._compile_field(name, fname)))
+                except _NoLocale as exc:  # the scenario's locale: said once, at its line
+                    if not any(p.message == str(exc) for p in problems.items):
+                        problems.add(("locale",), str(exc))
                 except InvalidProvider as exc:
                     problems.add(path, str(exc))
             self.steps[name] = self._with_unique(name, steps)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +122,9 @@ class Ref(Provider):
         if not isinstance(self.entity, str) or not self.entity:
             raise InvalidProvider(f"ref needs an entity name, got {self.entity!r}")
         if self.mean is not None and (
-            isinstance(self.mean, bool) or not isinstance(self.mean, int | float) or self.mean < 1
+            isinstance(self.mean, bool)
+            or not isinstance(self.mean, int | float)
+            or not self.mean >= 1  # NaN too
         ):
             raise InvalidProvider(
                 f"mean is the average uses per referenced entity and must be >= 1, got "
@@ -130,7 +133,9 @@ class Ref(Provider):
         if self.skew is not None and self.weights is not None:
             raise InvalidProvider("give skew or weights, not both")
         if self.skew is not None and (
-            isinstance(self.skew, bool) or not isinstance(self.skew, int | float) or self.skew <= 0
+            isinstance(self.skew, bool)
+            or not isinstance(self.skew, int | float)
+            or not self.skew > 0  # NaN too
         ):
             raise InvalidProvider(
                 f"skew must be a number > 0 (1.0 is uniform, larger concentrates), got "
@@ -140,7 +145,7 @@ class Ref(Provider):
             if not isinstance(self.weights, list | tuple) or not self.weights:
                 raise InvalidProvider("weights must be a non-empty list of numbers")
             for w in self.weights:
-                if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
+                if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < math.inf:
                     raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}")
             if sum(self.weights) <= 0:
                 raise InvalidProvider("weights add up to 0; give at least one positive weight")

@@ -97,6 +97,10 @@ class Provider:
         if isinstance(self.null_weight, bool) or not isinstance(self.null_weight, int | float):
             raise InvalidProvider(f"null_weight must be a number, got {self.null_weight!r}")
         _check_weight("null_weight", float(self.null_weight))
+        if not isinstance(self.unique, bool):
+            raise InvalidProvider(f"unique must be true or false, got {self.unique!r}")
+        if self.seed_by is not None and not isinstance(self.seed_by, str):
+            raise InvalidProvider(f"seed_by must name a field, got {self.seed_by!r}")
 
     def compile(self, ctx: CompileContext) -> Draw:
         """The draw function for this provider, without the generic options."""

@@ -16,7 +16,10 @@ _BOUND_TRIES = 100
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
+    """A finite number: NaN and infinities would reach the service as invalid JSON."""
+    if isinstance(x, bool):
+        return False
+    return isinstance(x, int) or (isinstance(x, float) and math.isfinite(x))
 
 
 def poisson(rng: random.Random, lam: float) -> int:

@@ -8,18 +8,22 @@ import datetime as dt
 import decimal
 import inspect
 import itertools
+import math
+import re
 import string
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from seeder.errors import PlanError
 from seeder.providers.base import (
     JSON_SCALARS,
     CompileContext,
     Draw,
     InvalidProvider,
     Provider,
+    Row,
 )
 
 __all__ = ["Choice", "Const", "Fake", "PythonFunction", "Seq", "Template", "jsonable"]
@@ -51,7 +55,7 @@ def template_fields(template: str) -> list[str]:
     except ValueError as exc:
         raise InvalidProvider(f"bad template {template!r}: {exc}") from exc
     names = []
-    for _, name, _, _ in parsed:
+    for _, name, spec, _ in parsed:
         if name is None:
             continue
         top = name.split(".", 1)[0].split("[", 1)[0]
@@ -59,8 +63,20 @@ def template_fields(template: str) -> list[str]:
             raise InvalidProvider(
                 f"template {template!r} has a positional field {{{name}}}; name it, e.g. {{n}}"
             )
+        if top != name:  # {n.__class__}, {name[0]}: attribute and item lookups
+            raise InvalidProvider(
+                f"template {template!r} uses {{{name}}}; fields are plain names, e.g. {{{top}}}"
+            )
+        if spec and ("{" in spec or _WIDE.search(spec)):
+            raise InvalidProvider(
+                f"template {template!r}: format {spec!r} is too wide or nested; "
+                "keep widths and precisions under 1000"
+            )
         names.append(top)
     return names
+
+
+_WIDE = re.compile(r"\d{4,}")
 
 
 @dataclass(frozen=True)
@@ -152,7 +168,7 @@ class Choice(Provider):
 
 def _check_weights(weights: Sequence[Any]) -> None:
     for w in weights:
-        if isinstance(w, bool) or not isinstance(w, int | float) or w < 0:
+        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < math.inf:
             raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}")
     if sum(weights) <= 0:
         raise InvalidProvider("weights add up to 0; give at least one positive weight")
@@ -230,6 +246,18 @@ class PythonFunction(Provider):
             raise InvalidProvider(
                 f"python needs 'module:function', got {self.function!r}; e.g. 'providers:meter_id'"
             )
+        module, _, function = self.function.partition(":")
+        if not all(part.isidentifier() for part in module.split(".")):
+            # never a file path: "../../x" or "/abs/x" would load code from anywhere
+            raise InvalidProvider(
+                f"python: {module!r} is not a dotted Python module name; put {module}.py in "
+                "the scenario's folder (or a package below it, 'pkg.module') or name an "
+                "installed module"
+            )
+        if not function.isidentifier():
+            raise InvalidProvider(
+                f"python: {function!r} is not a function name; write 'module:function'"
+            )
 
     def compile(self, ctx: CompileContext) -> Draw:
         fn = ctx.import_function(self.function)
@@ -239,6 +267,19 @@ class PythonFunction(Provider):
             takes_fields = "fields" in inspect.signature(fn).parameters
         except (TypeError, ValueError):  # a builtin without a signature
             takes_fields = False
-        if takes_fields:
-            return lambda row: jsonable(fn(rng, fields=row.values, **args))
-        return lambda row: jsonable(fn(rng, **args))
+        spec, entity, name = self.function, ctx.entity, ctx.field
+
+        def call(row: Row) -> Any:
+            try:
+                if takes_fields:
+                    return jsonable(fn(rng, fields=row.values, **args))
+                return jsonable(fn(rng, **args))
+            except Exception as exc:  # the user's function failed: say where, no traceback
+                raise PlanError(
+                    f"{entity}.{name}: python {spec} raised {type(exc).__name__}: {exc}; "
+                    "fix the function or its arguments",
+                    entity=entity,
+                    field=name,
+                ) from exc
+
+        return call
