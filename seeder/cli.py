@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -22,8 +23,9 @@ USAGE_EXIT = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(USAGE_EXIT, f"seeder: {message}; see 'seeder {self.prog.split()[-1]} --help'\n")
+        # one line, no usage dump (DESIGN: errors are one or two lines); --help has it
+        where = " ".join(["seeder", *self.prog.split()[1:]])
+        self.exit(USAGE_EXIT, f"seeder: {message}; see '{where} --help'\n")
 
 
 def _scale(text: str) -> float:
@@ -31,9 +33,21 @@ def _scale(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--scale needs a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"--scale must be > 0, got {text}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"--scale must be > 0 and finite, got {text}")
     return value
+
+
+def _report_path(text: str) -> str:
+    """Checked before anything is sent: a report that cannot be written would
+    otherwise fail the run after every command went out."""
+    folder = Path(text).parent
+    if Path(text).is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(
+            f"cannot write the report {text}: {str(folder)!r} is not a writable folder; "
+            "create it or choose another path"
+        )
+    return text
 
 
 def _seed(text: str) -> int:
@@ -231,7 +245,11 @@ def _execution_flags(parser: argparse.ArgumentParser) -> None:
         help="a header for every request; ${ENV} is expanded (repeatable)",
     )
     parser.add_argument(
-        "--report", default=None, metavar="PATH.json", help="also write the report as JSON"
+        "--report",
+        type=_report_path,
+        default=None,
+        metavar="PATH.json",
+        help="also write the report as JSON",
     )
     parser.add_argument(
         "--timeout",

@@ -81,7 +81,13 @@ def expand_headers(raw: Iterable[str], environ: Mapping[str, str]) -> dict[str, 
                 )
             return environ[var]
 
-        headers[name] = _ENV.sub(env, value.strip())
+        expanded = _ENV.sub(env, value.strip())
+        if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", expanded):  # a header splitting in two
+            raise SeederError(
+                f"--header {name}: the value holds a control character (a line break?); "
+                "a header value is one line"
+            )
+        headers[name] = expanded
     return headers
 
 
@@ -120,7 +126,12 @@ def guard_target(url: str, options: RunOptions) -> None:
     from fnmatch import fnmatchcase
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # http://[::1
+        raise SeederError(
+            f"target {url!r}: {exc}; write it like http://127.0.0.1:8000. Nothing was sent"
+        ) from exc
     normal = f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
     if options.allowed_targets is not None:
         for pattern in options.allowed_targets:
