@@ -1,0 +1,146 @@
+"""The pytest plugin (registered through the ``pytest11`` entry point): the
+``given`` fixture (sync tests) and ``agiven`` (async tests, with anyio's plugin).
+
+Configured by two ini options — in ``[tool.pytest.ini_options]`` of pyproject.toml
+or in pytest.ini — or by overriding the fixtures of the same names in a conftest:
+
+- ``seeder_scenario``: the scenario file whose entities ``given`` makes (relative
+  to the ini file);
+- ``seeder_target``: where it sends — a URL, ``demo`` (a fresh in-memory demo per
+  test), ``demo:asgi``, or ``package.module:attribute`` (an application object, an
+  ASGI app, or a factory called once per test).
+
+Each test gets its own registry (it sees only what it made) and a seed derived
+from its node id: the same test makes the same values on every run, two tests make
+different ones. When a test fails, its report shows the seed and what was made.
+Nothing heavy is imported until a test asks for a fixture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from seeder.testing import AsyncGiven, Given
+
+SCENARIO = "seeder_scenario"
+TARGET = "seeder_target"
+_MADE = pytest.StashKey[Any]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        SCENARIO,
+        "seeder: the scenario file whose entities the given fixture makes (relative to "
+        "this ini file)",
+        default="",
+    )
+    parser.addini(
+        TARGET,
+        "seeder: where the given fixture sends: a URL, demo, demo:asgi or package.module:attribute",
+        default="",
+    )
+
+
+def _missing(name: str, example: str) -> str:
+    return (
+        f"seeder: no {name} is configured for the given fixture; set {name} = {example!r} "
+        "under [tool.pytest.ini_options] in pyproject.toml (or [pytest] in pytest.ini), "
+        f"or define a {name} fixture in conftest.py"
+    )
+
+
+@pytest.fixture(scope="session")
+def seeder_scenario(pytestconfig: pytest.Config) -> Any:
+    """The scenario for ``given``: the ``seeder_scenario`` ini option (a path)."""
+    value = str(pytestconfig.getini(SCENARIO)).strip()
+    if not value:
+        pytest.fail(_missing(SCENARIO, "scenarios/library.yaml"), pytrace=False)
+    base = pytestconfig.inipath.parent if pytestconfig.inipath else pytestconfig.rootpath
+    return base / Path(value)
+
+
+@pytest.fixture
+def seeder_target(pytestconfig: pytest.Config) -> Any:
+    """Where ``given`` sends: the ``seeder_target`` ini option."""
+    value = str(pytestconfig.getini(TARGET)).strip()
+    if not value:
+        pytest.fail(_missing(TARGET, "demo"), pytrace=False)
+    return value
+
+
+@pytest.fixture
+def seeder_seed(request: pytest.FixtureRequest) -> int | str:
+    """The seed of this test's values: its node id (mixed with the scenario's
+    seed). Override it to try other values."""
+    return str(request.node.nodeid)
+
+
+def _fail_on_error(exc: Exception) -> None:
+    from seeder.errors import SeederError
+
+    if isinstance(exc, SeederError):  # a configuration mistake: its message, no traceback
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def given(
+    request: pytest.FixtureRequest,
+    seeder_scenario: Any,
+    seeder_target: Any,
+    seeder_seed: int | str,
+) -> Iterator[Given]:
+    """``given("book", author={"name": "Ursula"})``: entities made through the
+    service, with their real ids; a fresh registry per test."""
+    from seeder.testing import Given
+
+    try:
+        made = Given(seeder_scenario, seeder_target, seed=seeder_seed)
+    except Exception as exc:
+        _fail_on_error(exc)
+        raise
+    request.node.stash[_MADE] = made
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture
+async def agiven(
+    request: pytest.FixtureRequest,
+    anyio_backend: Any,
+    seeder_scenario: Any,
+    seeder_target: Any,
+    seeder_seed: int | str,
+) -> AsyncIterator[AsyncGiven]:
+    """The async face of ``given`` (``await agiven("book")``), for anyio tests."""
+    from seeder.testing import AsyncGiven
+
+    try:
+        made = AsyncGiven(seeder_scenario, seeder_target, seed=seeder_seed)
+    except Exception as exc:
+        _fail_on_error(exc)
+        raise
+    request.node.stash[_MADE] = made
+    try:
+        yield made
+    finally:
+        await made.aclose()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    made = item.stash.get(_MADE, None)
+    if made is not None and report.failed and report.when == "call":
+        lines = [f"seed {made.seed} (from {item.nodeid!r}); target {made.target}"]
+        lines += [f"  {handle!r}" for handle in made.created]
+        report.sections.append(("seeder given: what this test made", "\n".join(lines)))
+    return report

@@ -1,0 +1,211 @@
+"""The two faces of ``given``: :class:`Given` for plain (sync) tests and
+:class:`AsyncGiven` for async ones, over the same session (planner, answers,
+handles).
+
+The sync face keeps one event loop for its whole life (``asyncio.Runner``), so a
+call costs a loop iteration (~30 µs), not a new loop; the in-process port never
+yields, so the loop only runs the executor's few steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from seeder.ports import Port
+from seeder.scenario import Scenario
+from seeder.testing.blueprint import Blueprint, blueprint
+from seeder.testing.errors import GivenError
+from seeder.testing.handles import Handle
+from seeder.testing.session import Session, describe
+from seeder.testing.targets import resolve_target
+
+__all__ = ["AsyncGiven", "Given"]
+
+T = TypeVar("T")
+ScenarioLike = str | Path | Scenario | Blueprint
+
+
+def _check_count(count: Any, call: str) -> int:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise GivenError(f"{call}: the count must be a whole number >= 0, got {count!r}")
+    return count
+
+
+class _Face:
+    def __init__(
+        self,
+        scenario: ScenarioLike,
+        target: Any,
+        *,
+        seed: int | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        bp = blueprint(scenario)
+        self._target = resolve_target(target, bp, headers)
+        self._session = Session(bp, seed)
+        self._closed = False
+
+    @property
+    def seed(self) -> int:
+        """The seed of this test's values (derived from the test's id by the plugin)."""
+        return self._session.seed
+
+    @property
+    def created(self) -> list[Handle]:
+        """Every entity made so far, prerequisites included, in creation order."""
+        return list(self._session.handles)
+
+    @property
+    def target(self) -> str:
+        return self._target.description
+
+    def _plan(
+        self, entity: str, count: int | None, overrides: Mapping[str, Any]
+    ) -> tuple[list[str], str]:
+        call = describe(entity, overrides, count)
+        if self._closed:
+            raise GivenError(f"{call}: this given is closed (its test is over)")
+        n = 1 if count is None else _check_count(count, call)
+        return [self._session.plan(entity, overrides, call) for _ in range(n)], call
+
+    async def _send(self, port: Port, call: str) -> None:
+        await self._session.send(port, call, self._target.description)
+
+
+class Given(_Face):
+    """``given("book", status="published", author={"name": "Ursula"})`` → a handle.
+
+    Bound to a scenario (the entity definitions) and a target (an application
+    object, an ASGI app, a URL, or ``"demo"``). Each instance has its own registry;
+    ``seed`` (an int, or a string such as a test's node id) fixes the values.
+    Close it (or use it as a context manager) to release its port and event loop.
+    """
+
+    def __init__(
+        self,
+        scenario: ScenarioLike,
+        target: Any,
+        *,
+        seed: int | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scenario, target, seed=seed, headers=headers)
+        self._runner: asyncio.Runner | None = None
+        self._port: Port | None = None
+
+    def __call__(self, entity: str, /, **overrides: Any) -> Handle:
+        """Makes one ``entity`` (and whatever it needs) through the service."""
+        self._outside_loop(entity)
+        (key,), call = self._plan(entity, None, overrides)
+        self._run(self._send(self._loop_port(), call))
+        return self._session.get(key)
+
+    def many(self, entity: str, count: int, /, **overrides: Any) -> list[Handle]:
+        """Makes ``count`` of ``entity`` with the same overrides (a specification
+        is matched anew each time, so the first one made is reused)."""
+        self._outside_loop(entity)
+        keys, call = self._plan(entity, count, overrides)
+        self._run(self._send(self._loop_port(), call))
+        return [self._session.get(key) for key in keys]
+
+    def _outside_loop(self, entity: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        raise GivenError(
+            f"given({entity!r}) was called inside a running event loop (an async test); "
+            f"use the async face: `await agiven({entity!r})` (the agiven fixture) or "
+            "seeder.testing.AsyncGiven"
+        )
+
+    def _loop_port(self) -> Port:
+        if self._port is None:
+            self._port = self._target.port()
+        return self._port
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        return self._runner.run(coro)
+
+    def close(self) -> None:
+        """Releases the port, the event loop and what the target started."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._runner is not None:
+                if self._port is not None:
+                    self._runner.run(self._port.aclose())
+                self._runner.close()
+        finally:
+            self._session.close()
+            self._target.close()
+
+    def __enter__(self) -> Given:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncGiven(_Face):
+    """The async face: ``await given("book")``, in the test's own event loop."""
+
+    def __init__(
+        self,
+        scenario: ScenarioLike,
+        target: Any,
+        *,
+        seed: int | str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scenario, target, seed=seed, headers=headers)
+        self._port: Port | None = None
+
+    async def __call__(self, entity: str, /, **overrides: Any) -> Handle:
+        (key,), call = self._plan(entity, None, overrides)
+        await self._send(self._own_port(), call)
+        return self._session.get(key)
+
+    async def many(self, entity: str, count: int, /, **overrides: Any) -> list[Handle]:
+        keys, call = self._plan(entity, count, overrides)
+        await self._send(self._own_port(), call)
+        return [self._session.get(key) for key in keys]
+
+    def _own_port(self) -> Port:
+        if self._port is None:
+            self._port = self._target.port()
+        return self._port
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._port is not None:
+                await self._port.aclose()
+        finally:
+            self._session.close()
+            self._target.close()
+
+    async def __aenter__(self) -> AsyncGiven:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,499 @@
+"""A test's own world: a planner (a fresh registry, streams seeded for this test),
+the service's answers (``Results``), and the handles made so far.
+
+``given("book", author={"name": "Ursula"})`` is planned by the scenario's own
+planner: the requested instance is created with the test's values forced, and the
+planner adds whatever it references on demand (a tenant, an author), exactly as in
+a bulk run. Before that, the call's overrides are resolved against this test's
+registry: a handle pins a reference; a specification (a dict) reuses the first
+matching instance or creates one with those values; the equality clauses of the
+reference's ``where:`` are followed both ways (a pinned author decides the book's
+tenant; a known tenant filters the authors). Then the new plan items are sent
+through the port by the executor, in order, and every answer becomes a handle.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from seeder.executor import Executor
+from seeder.items import PlanItem
+from seeder.model import Kind, suggest
+from seeder.planner import Planner
+from seeder.ports import Outcome, Port, Send
+from seeder.providers.values import jsonable
+from seeder.references import Ref
+from seeder.results import FAILED, Results
+from seeder.streams import derive_seed
+from seeder.testing.blueprint import ACTOR, PARENT, Blueprint, EntityInfo
+from seeder.testing.errors import GivenError, Rejected
+from seeder.testing.fakers import Lease, leased
+from seeder.testing.handles import Handle
+
+__all__ = ["Session", "describe"]
+
+MAX_DEPTH = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    entity: str
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    entity: str
+    request: Request
+
+
+Pin = Lit | Link | Spec
+
+
+@dataclass(slots=True)
+class Request:
+    """One ``given(...)`` call's overrides, checked and resolved to pins."""
+
+    fields: dict[str, Pin] = field(default_factory=dict)
+    parent: Link | Spec | None = None
+    actor: Link | None = None
+
+
+def describe(entity: str, overrides: Mapping[str, Any], count: int | None = None) -> str:
+    """``given('book', status='published')``, for messages."""
+    args = [repr(entity)] + ([str(count)] if count is not None else [])
+    args += [f"{k}={v.key if isinstance(v, Handle) else repr(v)}" for k, v in overrides.items()]
+    text = f"given{'.many' if count is not None else ''}({', '.join(args)})"
+    return text if len(text) <= 160 else text[:157] + "...)"
+
+
+class _Recorder:
+    """The port, remembering the fields sent and the outcome of every item."""
+
+    def __init__(self, port: Port) -> None:
+        self.port = port
+        self.sent: dict[str, tuple[dict[str, Any], Outcome]] = {}
+
+    async def send(self, request: Send) -> Outcome:
+        outcome = await self.port.send(request)
+        self.sent[request.item.key] = (request.fields, outcome)
+        return outcome
+
+    async def aclose(self) -> None:
+        """The port belongs to the face that made it."""
+
+
+class Session:
+    """What one test made: the planner, the answers and the handles."""
+
+    def __init__(self, blueprint: Blueprint, seed: int | str | None = None) -> None:
+        self.bp = blueprint
+        base = blueprint.model.scenario.seed
+        if seed is None:
+            self.seed = base
+        elif isinstance(seed, str):  # a test's node id
+            self.seed = derive_seed(base, "given", seed)
+        else:
+            self.seed = seed
+        self.results = Results()
+        self.handles: list[Handle] = []  # in creation order
+        self._by_key: dict[str, Handle] = {}
+        self._items: dict[str, list[PlanItem]] = {name: [] for name in blueprint.entities}
+        self._pending: list[PlanItem] = []
+        self._children: dict[tuple[str, int], int] = {}
+        self._nonce = secrets.token_hex(6)  # idempotency keys never replay another run
+        self._lease = Lease()
+        self._planner: Planner | None = None
+
+    @property
+    def planner(self) -> Planner:
+        if self._planner is None:
+            import dataclasses
+
+            model = self.bp.model
+            scenario = dataclasses.replace(model.scenario, seed=self.seed)
+            with leased(self._lease):
+                self._planner = Planner(dataclasses.replace(model, scenario=scenario))
+        return self._planner
+
+    def close(self) -> None:
+        self._lease.release()
+
+    # -- planning --------------------------------------------------------------
+
+    def plan(self, entity: str, overrides: Mapping[str, Any], call: str) -> str:
+        """Plans one instance of ``entity`` (and what it needs); returns its key."""
+        info = self.bp.entity(entity, call)
+        request = self._request(info, overrides, call)
+        try:
+            index = self._create(info, request, call, 0)
+        except BaseException:
+            for item in self._pending:  # planned but never to be sent
+                self.results.failed(item.key)
+            self._pending.clear()
+            raise
+        return f"{entity}:{index + 1}"
+
+    def _request(self, info: EntityInfo, overrides: Mapping[str, Any], call: str) -> Request:
+        request = Request()
+        seen: dict[str, str] = {}
+        em = info.model
+        for name, value in overrides.items():
+            target = info.names.get(name)
+            if target is None:
+                hint = suggest(name, info.names) or f"its fields are: {info.fields_hint()}"
+                raise GivenError(f"{call}: {info.name} has no field {name!r}; {hint}")
+            if target in seen:
+                raise GivenError(
+                    f"{call}: {seen[target]}= and {name}= both set {info.name}.{target}; give one"
+                )
+            seen[target] = name
+            if target == PARENT:
+                assert em.parent is not None
+                parent = self._pin(em.parent, value, call, name, specs=True)
+                if isinstance(parent, Lit):
+                    raise GivenError(f"{call}: {name}=None: a {info.name} always has a parent")
+                request.parent = parent
+            elif target == ACTOR:
+                request.actor = self._actor(value, call)
+            elif (kind := em.kinds.get(target)) is not None and kind.target is not None:
+                pin = self._pin(kind.target, value, call, name, specs=target in info.refs)
+                request.fields[target] = pin
+            else:
+                if isinstance(value, Handle):
+                    raise GivenError(
+                        f"{call}: {name}= is a plain value of {info.name}, not a reference; "
+                        f"pass a value (e.g. {name}={value.key.split(':')[0]}.id), not a handle"
+                    )
+                request.fields[target] = Lit(jsonable(value))
+        actor = request.actor
+        on_behalf_of_parent = em.spec.actor == PARENT and request.parent is None
+        if actor is not None and on_behalf_of_parent and actor.entity == em.parent:
+            request.parent = actor  # the command is sent by its parent: pin the parent
+        return request
+
+    def _pin(self, target: str, value: Any, call: str, name: str, *, specs: bool) -> Pin:
+        if isinstance(value, Handle):
+            return self._own(value, target, call, name)
+        if value is None:
+            return Lit(None)
+        if isinstance(value, Mapping) and specs:
+            inner = self._request(self.bp.entities[target], value, call)
+            if inner.actor is not None:
+                raise GivenError(f"{call}: {name}=: actor cannot be part of a specification")
+            return Spec(target, inner)
+        identity = self.bp.entities[target].model.identity
+        for handle in self.handles:
+            if handle.entity == target and handle.id == value:
+                return Link(target, handle.index)
+        what = "a dict of its fields, " if specs else ""
+        raise GivenError(
+            f"{call}: {name}={value!r}: no {target} with {identity} {value!r} was made in "
+            f"this test; pass a {target} handle, {what}or make one first with "
+            f"given({target!r})"
+        )
+
+    def _own(self, handle: Handle, target: str | None, call: str, name: str) -> Link:
+        if handle._session is not self:
+            raise GivenError(
+                f"{call}: {name}={handle.key} was made by another test's given (each test "
+                "has its own registry); make it in this test"
+            )
+        if target is not None and handle.entity != target:
+            raise GivenError(
+                f"{call}: {name}= expects a {target} (a handle or a dict of {target} "
+                f"fields), got the {handle.entity} handle {handle.key}"
+            )
+        return Link(handle.entity, handle.index)
+
+    def _actor(self, value: Any, call: str) -> Link:
+        if not isinstance(value, Handle):
+            raise GivenError(
+                f"{call}: actor= takes the handle of the entity the command is sent on "
+                f"behalf of (e.g. actor=member), got {type(value).__name__}"
+            )
+        link = self._own(value, None, call, ACTOR)
+        if self.bp.entities[value.entity].credential is None:
+            raise GivenError(
+                f"{call}: actor={value.key}: the binding of {value.entity} captures no "
+                "credential to act with; give its HttpBinding a credential=Credential(...)"
+            )
+        return link
+
+    def _create(self, info: EntityInfo, request: Request, call: str, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise GivenError(f"{call}: specifications nest deeper than {MAX_DEPTH} levels")
+        em = info.model
+        kinds = em.kinds
+        forced: dict[str, tuple[Any, int | None]] = {}
+        known: dict[str, Lit | Link] = {}
+        for name, pin in request.fields.items():
+            if isinstance(pin, Lit | Link):
+                forced[name] = self._forced(kinds.get(name), pin)
+                known[name] = pin
+        parent = request.parent.index if isinstance(request.parent, Link) else None
+        if parent is not None:
+            assert em.parent is not None
+            for name, attr in info.parent_copies.items():
+                value = self._attr(em.parent, parent, attr)
+                if name not in known and value is not None:
+                    known[name] = value
+        for name in em.order:
+            field_pin = request.fields.get(name)
+            if name not in info.refs or field_pin is None or isinstance(field_pin, Lit):
+                continue
+            pin = field_pin
+            ref = em.providers[name]
+            assert isinstance(ref, Ref)
+            if isinstance(pin, Spec):
+                index = self._match_or_create(pin, ref, known, call, depth)
+                known[name] = Link(pin.entity, index)
+                forced[name] = self._forced(kinds.get(name), known[name])
+            else:
+                index = pin.index
+            for cond in ref.conditions():  # the pinned instance decides $field operands
+                operand = cond.operands[0].field
+                if cond.op != "eq" or operand is None or operand in known:
+                    continue
+                if operand not in em.providers or operand in em.var_names:
+                    continue
+                value = self._attr(pin.entity, index, cond.target_field)
+                if value is not None:
+                    known[operand] = value
+                    forced[operand] = self._forced(kinds.get(operand), value)
+        if em.parent is not None and parent is None:
+            parent = self._parent(info, request, known, call, depth)
+        actor = request.actor
+        if actor is not None and "actor" in kinds and kinds["actor"].target == actor.entity:
+            forced[ACTOR] = self._forced(kinds["actor"], actor)
+        i = 0
+        if parent is not None:
+            i = self._children[(info.name, parent)] = self._children.get((info.name, parent), 0) + 1
+        planner = self.planner
+        index = planner.create(info.name, forced or None, parent, i)
+        planner.tasks.clear()  # no children: a test asks for what it wants
+        self._drain(planner, info.name, index, actor)
+        return index
+
+    def _parent(
+        self,
+        info: EntityInfo,
+        request: Request,
+        known: dict[str, Lit | Link],
+        call: str,
+        depth: int,
+    ) -> int:
+        """The latest parent matching the call (and what the copies from it must
+        hold), or a new one."""
+        parent_entity = info.model.parent
+        assert parent_entity is not None
+        spec = request.parent.request if isinstance(request.parent, Spec) else Request()
+        spec = Request(dict(spec.fields), spec.parent)
+        for name, attr in info.parent_copies.items():
+            if name in known and attr not in spec.fields:
+                spec.fields[attr] = known[name]
+        found = self._find(parent_entity, spec, latest=True)
+        if found is not None:
+            return found
+        return self._create(self.bp.entities[parent_entity], spec, call, depth + 1)
+
+    def _match_or_create(
+        self, spec: Spec, ref: Ref, known: dict[str, Lit | Link], call: str, depth: int
+    ) -> int:
+        """The first instance matching the specification and the reference's
+        ``where:`` (as far as this row's values are known), or a new one."""
+        target = self.bp.entities[spec.entity]
+        request = Request(dict(spec.request.fields), spec.request.parent)
+        where: dict[str, list[Lit | Link]] = {}
+        for cond in ref.conditions():
+            tf = cond.target_field
+            if cond.op == "ne" or tf in request.fields or tf not in target.model.providers:
+                continue
+            options: list[Lit | Link] = []
+            for operand in cond.operands:
+                if operand.field is None:
+                    options.append(Lit(operand.value))
+                elif operand.field in known:
+                    options.append(known[operand.field])
+            if len(options) == len(cond.operands):
+                where[tf] = options
+        found = self._find(spec.entity, request, latest=False, where=where)
+        if found is not None:
+            return found
+        for tf, options in where.items():
+            request.fields[tf] = options[0]
+        return self._create(target, request, call, depth + 1)
+
+    def _find(
+        self,
+        entity: str,
+        request: Request,
+        *,
+        latest: bool,
+        where: Mapping[str, list[Lit | Link]] | None = None,
+    ) -> int | None:
+        items = self._items[entity]
+        indexes = range(len(items) - 1, -1, -1) if latest else range(len(items))
+        for index in indexes:
+            if self.results.state(items[index].key) == FAILED:
+                continue
+            if not self._matches(entity, index, request):
+                continue
+            if where and not all(
+                self._attr(entity, index, tf) in options for tf, options in where.items()
+            ):
+                continue
+            return index
+        return None
+
+    def _matches(self, entity: str, index: int, request: Request) -> bool:
+        for name, pin in request.fields.items():
+            value = self._attr(entity, index, name)
+            if isinstance(pin, Spec):
+                if not isinstance(value, Link) or not self._matches(
+                    pin.entity, value.index, pin.request
+                ):
+                    return False
+            elif value != pin:
+                return False
+        if request.parent is not None:
+            parent = self._items[entity][index].links or {}
+            link = parent.get(PARENT)
+            pin = request.parent
+            if link is None:
+                return False
+            if isinstance(pin, Link):
+                return link == pin.index
+            return self._matches(pin.entity, link, pin.request)
+        return True
+
+    def _attr(self, entity: str, index: int, name: str) -> Lit | Link | None:
+        """What instance ``index`` of ``entity`` holds in ``name``, as planned."""
+        item = self._items[entity][index]
+        kind = self.bp.entities[entity].model.kinds.get(name)
+        if kind is not None and kind.target is not None:
+            link = (item.links or {}).get(name)
+            return Lit(None) if link is None else Link(kind.target, link)
+        if name in item.body:
+            return Lit(item.body[name])
+        return None
+
+    def _forced(self, kind: Kind | None, pin: Lit | Link) -> tuple[Any, int | None]:
+        if isinstance(pin, Lit) or kind is None or kind.target is None:
+            return (pin.value if isinstance(pin, Lit) else None), None
+        return self.planner.value_of(kind)(pin.index), pin.index
+
+    def _drain(self, planner: Planner, entity: str, index: int, actor: Link | None) -> None:
+        prefix = f"{self.bp.model.fingerprint}:{self._nonce}:"
+        while planner.out:
+            item = planner.out.popleft()
+            item.idempotency_key = prefix + item.key
+            if actor is not None and item.key == f"{entity}:{index + 1}":
+                item.actor = f"{actor.entity}:{actor.index + 1}"
+            self._items[item.entity].append(item)
+            self._pending.append(item)
+
+    # -- sending ---------------------------------------------------------------
+
+    async def send(self, port: Port, call: str, where: str) -> None:
+        """Sends what was planned, in order; every answer becomes a handle. The
+        first rejection raises :class:`Rejected` (what follows it is not sent)."""
+        items, self._pending = self._pending, []
+        if not items:
+            return
+        recorder = _Recorder(port)
+        executor = Executor(recorder, self.bp.bindings, concurrency=1, results=self.results)
+        try:
+            await executor.run(items)
+        except BaseExceptionGroup as group:  # from the executor's task group
+            raise group.exceptions[0] from None
+        for item in items:
+            sent = recorder.sent.get(item.key)
+            if sent is None:
+                self.results.failed(item.key)
+                raise GivenError(f"{call}: {item.key} was not sent: {self._why_not(item)}")
+            fields, outcome = sent
+            if outcome.ok:
+                self._handle(item, fields, outcome.captured)
+            elif outcome.retryable or outcome.status is None:
+                raise GivenError(
+                    f"{call}: could not send {item.command} ({item.key}) to {where}: "
+                    f"{outcome.message}; is the service running there?"
+                )
+            else:
+                raise Rejected(
+                    item.command,
+                    outcome.status,
+                    outcome.message,
+                    entity=item.entity,
+                    key=item.key,
+                    fields=fields,
+                    call=call,
+                )
+
+    def _why_not(self, item: PlanItem) -> str:
+        for dep in item.deps:
+            if self.results.state(dep) == FAILED:
+                return (
+                    f"it needs {dep}, which the service rejected earlier in this test; "
+                    "pass another one explicitly"
+                )
+        for name, placeholder in item.refs.items():
+            if self.results.resolve(placeholder) is None:
+                return (
+                    f"the answer for {placeholder.rpartition('.')[0]} had no "
+                    f"{placeholder.rpartition('.')[2]!r} to fill {name}; check the "
+                    "binding's identity/captures"
+                )
+        return "the executor skipped it"
+
+    def _handle(self, item: PlanItem, fields: dict[str, Any], captured: dict[str, Any]) -> None:
+        info = self.bp.entities[item.entity]
+        secret = info.credential.name if info.credential and info.credential.secret else None
+        handle = Handle(
+            self,
+            item.entity,
+            int(item.key.rpartition(":")[2]) - 1,
+            {**fields, **captured},
+            item.links or {},
+            info.model.identity,
+            frozenset([secret] if secret else []),
+        )
+        self.handles.append(handle)
+        self._by_key[handle.key] = handle
+
+    def get(self, key: str) -> Handle:
+        return self._by_key[key]
+
+    # -- what handles ask ------------------------------------------------------
+
+    def linked(self, handle: Handle, name: str) -> Handle | None:
+        """The handle a reference of ``handle`` points at (``book.author``)."""
+        info = self.bp.entities[handle.entity]
+        target = info.names.get(name)
+        if target is None:
+            return None
+        if target == ACTOR:
+            item = self._items[handle.entity][handle.index]
+            return self._by_key.get(item.actor) if item.actor else None
+        kind = info.model.kinds.get(target)
+        if target == PARENT:
+            entity = info.model.parent
+        else:
+            entity = kind.target if kind is not None else None
+        link = handle.link(target)
+        if entity is None or link is None:
+            return None
+        return self._by_key.get(f"{entity}:{link + 1}")
+
+    def related_names(self, entity: str) -> list[str]:
+        info = self.bp.entities[entity]
+        return [n for n, f in info.names.items() if n != f or n in (PARENT, ACTOR)]
