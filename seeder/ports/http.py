@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import anyio
 from tenacity import (
@@ -111,7 +111,10 @@ class HttpPort:
         policy: RetryPolicy | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        # the path is sent as given (transports must not re-normalise it: yarl would
+        # turn /items/%2E%2E into /), so the base URL's own path is quoted once here
+        base = urlsplit(base_url.rstrip("/"))
+        self.base_url = urlunsplit(base._replace(path=quote(base.path, safe="/%:@!$&'()*+,;=~")))
         self.transport = transport
         self.headers = dict(headers or {})
         self.policy = policy or RetryPolicy()
@@ -250,6 +253,33 @@ def _json(body: bytes) -> Any:
         return None
 
 
+async def _read_rest(content: Any, first: bytes) -> bytes:
+    """The rest of an aiohttp body, up to MAX_BODY_BYTES in all (``read(n)`` returns
+    what has arrived so far, not n bytes)."""
+    buffer = bytearray(first)
+    while len(buffer) < MAX_BODY_BYTES:
+        chunk = await content.read(MAX_BODY_BYTES - len(buffer))
+        if not chunk:
+            break
+        buffer += chunk
+    return bytes(buffer)
+
+
+async def _read_limited(response: Any) -> bytes:
+    """At most MAX_BODY_BYTES of an httpx body, read as it streams: a service that
+    answers with gigabytes costs one megabyte."""
+    buffer = bytearray()
+    chunks = response.aiter_bytes()
+    try:
+        async for chunk in chunks:
+            buffer += chunk[: MAX_BODY_BYTES - len(buffer)]
+            if len(buffer) >= MAX_BODY_BYTES:
+                break
+    finally:
+        await chunks.aclose()
+    return bytes(buffer)
+
+
 class AiohttpTransport:
     """Bulk sending: one aiohttp session, keep-alive pool sized to the concurrency."""
 
@@ -267,6 +297,7 @@ class AiohttpTransport:
         timeout: float,
     ) -> RawResponse:
         import aiohttp
+        from yarl import URL
 
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=0)
@@ -277,13 +308,15 @@ class AiohttpTransport:
         try:
             async with self._session.request(
                 method,
-                url,
+                URL(url, encoded=True),  # as built: no dot-segment removal, no unquoting
                 data=body,
                 headers=headers,
                 allow_redirects=False,
                 timeout=client_timeout,
             ) as response:
-                data = await response.content.read(MAX_BODY_BYTES)
+                data = await response.content.read(MAX_BODY_BYTES)  # often all of it
+                if data and len(data) < MAX_BODY_BYTES and not response.content.at_eof():
+                    data = await _read_rest(response.content, data)
                 return RawResponse(
                     response.status,
                     data,
@@ -326,14 +359,14 @@ class HttpxTransport:
 
         try:
             with anyio.fail_after(timeout):  # the ASGI transport ignores httpx timeouts
-                response = await self._client.request(
+                async with self._client.stream(
                     method, url, headers=headers, content=body, timeout=timeout
-                )
+                ) as response:
+                    data = await _read_limited(response)
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise Transient("timeout") from exc
         except (httpx.TransportError, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
-        data = response.content[:MAX_BODY_BYTES]
         return RawResponse(
             response.status_code,
             data,
