@@ -10,6 +10,7 @@ but with a file expect ``file: message`` (no line: the whole file is at fault).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -811,3 +812,44 @@ def test_the_base_scenario_reaches_the_counter(
 
 def test_there_are_at_least_40_distinct_cases() -> None:
     assert len({c.id for c in CASES}) == len(CASES) >= 40
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("names:title", "N"),  # a module beside the scenario
+        ("pkg.deep:word", "deep"),  # a package below it
+        ("alias:title", "N"),  # a symlink that resolves inside the tree
+        ("seeder_hostile_installed:word", "installed"),  # an installed module, by name
+        ("operator:truth", "N"),  # the standard library (a var: True is no name)
+    ],
+)
+def test_python_providers_load_from_the_scenario_tree_and_installed_modules(
+    spec: str,
+    expected: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The other side of the python-* cases above: these all work."""
+    folder = tmp_path / "scenario"
+    (folder / "pkg").mkdir(parents=True)
+    (folder / "names.py").write_text("def title(rng):\n    return f'N{rng.randint(1, 9)}'\n")
+    (folder / "pkg" / "__init__.py").write_text("")
+    (folder / "pkg" / "deep.py").write_text("def word(rng):\n    return 'deep'\n")
+    (folder / "alias.py").symlink_to(folder / "names.py")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "seeder_hostile_installed.py").write_text("def word(rng):\n    return 'installed'\n")
+    monkeypatch.syspath_prepend(str(site))
+    if spec.startswith("operator"):
+        line = f'name: {{python: "names:title"}}\n    vars:\n      truth: {{python: "{spec}"}}'
+    else:
+        line = f'name: {{python: "{spec}"}}'
+    path = folder / "scenario.yaml"
+    path.write_text(_edit("name: {fake: name}", line))
+    out = tmp_path / "plan.jsonl"
+    assert _run(["plan", str(path), "--out", str(out)]) == 0, capsys.readouterr().err
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    names = [r["body"]["name"] for r in records if r["command"] == "RegisterAuthor"]
+    assert len(names) == 3 and all(n.startswith(expected) for n in names), names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -133,3 +134,97 @@ def test_mutated_example_scenario_loads_or_raises_our_error(
         else:
             lines.insert(i, data.draw(st.sampled_from(lines)))
     _check("\n".join(lines), tmp_path)
+
+
+# YAML's riskier corners: tags (unsafe and unknown), anchors, aliases, merge keys,
+# several documents. Lines are assembled from these pieces at random indentations.
+PIECES = [
+    "&a",
+    "&b",
+    "*a",
+    "*b",
+    "<<:",
+    "<<: *a",
+    "<<: [*a, *b]",
+    "!!python/object/apply:os.system",
+    '!!python/object/apply:os.system ["exit 3"]',
+    "!!python/name:os.system",
+    "!!binary aGVsbG8=",
+    "!!set {a, b}",
+    "!!omap [a: 1]",
+    "!!str",
+    "!!int 3",
+    "!!float .nan",
+    "!local",
+    "!<tag:example.com:x>",
+    "%YAML 1.1",
+    "%TAG ! tag:example.com,2000:",
+    "---",
+    "...",
+    "? [a, b]",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    "-",
+    "entities:",
+    "tenant:",
+    "command: CreateTenant",
+    "fields:",
+    "name:",
+    "{seq: T{n}}",
+    ".inf",
+    "~",
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.lists(st.sampled_from(PIECES), min_size=1, max_size=4)),
+        max_size=12,
+    )
+)
+def test_random_tags_anchors_and_aliases_load_or_raise_our_error(
+    tmp_path: Path, lines: list[tuple[int, list[str]]]
+) -> None:
+    text = "\n".join("  " * indent + " ".join(words) for indent, words in lines)
+    _check(f"commands: {ROOT / 'commands' / 'library.py'}\n{text}", tmp_path)
+
+
+def _bomb(width: int, depth: int, merge: bool) -> str:
+    if merge:  # merge keys copy the pairs of the mappings they name
+        lines = ["k0: &k0 {x: 1, y: 2}"]
+        for k in range(1, depth + 1):
+            lines.append(f"k{k}: &k{k} {{<<: [{', '.join([f'*k{k - 1}'] * width)}]}}")
+    else:
+        lines = [f"k0: &k0 [{', '.join(['x'] * width)}]"]
+        for k in range(1, depth + 1):
+            lines.append(f"k{k}: &k{k} [{', '.join([f'*k{k - 1}'] * width)}]")
+    return "\n".join(lines) + "\n"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(2, 12), st.integers(1, 12), st.booleans())
+def test_alias_bombs_are_refused_with_a_limit_message(
+    tmp_path: Path, width: int, depth: int, merge: bool
+) -> None:
+    """Billion laughs: `&a [*a, *a, ...]` nested expands to width**depth values from a
+    few hundred bytes. Over the limit the loader refuses it without expanding it."""
+    from seeder.loader import MAX_NODES
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(_bomb(width, depth, merge))
+    with pytest.raises(SeederError) as refused:
+        seeder.load_model(path)  # no entities: refused anyway, the question is how
+    if merge:  # mapping k holds 2 * width**k pairs once merged
+        expanded = sum(1 + 2 * width**k for k in range(depth + 1))
+    else:  # list k holds width**(k+1) leaves under its inner lists
+        expanded = sum(sum(width**j for j in range(k + 2)) for k in range(depth + 1))
+    if expanded > 2 * MAX_NODES:
+        assert "expands to more than" in str(refused.value)
