@@ -61,7 +61,12 @@ class _Face:
 
     @property
     def target(self) -> str:
+        """Where this given sends (for messages and reports)."""
         return self._target.description
+
+    def __repr__(self) -> str:
+        made = len(self._session.handles)
+        return f"<{type(self).__name__} {self._session.bp.source} -> {self.target}: {made} made>"
 
     def _plan(
         self, entity: str, count: int | None, overrides: Mapping[str, Any]

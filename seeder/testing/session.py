@@ -69,10 +69,14 @@ class Request:
 
 def describe(entity: str, overrides: Mapping[str, Any], count: int | None = None) -> str:
     """``given('book', status='published')``, for messages."""
-    args = [repr(entity)] + ([str(count)] if count is not None else [])
+    args = [repr(entity)] + ([repr(count)] if count is not None else [])
     args += [f"{k}={v.key if isinstance(v, Handle) else repr(v)}" for k, v in overrides.items()]
     text = f"given{'.many' if count is not None else ''}({', '.join(args)})"
     return text if len(text) <= 160 else text[:157] + "...)"
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 class _Recorder:
@@ -170,8 +174,8 @@ class Session:
             else:
                 if isinstance(value, Handle):
                     raise GivenError(
-                        f"{call}: {name}= is a plain value of {info.name}, not a reference; "
-                        f"pass a value (e.g. {name}={value.key.split(':')[0]}.id), not a handle"
+                        f"{call}: {info.name}.{target} takes a plain value, not a handle; "
+                        f"pass one of its values (e.g. {name}={value.entity}.id)"
                     )
                 request.fields[target] = Lit(jsonable(value))
         actor = request.actor
@@ -197,7 +201,7 @@ class Session:
         what = "a dict of its fields, " if specs else ""
         raise GivenError(
             f"{call}: {name}={value!r}: no {target} with {identity} {value!r} was made in "
-            f"this test; pass a {target} handle, {what}or make one first with "
+            f"this test; pass {_a(target)} handle, {what}or make one first with "
             f"given({target!r})"
         )
 
@@ -209,7 +213,7 @@ class Session:
             )
         if target is not None and handle.entity != target:
             raise GivenError(
-                f"{call}: {name}= expects a {target} (a handle or a dict of {target} "
+                f"{call}: {name}= expects {_a(target)} (a handle or a dict of {target} "
                 f"fields), got the {handle.entity} handle {handle.key}"
             )
         return Link(handle.entity, handle.index)
@@ -453,7 +457,14 @@ class Session:
                     f"{placeholder.rpartition('.')[2]!r} to fill {name}; check the "
                     "binding's identity/captures"
                 )
-        return "the executor skipped it"
+        if item.actor is not None:
+            cred = self.bp.bindings.credential_of_entity.get(item.actor.partition(":")[0])
+            if cred is not None and self.results.resolve(f"{item.actor}.{cred.name}") is None:
+                return (
+                    f"the answer for its actor {item.actor} had nothing at "
+                    f"{cred.capture!r} to act with; check the binding's Credential"
+                )
+        return "the executor did not send it"
 
     def _handle(self, item: PlanItem, fields: dict[str, Any], captured: dict[str, Any]) -> None:
         info = self.bp.entities[item.entity]
