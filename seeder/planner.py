@@ -30,6 +30,7 @@ __all__ = ["PlanItem", "Planner", "plan_items"]
 
 UNIQUE_TRIES = 100
 REUSE_TRIES = 20
+_Guard = tuple[str, tuple[str, ...], tuple[bool, ...], FingerprintSet]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,9 @@ class Planner:
         # unique combination cannot be found among existing ones)
         self.creators: dict[tuple[str, str], Callable[[Row], Any]] = {}
         self.unique_sets: list[FingerprintSet] = []  # what unique remembers (for nbytes)
+        # entity → (last field, combination, which are links, seen), so that a forced
+        # value (given's overrides) counts toward its unique combination too
+        self.unique_guards: dict[str, list[_Guard]] = {}
         position = {name: i for i, name in enumerate(model.order)}
         problems = Problems(model.scenario.source, model.locate)
         for name, em in model.entities.items():
@@ -269,6 +273,7 @@ class Planner:
             is_link = tuple(em.kinds.get(f) is not None and em.kinds[f].is_ref for f in combo)
             seen = FingerprintSet()
             self.unique_sets.append(seen)
+            self.unique_guards.setdefault(entity, []).append((last, combo, is_link, seen))
             creator = self.creators.get((entity, last))
 
             def draw(
@@ -333,6 +338,14 @@ class Planner:
                         row.links[fname] = link
                 else:
                     values[fname] = draw(row)
+            for last, combo, is_link, seen in self.unique_guards.get(entity, ()):
+                if last in forced:  # the guard did not draw it: remember the combination
+                    seen.add(
+                        tuple(
+                            row.links.get(f) if lk else values.get(f)
+                            for f, lk in zip(combo, is_link, strict=True)
+                        )
+                    )
         if ep.records:
             store.record(idx, row)
         else:
