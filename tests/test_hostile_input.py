@@ -623,7 +623,7 @@ FLAGS = [
     Case(
         "header-without-colon",
         flags=("--header", "NoColonHere"),
-        needles=("--header must look",),
+        needles=("--header", "'Name: value'"),
         from_file=False,
     ),
     Case(
