@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from seeder.providers import Fake, InvalidProvider
-from seeder.providers.base import CompileContext, Draw
+from seeder.providers.base import JSON_SCALARS, CompileContext, Draw
+from seeder.providers.values import jsonable
 
 __all__ = ["Lease", "PooledFake", "leased"]
 
@@ -31,6 +32,7 @@ _Key = tuple[str, bool]
 _pool: dict[_Key, list[Any]] = {}
 _lock = threading.Lock()
 _current: ContextVar[Lease | None] = ContextVar("seeder_faker_lease", default=None)
+_checked: set[tuple[str, str, str]] = set()  # (locale, method, arguments) known to be valid
 
 
 class Lease:
@@ -96,7 +98,21 @@ class PooledFake(Fake):
         lease = _current.get()
         if lease is None:
             return super().compile(ctx)
-        return super().compile(_Borrowing(ctx, lease, self.locale, self.weighting))
+        key = (self.locale, self.method, repr(sorted(self.args.items())))
+        if key not in _checked:  # the first time: Fake's own checks (method, signature)
+            draw = super().compile(_Borrowing(ctx, lease, self.locale, self.weighting))
+            _checked.add(key)
+            return draw
+        # Checked before: what Fake.compile does, without inspecting the signature
+        # again (~16 µs per field per test). The sample draw is kept: it advances the
+        # stream exactly as Fake.compile does, so the values stay the same.
+        method = getattr(lease.take(self.locale, self.weighting, ctx.rng), self.method)
+        args = dict(self.args)
+        if type(method(**args)) not in JSON_SCALARS:
+            return lambda row: jsonable(method(**args))
+        if args:
+            return lambda row: method(**args)
+        return lambda row: method()
 
 
 class _Borrowing:

@@ -134,8 +134,8 @@ class Given(_Face):
         return self._port
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        if self._runner is None:
-            self._runner = asyncio.Runner()
+        if self._runner is None:  # with a factory, the thread's current loop is left alone
+            self._runner = asyncio.Runner(loop_factory=asyncio.new_event_loop)
         return self._runner.run(coro)
 
     def close(self) -> None:
