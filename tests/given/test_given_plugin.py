@@ -118,6 +118,14 @@ def test_missing_configuration_is_one_message(tmp_path: Path) -> None:
         "in conftest.py"
     ) in result.stdout
     assert "Traceback" not in result.stdout
+    (project / "pytest.ini").write_text("[pytest]\nseeder_scenario = scenarios/library.yaml\n")
+    result = _pytest(project)
+    assert result.returncode == 1
+    assert (
+        "seeder: no seeder_target is configured for the given fixture; set seeder_target "
+        "= 'demo' under [tool.pytest.ini_options]"
+    ) in result.stdout
+    assert "Traceback" not in result.stdout
 
 
 def test_a_failing_test_reports_its_seed_and_what_it_made(tmp_path: Path) -> None:
