@@ -23,7 +23,8 @@ from seeder.scenario import Scenario
 from seeder.testing.blueprint import Blueprint, blueprint
 from seeder.testing.errors import GivenError
 from seeder.testing.handles import Handle
-from seeder.testing.session import Session, describe
+from seeder.testing.requests import describe
+from seeder.testing.session import Session
 from seeder.testing.targets import resolve_target
 
 __all__ = ["AsyncGiven", "Given"]

@@ -75,6 +75,9 @@ class Handle(Mapping[str, Any]):
             return linked
         raise AttributeError(self._unknown(name))
 
+    def made_by(self, session: Session) -> bool:
+        return self._session is session
+
     def link(self, field: str) -> int | None:
         """The registry index of the entity that reference ``field`` points at."""
         return self._links.get(field)
