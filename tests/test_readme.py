@@ -1,11 +1,16 @@
-"""The README's examples run: its scenario plans, and its shell lines work."""
+"""The README's examples run: its scenario plans, its shell lines work, and the Given
+section's configuration, test files and snippets pass."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import seeder
 from tests.conftest import ROOT, records
@@ -50,3 +55,42 @@ def test_readme_shell_examples_run(tmp_path: Path) -> None:
         argv = [str(tmp_path / a) if a.endswith((".jsonl", ".json", "/")) else a for a in argv]
         result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, (line, result.stderr)
+
+
+def _given_blocks() -> tuple[list[str], list[str]]:
+    """The Given section's Python blocks: test files (first line ``# tests/...``) and
+    plain snippets."""
+    blocks = _blocks("python")
+    files = [b for b in blocks if b.startswith("# tests/")]
+    return files, [b for b in blocks if b not in files]
+
+
+def test_readme_given_tests_pass_in_a_project_configured_as_shown(tmp_path: Path) -> None:
+    (config,) = _blocks("toml")
+    files, _ = _given_blocks()
+    assert len(files) >= 2
+    for folder in ("scenarios", "commands"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    (tmp_path / "pyproject.toml").write_text(config)
+    for block in files:
+        path = tmp_path / block.splitlines()[0].removeprefix("# ")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(block)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\b4 passed\b", result.stdout), result.stdout
+
+
+def test_readme_given_snippets_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, snippets = _given_blocks()
+    assert snippets
+    monkeypatch.chdir(ROOT)
+    for block in snippets:
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
