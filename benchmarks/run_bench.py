@@ -72,7 +72,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SEEDER = str(Path(PYTHON).with_name("seeder"))
 CONCURRENCY = 32
-TARGETS = {"aiohttp_share": 0.90, "httpx_multiple": 10.0, "inprocess_rate": 50_000.0}
+TARGETS = {
+    "aiohttp_share": 0.90,
+    "httpx_multiple": 10.0,
+    "inprocess_rate": 50_000.0,
+    "journal_cost": 0.10,
+}
 
 COMMANDS_MODULE = """\
 from seeder.commands import Command, HttpBinding, bind
@@ -431,9 +436,13 @@ _RATE = re.compile(r"([\d,.]+) commands/s in ([\d.]+)s")
 _TOTAL = re.compile(r"total\D*([\d,]+)")
 
 
-def run_seeder(log: Path, requests: int, server: Server, cpu: int | None, timeout: float) -> Run:
+def run_seeder(
+    log: Path, requests: int, server: Server, cpu: int | None, timeout: float, journal: bool = True
+) -> Run:
     command = [SEEDER, "replay", str(log), "--target", server.url]
     command += ["--concurrency", str(CONCURRENCY), "--no-progress"]
+    if not journal:
+        command.append("--no-journal")
     out, wall, used, server_cpu = timed(command, cpu, server, timeout)
     rate, total = _RATE.search(out), _TOTAL.search(out)
     if rate is None or total is None:
@@ -441,7 +450,8 @@ def run_seeder(log: Path, requests: int, server: Server, cpu: int | None, timeou
     created = int(total.group(1).replace(",", ""))
     if created != requests:
         raise RuntimeError(f"seeder created {created} of {requests}:\n{out}")
-    return Run("seeder replay", requests, wall, float(rate.group(2)), used, server_cpu)
+    label = "seeder replay" if journal else "seeder replay --no-journal"
+    return Run(label, requests, wall, float(rate.group(2)), used, server_cpu)
 
 
 def run_loop(
@@ -627,10 +637,18 @@ def bench(args: argparse.Namespace) -> int:
                     server,
                     timeout,
                 )
-                rounds: dict[str, list[Run]] = {"seeder": [], "aiohttp": [], "httpx": []}
+                rounds: dict[str, list[Run]] = {
+                    "seeder": [],
+                    "nojournal": [],
+                    "aiohttp": [],
+                    "httpx": [],
+                }
                 for _ in range(args.repeat):
                     rounds["seeder"].append(
                         run_seeder(log, args.requests, server, client_cpu, timeout)
+                    )
+                    rounds["nojournal"].append(
+                        run_seeder(log, args.requests, server, client_cpu, timeout, False)
                     )
                     rounds["aiohttp"].append(
                         run_loop("aiohttp", args.requests, server, client_cpu, timeout)
@@ -639,7 +657,20 @@ def bench(args: argparse.Namespace) -> int:
                         run_loop("httpx", args.httpx_requests, server, client_cpu, timeout)
                     )
             seeder, aio, hx = (best(rounds[k]) for k in ("seeder", "aiohttp", "httpx"))
-            print_table([seeder, aio, hx], (fixed_wall, fixed_cpu))
+            bare = best(rounds["nojournal"])
+            print_table([seeder, bare, aio, hx], (fixed_wall, fixed_cpu))
+            for label, with_, without in (
+                ("wall clock", seeder.wall_rate, bare.wall_rate),
+                ("own timers", seeder.own_rate, bare.own_rate),
+                ("CPU per command", bare.cpu / bare.requests, seeder.cpu / seeder.requests),
+            ):
+                cost = 1 - with_ / without
+                ok = cost < TARGETS["journal_cost"]
+                failures += not ok
+                print(
+                    f"  journal cost ({label}): {cost:+.1%} of throughput; target < "
+                    f"{TARGETS['journal_cost']:.0%} {'PASS' if ok else 'FAIL'}"
+                )
             print(
                 f"  seeder CPU per command {seeder.cpu / seeder.requests * 1e6:.0f} us "
                 f"({(seeder.cpu - fixed_cpu) / seeder.requests * 1e6:.0f} us without its "

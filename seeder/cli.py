@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import math
 import os
 import sys
@@ -158,13 +159,19 @@ def _rate(text: str) -> float:
 
 
 def _execute(
-    args: argparse.Namespace, model: Any, items: Any, bindings: Any, target_name: str
+    args: argparse.Namespace,
+    model: Any,
+    items: Any,
+    bindings: Any,
+    target_name: str,
+    source: Path,
 ) -> int:
     import anyio
     from rich.console import Console
 
     from seeder.progress import LiveProgress, QuietProgress, print_report
     from seeder.report import RunStats
+    from seeder.results import Results
     from seeder.run import RunOptions, expand_headers, open_target, run_items
 
     options = RunOptions(
@@ -184,12 +191,63 @@ def _execute(
     stats = RunStats()
     if model is not None:
         stats.track(model)
+    if args.resume and (args.fresh or not args.journal_on):
+        raise SeederError(
+            "--resume continues the journal's run: it cannot go with "
+            + ("--fresh" if args.fresh else "--no-journal")
+        )
+    journaled = target_name.startswith(("http://", "https://"))
+    if not journaled and (args.resume or args.journal):
+        raise SeederError(
+            f"--resume and --journal need a URL target: {target_name} starts empty (or "
+            "anew) on every run, so there is nothing to resume into"
+        )
     with open_target(target_name, options, model) as target:
-        print(f"seeder: sending to {target.description}", file=sys.stderr, flush=True)
         live = not args.no_progress and sys.stdout.isatty() and model is not None
         progress: Any = LiveProgress(model, console) if live else QuietProgress()
-        with progress:
-            anyio.run(run_items, items, target.port, bindings, options, stats, progress)
+        results = Results()
+        reacquire: set[str] = set()
+        journal = (
+            _open_journal(args, model, source, target_name)
+            if journaled and args.journal_on
+            else None
+        )
+        if journal is not None and args.resume:
+            from seeder.resume import resume_items
+
+            items = resume_items(
+                items,
+                journal,
+                results,
+                stats,
+                bindings,
+                resend_uncertain=args.uncertain == "resend",
+                reacquire=reacquire,
+                on_done=progress,
+            )
+        print(f"seeder: sending to {target.description}", file=sys.stderr, flush=True)
+        status = "failed"
+        try:
+            with progress:
+                anyio.run(
+                    functools.partial(
+                        run_items,
+                        journal=journal,
+                        results=results,
+                        reacquire=reacquire,
+                        signals=True,
+                    ),
+                    items,
+                    target.port,
+                    bindings,
+                    options,
+                    stats,
+                    progress,
+                )
+            status = "interrupted" if stats.interrupted else "finished"
+        finally:
+            if journal is not None:
+                journal.close(status)
         print_report(stats, model, console)
         if target.counts is not None:
             counts = {k: v for k, v in target.counts().items() if v}
@@ -202,7 +260,57 @@ def _execute(
             Path(args.report).write_text(stats.to_json(model) + "\n", encoding="utf-8")
         except OSError as exc:
             raise SeederError(f"cannot write the report {args.report}: {exc.strerror}") from exc
+    if stats.interrupted:
+        print(f"seeder: interrupted by {stats.interrupted}", file=sys.stderr)
+        if journal is not None:
+            print(
+                f"seeder: journal kept at {journal.path}; resume with: "
+                + _resume_command(args, target_name),
+                file=sys.stderr,
+            )
+        return 130
     return 0 if stats.ok else 1
+
+
+def _open_journal(args: argparse.Namespace, model: Any, source: Path, target: str) -> Any:
+    from seeder.journal import Journal, default_path
+    from seeder.resume import log_identity, run_identity
+
+    path = Path(args.journal) if args.journal else default_path(source, target, os.environ)
+    from seeder.run import redact_url
+
+    shown = redact_url(target)  # the identity is stored: never a password
+    identity = run_identity(model, shown) if model is not None else log_identity(source, shown)
+    secrets: dict[str, frozenset[str]] = {}
+    if model is not None:
+        from seeder.executor import Bindings
+
+        for entity, cred in Bindings.of_model(model).credential_of_entity.items():
+            secrets[entity] = frozenset({cred.name})
+    journal = Journal.start(
+        path,
+        identity,
+        resume=args.resume,
+        fresh=args.fresh,
+        secrets=secrets,
+        resume_hint=f"'{_resume_command(args, target)}'",
+    )
+    print(f"seeder: journal {path}", file=sys.stderr, flush=True)
+    return journal
+
+
+def _resume_command(args: argparse.Namespace, target: str) -> str:
+    import shlex
+
+    words = ["seeder", args.command, getattr(args, "scenario", None) or args.feed]
+    from seeder.run import redact_url
+
+    words += ["--target", redact_url(target)]
+    for flag in ("seed", "scale", "journal"):
+        value = getattr(args, flag, None)
+        if value is not None and not (flag == "scale" and value == 1.0):
+            words += [f"--{flag}", str(value)]
+    return shlex.join([*words, "--resume"])
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -214,7 +322,9 @@ def _run(args: argparse.Namespace) -> int:
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
-    return _execute(args, model, plan_items(model), Bindings.of_model(model), target)
+    return _execute(
+        args, model, plan_items(model), Bindings.of_model(model), target, Path(args.scenario)
+    )
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -226,7 +336,7 @@ def _replay(args: argparse.Namespace) -> int:
         raise SeederError(f"command log not found: {args.feed}; check the path")
     bindings = Bindings()
     items = read_log(path, bindings)
-    return _execute(args, None, items, bindings, args.target)
+    return _execute(args, None, items, bindings, args.target, path)
 
 
 def _execution_flags(parser: argparse.ArgumentParser) -> None:
@@ -258,6 +368,35 @@ def _execution_flags(parser: argparse.ArgumentParser) -> None:
         help="seconds to wait for one answer before retrying (default 10)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
+    parser.add_argument(
+        "--journal",
+        default=None,
+        metavar="PATH",
+        help="the run's journal (default: .seeder/NAME.journal beside the scenario)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run the journal holds: skip what is done, re-send the rest",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start over even if the journal holds an unfinished run (its record is lost)",
+    )
+    parser.add_argument(
+        "--uncertain",
+        choices=("skip", "resend"),
+        default="skip",
+        help="on --resume, commands that may have been applied and whose service does "
+        "not honour Idempotency-Key: list them and skip (default), or send them again",
+    )
+    parser.add_argument(
+        "--no-journal",
+        dest="journal_on",
+        action="store_false",
+        help="keep no journal (the run cannot be resumed)",
+    )
     parser.add_argument(
         "--allow-any-target",
         action="store_true",

@@ -10,6 +10,10 @@ placeholders filled from the results, its actor's credential attached, and is
 sent; its answer is recorded.
 If a dependency failed, the item is not sent: it is reported as skipped with the
 cause, and so are its own dependents, transitively.
+
+With a journal, every item is marked sent before it goes out and its outcome after
+(batched; for a service without idempotency support the sent mark is committed
+first). ``stop()`` makes the workers take no new item; those in flight finish.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import anyio.lowlevel
 from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
 from seeder.errors import SeederError
 from seeder.items import PlanItem
+from seeder.journal import Journal, Mark
 from seeder.model import Model
 from seeder.ports import Outcome, Port, Send
 from seeder.report import RunStats
@@ -115,6 +120,8 @@ class Executor:
         results: Results | None = None,
         stats: RunStats | None = None,
         on_done: Callable[[PlanItem, str], None] | None = None,
+        journal: Journal | None = None,
+        reacquire: set[str] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
@@ -125,6 +132,9 @@ class Executor:
         self.results = results or Results()
         self.stats = stats or RunStats()
         self.on_done = on_done
+        self.journal = journal
+        self.reacquire = reacquire if reacquire is not None else set()  # re-sent for a credential
+        self.stopping = False
         self.resolves = getattr(port, "needs_values", True)
         self.window = concurrency * 16
         self._inflight: set[str] = set()  # taken from the plan, not finished
@@ -146,15 +156,21 @@ class Executor:
             self.stats.finish()
         return self.stats
 
+    def stop(self) -> None:
+        """Take no new item; those already taken finish."""
+        self.stopping = True
+
     async def _take(self) -> PlanItem | None:
         """The next item of the plan (the planner runs only when a worker is free)."""
+        if self.stopping:
+            return None
         if self.rate:  # reserve this item's slot first, so workers never share one
             now = time.monotonic()
             slot = max(self._next_at, now)
             self._next_at = slot + 1.0 / self.rate
             if slot > now:
                 await anyio.sleep(slot - now)
-        item = next(self._items, None)
+        item = None if self.stopping else next(self._items, None)
         if item is not None:
             self._inflight.add(item.key)
         return item
@@ -238,9 +254,16 @@ class Executor:
                 cred = self.bindings.credential_of_entity.get(entity)
                 if cred is not None:
                     value = results.value(entity, n, cred.name)
-                    if value is not None:
-                        credential = (cred, str(value))
+                    if value is None:
+                        self._credential_lost(item, cred)
+                        return
+                    credential = (cred, str(value))
         request = Send(item, fields, binding.http, binding.in_process, credential)
+        journal = None if item.key in self.reacquire else self.journal
+        if journal is not None:
+            journal.record(item.key, Mark.SENT)
+            if binding.http is not None and not binding.http.idempotent:
+                await journal.durable(item.key)  # known as sent before it goes out
         await self._slots.acquire()
         try:
             started = time.perf_counter()
@@ -248,18 +271,61 @@ class Executor:
             latency = time.perf_counter() - started
         finally:
             self._slots.release()
+        if item.key in self.reacquire:
+            self._reacquired(item, outcome)
+            return
         if outcome.ok:
             results.done(item.key, outcome.captured)
             self.stats.created(item, latency, outcome)
-            self._finish(item, "created")
+            what, mark = "created", Mark.DONE
         else:
             results.failed(item.key)
-            if outcome.retryable:
+            if outcome.uncertain:
+                self.stats.uncertain(item, outcome, latency)
+                what, mark = "uncertain", Mark.UNCERTAIN
+            elif outcome.retryable:
                 self.stats.failed(item, outcome, latency)
-                self._finish(item, "failed")
+                what, mark = "failed", Mark.FAILED
             else:
                 self.stats.rejected(item, outcome, latency)
-                self._finish(item, "rejected")
+                what, mark = "rejected", Mark.REJECTED
+        if journal is not None:
+            if outcome.ok:
+                journal.record(item.key, mark, outcome.captured)
+            else:
+                journal.record(item.key, mark, None, outcome.status, outcome.message[:500])
+        self._finish(item, what)
+
+    def _reacquired(self, item: PlanItem, outcome: Outcome) -> None:
+        """An item done by an earlier run, sent again with its idempotency key only to
+        get back the credential its answer holds (credentials are never journaled)."""
+        if outcome.ok:
+            self.results.done(item.key, outcome.captured)
+            self.stats.reacquired += 1
+        else:
+            self.results.failed(item.key)
+            self.stats.notes.append(
+                f"could not re-acquire the credential of {item.key} ({outcome.status}: "
+                f"{outcome.message[:200]}); commands sent on its behalf are skipped"
+            )
+        self._finish(item, "earlier")
+
+    def _credential_lost(self, item: PlanItem, cred: Credential) -> None:
+        """The actor exists but its credential is not known: it was created by an
+        earlier run (credentials are never journaled) and could not be re-acquired."""
+        assert item.actor is not None
+        if self.journal is not None and self.journal.prior_state(item.actor) == Mark.DONE:
+            why = (
+                "it was created by an earlier run and credentials are never journaled; "
+                "they are re-acquired only through an idempotent binding"
+            )
+        else:
+            why = f"its answer had nothing at {cred.capture!r}; check the binding's Credential"
+        self.results.failed(item.key)
+        self.stats.failed(
+            item, Outcome(False, message=f"no {cred.name} for the actor {item.actor}: {why}")
+        )
+        self._finish(item, "failed")
 
     def _finish(self, item: PlanItem, what: str) -> None:
         if self.on_done is not None:

@@ -32,7 +32,7 @@ class QuietProgress:
 
     def __call__(self, item: PlanItem, what: str) -> None:
         self.done += 1
-        self.problems += what != "created"
+        self.problems += what not in ("created", "earlier")
         if self.done % 256 and self.every:
             return
         now = time.monotonic()
@@ -96,28 +96,21 @@ class LiveProgress:
 def print_report(stats: RunStats, model: Model | None, console: Console) -> None:
     data: dict[str, Any] = stats.as_dict(model)
     table = Table(title="seeder run", title_justify="left")
-    for column in ("entity", "created", "rejected", "failed", "skipped"):
-        table.add_column(column, justify="left" if column == "entity" else "right")
-    for name, c in data["entities"].items():
-        table.add_row(
-            name, f"{c['created']:,}", f"{c['rejected']:,}", f"{c['failed']:,}", f"{c['skipped']:,}"
-        )
     t = data["totals"]
-    table.add_row(
-        "total",
-        f"{t['created']:,}",
-        f"{t['rejected']:,}",
-        f"{t['failed']:,}",
-        f"{t['skipped']:,}",
-        style="bold",
-    )
+    columns = ["created", "rejected", "failed", "skipped"]
+    columns += [c for c in ("uncertain", "earlier") if t[c]]  # shown when they happen
+    table.add_column("entity", justify="left")
+    for column in columns:
+        table.add_column("done earlier" if column == "earlier" else column, justify="right")
+    for name, c in data["entities"].items():
+        table.add_row(name, *(f"{c[k]:,}" for k in columns))
+    table.add_row("total", *(f"{t[k]:,}" for k in columns), style="bold")
     console.print(table)
     lat = data["latency_ms"]
-    console.print(
-        f"{data['commands_per_second']:,.0f} commands/s in "
-        f"{data['elapsed_seconds']:.2f}s; latency p50 {lat['p50']} ms, p95 "
-        f"{lat['p95']} ms, p99 {lat['p99']} ms"
-    )
+    line = f"{data['commands_per_second']:,.0f} commands/s in {data['elapsed_seconds']:.2f}s"
+    if lat["p50"] is not None:
+        line += f"; latency p50 {lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms"
+    console.print(line)
     if data["retries"]:
         console.print("retries: " + ", ".join(f"{k} ×{v}" for k, v in data["retries"].items()))
     for r in data["rejections"][:5]:
@@ -126,6 +119,19 @@ def print_report(stats: RunStats, model: Model | None, console: Console) -> None
             markup=True,
             highlight=False,
         )
+    if t["uncertain"]:
+        shown = ", ".join(data["uncertain"][:10])
+        console.print(
+            f"[yellow]uncertain[/yellow] {t['uncertain']:,} commands may or may not have been "
+            f"applied (their service does not honour Idempotency-Key): {shown}"
+            + (" …" if t["uncertain"] > 10 else ""),
+            markup=True,
+            highlight=False,
+        )
+    if data["credentials_reacquired"]:
+        console.print(f"credentials re-acquired: {data['credentials_reacquired']:,}")
+    for note in data["notes"][:10]:
+        console.print(note, markup=False, highlight=False)
     for s in data["skipped_because"][:5]:
         console.print(
             f"skipped {s['count']:,} × {s['entity']}: a dependency ({s['cause']}) was not created"

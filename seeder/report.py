@@ -27,6 +27,8 @@ class EntityCounts:
     rejected: int = 0
     failed: int = 0
     skipped: int = 0
+    uncertain: int = 0  # may have been applied; not sent again (no idempotency)
+    earlier: int = 0  # done by the run this one resumes
 
 
 @dataclass
@@ -40,6 +42,10 @@ class RunStats:
     started_at: float = 0.0
     finished_at: float = 0.0
     track_fields: dict[str, list[str]] = field(default_factory=dict)
+    reacquired: int = 0  # credentials fetched again on resume
+    notes: list[str] = field(default_factory=list)
+    interrupted: str | None = None  # the signal that stopped the run
+    uncertain_keys: list[str] = field(default_factory=list)
 
     def track(self, model: Model) -> None:
         """Measure the achieved distribution of each reference of ``model``."""
@@ -96,6 +102,22 @@ class RunStats:
         self._retried(outcome)
         self.rejections[(item.command, outcome.status, outcome.message[:200])] += 1
 
+    def uncertain(self, item: PlanItem, outcome: Outcome, latency: float | None = None) -> None:
+        self._counts(item.entity).uncertain += 1
+        if latency is not None:
+            self.latencies.append(latency)
+        self._retried(outcome)
+        if len(self.uncertain_keys) < 1000:
+            self.uncertain_keys.append(item.key)
+
+    def earlier(self, item: PlanItem) -> None:
+        """Done by the run being resumed."""
+        self._counts(item.entity).earlier += 1
+
+    def rejected_earlier(self, item: PlanItem) -> None:
+        self._counts(item.entity).rejected += 1
+        self.rejections[(item.command, None, "(rejected in the run being resumed)")] += 1
+
     def skipped(self, item: PlanItem, cause: str) -> None:
         self._counts(item.entity).skipped += 1
         self.skip_causes[(item.entity, cause.split(":")[0])] += 1
@@ -110,12 +132,14 @@ class RunStats:
             total.rejected += c.rejected
             total.failed += c.failed
             total.skipped += c.skipped
+            total.uncertain += c.uncertain
+            total.earlier += c.earlier
         return total
 
     @property
     def ok(self) -> bool:
         t = self.total
-        return t.rejected == t.failed == t.skipped == 0
+        return t.rejected == t.failed == t.skipped == t.uncertain == 0 and not self.interrupted
 
     def as_dict(self, model: Model | None = None) -> dict[str, Any]:
         elapsed = max(self.finished_at - self.started_at, 1e-9)
@@ -141,6 +165,10 @@ class RunStats:
                 for (e, c), n in self.skip_causes.most_common(10)
             ],
             "retries": dict(self.retries.most_common()),
+            "uncertain": self.uncertain_keys,
+            "credentials_reacquired": self.reacquired,
+            "notes": self.notes,
+            "interrupted": self.interrupted,
             "distributions": self.distributions(model),
         }
 

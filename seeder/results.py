@@ -87,6 +87,11 @@ class Results:
             column.set(n, value)
         self._set_state(entity, n, DONE)
 
+    def forget(self, key: str) -> None:
+        """Back to pending (its values stay until overwritten): an item sent again."""
+        entity, n = split_key(key)
+        self._set_state(entity, n, PENDING)
+
     def failed(self, key: str) -> None:
         entity, n = split_key(key)
         self._set_state(entity, n, FAILED)

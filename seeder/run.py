@@ -22,9 +22,11 @@ import anyio
 from seeder.errors import SeederError
 from seeder.executor import Bindings, Executor
 from seeder.items import PlanItem
+from seeder.journal import Journal
 from seeder.model import Model
 from seeder.ports import Port
 from seeder.report import RunStats
+from seeder.results import Results
 
 __all__ = [
     "RunOptions",
@@ -32,6 +34,7 @@ __all__ = [
     "expand_headers",
     "guard_target",
     "open_target",
+    "redact_url",
     "run_items",
     "run_model",
 ]
@@ -53,6 +56,7 @@ class RunOptions:
     headers: Mapping[str, str] = field(default_factory=dict)
     http_client: str = "aiohttp"
     timeout: float = 10.0
+    grace: float = 15.0  # seconds in-flight commands get to finish after SIGINT/SIGTERM
     allowed_targets: Sequence[str] | None = None  # the scenario's URL patterns
     allowed_from: str = "the scenario"  # where they were written, for messages
     allow_any_target: bool = False
@@ -62,14 +66,15 @@ def expand_headers(raw: Iterable[str], environ: Mapping[str, str]) -> dict[str, 
     """``'Authorization: Bearer ${TOKEN}'`` → a header, with the variable expanded.
     The values are secrets: no message ever repeats them."""
     headers: dict[str, str] = {}
-    for text in raw:
+    for number, text in enumerate(raw, 1):
         name, sep, value = text.partition(":")
         name = name.strip()
         if not sep or not name or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
-            shown = name if name and sep else text.split(":")[0][:30]
+            # never echo the text: without its colon, a value is all there is
+            problem = "has no ':'" if not sep else "has no valid name before its ':'"
             raise SeederError(
-                f"--header must look like 'Name: value' (got a header named "
-                f"{shown!r}); e.g. --header 'Authorization: Bearer ${{TOKEN}}'"
+                f"--header number {number} {problem}; write it as 'Name: value', e.g. "
+                "--header 'Authorization: Bearer ${TOKEN}'"
             )
 
         def env(match: re.Match[str], name: str = name) -> str:
@@ -104,7 +109,8 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
             if options.http_client == "httpx"
             else AiohttpTransport(options.concurrency)
         )
-        yield Target(HttpPort(target, transport, options.headers, _policy(options)), target)
+        port = HttpPort(target, transport, options.headers, _policy(options))
+        yield Target(port, redact_url(target))
         return
     if target.startswith("file:"):
         yield from _feed_target(target[5:], model)
@@ -116,6 +122,17 @@ def open_target(target: str, options: RunOptions, model: Model) -> Iterator[Targ
         f"unknown target {target!r}; give a URL (http://127.0.0.1:8000), demo, "
         "demo:inprocess, demo:asgi or file:PATH"
     )
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be shown or stored: a password in it becomes ``***``."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not sep or "@" not in authority:
+        return url
+    userinfo, _, host = authority.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{slash}{path}"
 
 
 def guard_target(url: str, options: RunOptions) -> None:
@@ -130,7 +147,8 @@ def guard_target(url: str, options: RunOptions) -> None:
         parts = urlsplit(url)
     except ValueError as exc:  # http://[::1
         raise SeederError(
-            f"target {url!r}: {exc}; write it like http://127.0.0.1:8000. Nothing was sent"
+            f"target {redact_url(url)!r}: {exc}; write it like http://127.0.0.1:8000. "
+            "Nothing was sent"
         ) from exc
     normal = f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
     if options.allowed_targets is not None:
@@ -140,13 +158,14 @@ def guard_target(url: str, options: RunOptions) -> None:
                 return
         shown = ", ".join(options.allowed_targets)
         raise SeederError(
-            f"target {url} is not in allowed_targets of {options.allowed_from} ({shown}); "
-            "use an allowed target or add a pattern to allowed_targets. Nothing was sent"
+            f"target {redact_url(url)} is not in allowed_targets of "
+            f"{options.allowed_from} ({shown}); use an allowed target or add a pattern "
+            "to allowed_targets. Nothing was sent"
         )
     if options.allow_any_target or _is_loopback(parts.hostname or ""):
         return
     raise SeederError(
-        f"target {url} is not on this machine and {options.allowed_from} has no "
+        f"target {redact_url(url)} is not on this machine and {options.allowed_from} has no "
         "allowed_targets; list the target's URL pattern under allowed_targets in the "
         "scenario, or pass --allow-any-target. Nothing was sent"
     )
@@ -172,11 +191,15 @@ def _reachable(url: str) -> None:
     parts = urlsplit(url)
     host = parts.hostname
     if not host:
-        raise SeederError(f"target {url!r} has no host; write it like http://127.0.0.1:8000")
+        raise SeederError(
+            f"target {redact_url(url)!r} has no host; write it like http://127.0.0.1:8000"
+        )
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise SeederError(f"target {url!r}: {exc}; write it like http://127.0.0.1:8000") from exc
+        raise SeederError(
+            f"target {redact_url(url)!r}: {exc}; write it like http://127.0.0.1:8000"
+        ) from exc
     try:
         socket.create_connection((host, port), timeout=5).close()
     except OSError as exc:
@@ -259,17 +282,38 @@ async def run_items(
     options: RunOptions,
     stats: RunStats,
     progress: Any = None,
+    *,
+    journal: Journal | None = None,
+    results: Results | None = None,
+    reacquire: set[str] | None = None,
+    signals: bool = False,
 ) -> RunStats:
+    """Sends ``items``. With ``signals`` (the CLI, in the main thread), SIGINT and
+    SIGTERM stop the run gracefully: no new item is taken, those in flight get
+    ``options.grace`` seconds to finish (a second signal cancels them at once), and
+    ``stats.interrupted`` names the signal. With a ``journal``, outcomes are
+    committed in batches while the run goes."""
     executor = Executor(
         port,
         bindings,
         concurrency=options.concurrency,
         rate=options.rate,
+        results=results,
         stats=stats,
         on_done=progress,
+        journal=journal,
+        reacquire=reacquire,
     )
     try:
-        return await executor.run(items)
+        async with anyio.create_task_group() as tg:
+            with anyio.CancelScope() as scope:
+                if journal is not None:
+                    tg.start_soon(journal.keep_flushing)
+                if signals:
+                    tg.start_soon(_stop_on_signal, executor, scope, options.grace)
+                await executor.run(items)
+            tg.cancel_scope.cancel()
+        return stats
     except BaseExceptionGroup as group:  # from the task group: surface our own error alone
         own = _first(group, (SeederError, KeyboardInterrupt))
         if own is not None:
@@ -277,6 +321,19 @@ async def run_items(
         raise
     finally:
         await port.aclose()
+
+
+async def _stop_on_signal(executor: Executor, scope: anyio.CancelScope, grace: float) -> None:
+    import signal
+
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as received:
+        async for signum in received:
+            if executor.stopping:  # a second signal: stop waiting for the in-flight
+                scope.cancel()
+                return
+            executor.stats.interrupted = signal.Signals(signum).name
+            executor.stop()
+            scope.deadline = anyio.current_time() + grace
 
 
 def _first(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,9 @@ import seeder
 from seeder.commandlog import JsonlCommandLog
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# runs' journals go to a temporary folder, not beside the repository's scenarios
+os.environ.setdefault("SEEDER_JOURNAL_DIR", tempfile.mkdtemp(prefix="seeder-test-journals-"))
 SCENARIOS = ROOT / "scenarios"
 
 

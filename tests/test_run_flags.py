@@ -163,7 +163,7 @@ def test_replay_of_a_plan_lands_the_same_data(tmp_path: Path) -> None:
         (["run", "scenarios/school.yaml", "--concurrency", "0"], "--concurrency must be"),
         (["run", "scenarios/school.yaml", "--rate", "fast"], "--rate needs commands per"),
         (["run", "scenarios/school.yaml", "--timeout", "-1"], "--timeout must be > 0"),
-        (["run", "scenarios/school.yaml", "--header", "NoColonHere"], "--header must look"),
+        (["run", "scenarios/school.yaml", "--header", "NoColonHere"], "--header number 1 has no"),
         (["replay", "missing.jsonl", "--target", "demo"], "command log not found"),
         (
             ["run", "scenarios/school.yaml", "--target", "http://127.0.0.1:9"],

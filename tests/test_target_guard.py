@@ -96,3 +96,13 @@ def test_replay_is_guarded_too(tmp_path: Path, capsys: pytest.CaptureFixture[str
     )
     err = usage_error(["replay", str(log), "--target", "https://prod.example.com"], capsys)
     assert "a replayed command log" in err
+
+
+def test_a_password_in_the_target_url_is_never_shown(
+    scenario: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = scenario(None)  # type: ignore[operator]
+    url = "https://deploy:s3cr3t-pw@staging.example.com/api"
+    err = usage_error(["run", str(path), "--target", url], capsys)
+    assert "s3cr3t-pw" not in err
+    assert "https://deploy:***@staging.example.com/api" in err

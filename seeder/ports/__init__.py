@@ -34,7 +34,9 @@ class Outcome:
     """What happened. ``ok``: done, with ``captured`` values (the identity and the
     binding's captures). Not ok: ``retryable`` tells a transient failure (retries
     exhausted) from a domain rejection; ``status`` and ``message`` carry the
-    service's own answer."""
+    service's own answer. ``uncertain``: the command may have been applied (a
+    timeout, a lost answer) and its service does not honour idempotency keys, so it
+    was not sent again."""
 
     ok: bool
     captured: dict[str, Any] = field(default_factory=dict)
@@ -43,6 +45,7 @@ class Outcome:
     retryable: bool = False
     attempts: int = 1
     retries_by_reason: dict[str, int] = field(default_factory=dict)
+    uncertain: bool = False
 
 
 class Port(Protocol):

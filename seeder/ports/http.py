@@ -64,15 +64,28 @@ class Transport(Protocol):
 
 
 class Transient(Exception):
-    """A failure worth retrying; ``reason`` is counted in the report."""
+    """A failure worth retrying; ``reason`` is counted in the report.
+    ``maybe_applied``: the request may have reached the service and been applied
+    (a timeout, a connection lost after sending, a gateway's 502/504) — retrying is
+    safe only if the service honours idempotency keys."""
 
     def __init__(
-        self, reason: str, retry_after: float | None = None, response: RawResponse | None = None
+        self,
+        reason: str,
+        retry_after: float | None = None,
+        response: RawResponse | None = None,
+        *,
+        maybe_applied: bool = True,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.response = response
+        self.maybe_applied = maybe_applied
+
+
+# statuses that say the request was not processed (RFC 9110 §15.5.9, §15.6.4; RFC 6585)
+NOT_APPLIED_STATUSES = frozenset({408, 429, 503})
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +168,11 @@ class HttpPort:
             raw = await self._attempt(http.method, url, headers, data)
             attempts, retries = 1, dict[str, int]()
         except Transient as first:
-            outcome_or_raw = await self._retry(http.method, url, headers, data, first)
+            if not http.idempotent and first.maybe_applied:
+                return _uncertain(first, 1, {})
+            outcome_or_raw = await self._retry(
+                http.method, url, headers, data, first, http.idempotent
+            )
             if isinstance(outcome_or_raw, Outcome):
                 return outcome_or_raw
             raw, attempts, retries = outcome_or_raw
@@ -178,7 +195,13 @@ class HttpPort:
         )
 
     async def _retry(
-        self, method: str, url: str, headers: Mapping[str, str], data: bytes, first: Transient
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        data: bytes,
+        first: Transient,
+        idempotent: bool = True,
     ) -> Outcome | tuple[RawResponse, int, dict[str, int]]:
         """Attempts 2..n with backoff; the outcome when giving up."""
         retries = {first.reason: 1}
@@ -199,6 +222,8 @@ class HttpPort:
                     try:
                         raw = await self._attempt(method, url, headers, data)
                     except Transient as exc:
+                        if not idempotent and exc.maybe_applied:
+                            return _uncertain(exc, attempts, retries)
                         retries[exc.reason] = retries.get(exc.reason, 0) + 1
                         raise
                     return raw, attempts, retries
@@ -237,11 +262,29 @@ class HttpPort:
     ) -> RawResponse:
         raw = await self.transport.request(method, url, headers, data, self.policy.timeout)
         if raw.status in RETRY_STATUSES:
-            raise Transient(f"HTTP {raw.status}", _retry_after(raw.retry_after), raw)
+            raise Transient(
+                f"HTTP {raw.status}",
+                _retry_after(raw.retry_after),
+                raw,
+                maybe_applied=raw.status not in NOT_APPLIED_STATUSES,
+            )
         return raw
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def _uncertain(exc: Transient, attempts: int, retries: dict[str, int]) -> Outcome:
+    return Outcome(
+        False,
+        status=exc.response.status if exc.response else None,
+        message=f"outcome unknown ({exc.reason}): the command may have been applied, and "
+        "its service does not honour Idempotency-Key, so it was not sent again",
+        retryable=True,
+        attempts=attempts,
+        retries_by_reason=retries,
+        uncertain=True,
+    )
 
 
 def _json(body: bytes) -> Any:
@@ -325,6 +368,8 @@ class AiohttpTransport:
                 )
         except TimeoutError as exc:
             raise Transient("timeout") from exc
+        except aiohttp.ClientConnectorError as exc:  # no connection: nothing was sent
+            raise Transient(type(exc).__name__, maybe_applied=False) from exc
         except (aiohttp.ClientError, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
 
@@ -363,8 +408,12 @@ class HttpxTransport:
                     method, url, headers=headers, content=body, timeout=timeout
                 ) as response:
                     data = await _read_limited(response)
+        except httpx.ConnectTimeout as exc:  # no connection: nothing was sent
+            raise Transient("timeout", maybe_applied=False) from exc
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise Transient("timeout") from exc
+        except httpx.ConnectError as exc:
+            raise Transient(type(exc).__name__, maybe_applied=False) from exc
         except (httpx.TransportError, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
         return RawResponse(

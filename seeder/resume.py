@@ -1,0 +1,117 @@
+"""Resuming a run from its journal.
+
+The plan is made again (it is deterministic), and each item is weighed against what
+the journal says of it:
+
+- done: not sent; its real ids are already in the results (restored in bulk). An
+  item whose answer held a credential (a member's token) is sent again with its
+  idempotency key, which the service answers with the stored response — that is how
+  a credential, never journaled, comes back;
+- rejected: final, not sent; its dependents are skipped again;
+- failed (transient failures that did not apply it) or never journaled: sent;
+- sent with no outcome, or uncertain: sent again with the same idempotency key when
+  the service honours it; otherwise it may already have been applied, so it is
+  listed as uncertain and not sent, unless ``resend_uncertain``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from seeder.executor import Bindings
+from seeder.items import PlanItem
+from seeder.journal import Journal, Mark
+from seeder.model import Model, canonical
+from seeder.ports import Outcome
+from seeder.report import RunStats
+from seeder.results import Results
+
+__all__ = ["log_identity", "resume_items", "run_identity"]
+
+
+def _digest(value: object) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=8).hexdigest()
+
+
+def run_identity(model: Model, target: str, shard: str = "1/1") -> dict[str, str]:
+    """What makes a run the same run: the scenario (as a whole and per entity, so a
+    refusal can say which entity changed), seed, scale, shard, and target."""
+    scenario = model.scenario
+    identity = {
+        "fingerprint": model.fingerprint,
+        "scenario": str(scenario.source or "<python>"),
+        "seed": str(scenario.seed),
+        "scale": repr(model.scale),
+        "shard": shard,
+        "target": target,
+    }
+    for name, entity in sorted(scenario.entities.items()):
+        identity[f"entity:{name}"] = _digest(canonical(entity))
+    return identity
+
+
+def log_identity(path: Path, target: str) -> dict[str, str]:
+    """A replayed command log is the same run when its bytes and target are."""
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"fingerprint": digest.hexdigest(), "scenario": str(path), "target": target}
+
+
+def resume_items(
+    items: Iterable[PlanItem],
+    journal: Journal,
+    results: Results,
+    stats: RunStats,
+    bindings: Bindings,
+    *,
+    resend_uncertain: bool = False,
+    reacquire: set[str],
+    on_done: Callable[[PlanItem, str], None] | None = None,
+) -> Iterator[PlanItem]:
+    """The items of ``items`` that still need sending (see the module docstring).
+    ``reacquire`` receives the keys of done items sent again for their credential."""
+    journal.restore(results)
+    prior_state = journal.prior_state
+    holders = bindings.credential_of_entity
+    for item in items:
+        state = prior_state(item.key)
+        if state == 0 or state == Mark.FAILED:
+            yield item
+            continue
+        idempotent = _idempotent(bindings, item)
+        if state == Mark.DONE:
+            stats.earlier(item)
+            if item.entity in holders and idempotent:
+                reacquire.add(item.key)
+                results.forget(item.key)  # its dependents wait for the credential
+                yield item
+            elif on_done is not None:
+                on_done(item, "earlier")
+            continue
+        if state == Mark.REJECTED:
+            results.failed(item.key)
+            stats.rejected_earlier(item)
+            if on_done is not None:
+                on_done(item, "rejected")
+            continue
+        # sent with no outcome, or uncertain
+        if idempotent or resend_uncertain:
+            yield item
+            continue
+        results.failed(item.key)
+        stats.uncertain(
+            item,
+            Outcome(False, uncertain=True, message="in flight when the earlier run stopped"),
+        )
+        journal.record(item.key, Mark.UNCERTAIN, None, None, "in flight when the run stopped")
+        if on_done is not None:
+            on_done(item, "uncertain")
+
+
+def _idempotent(bindings: Bindings, item: PlanItem) -> bool:
+    http = bindings.for_item(item).http
+    return http is None or http.idempotent
