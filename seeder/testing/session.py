@@ -24,7 +24,7 @@ from seeder.model import Kind
 from seeder.planner import Planner
 from seeder.ports import Outcome, Port, Send
 from seeder.references import Ref
-from seeder.results import FAILED, Results
+from seeder.results import DONE, FAILED, Results
 from seeder.streams import derive_seed
 from seeder.testing.blueprint import ACTOR, PARENT, Blueprint, EntityInfo
 from seeder.testing.errors import GivenError, Rejected
@@ -74,6 +74,7 @@ class Session:
         self._nonce = secrets.token_hex(6)  # idempotency keys never replay another run
         self._lease = Lease()
         self._planner: Planner | None = None
+        self._broken: str | None = None  # why planning cannot go on
 
     @property
     def planner(self) -> Planner:
@@ -95,11 +96,21 @@ class Session:
         """Plans one instance of ``entity`` (and what it needs); returns its key."""
         info = self.bp.entity(entity, call)
         request = read_request(self, info, overrides, call)
+        if self._broken is not None:
+            raise GivenError(
+                f"{call}: an earlier call of this test failed while planning ({self._broken}); "
+                "a test cannot go on planning after that"
+            )
         try:
             index = self._create(info, request, call, 0)
-        except BaseException:
-            for item in self._pending:  # planned but never to be sent
-                self.results.failed(item.key)
+        except BaseException as exc:  # what was planned will never be sent
+            if not isinstance(exc, GivenError):  # the planner stopped half-way
+                self._broken = f"{type(exc).__name__}: {exc}"
+            planner = self._planner
+            if planner is not None:
+                self._drain(planner, "", -1, None)
+                planner.tasks.clear()
+            self._unsent(self._pending)
             self._pending.clear()
             raise
         return f"{entity}:{index + 1}"
@@ -147,6 +158,8 @@ class Session:
                     forced[operand] = self._forced(kinds.get(operand), value)
         if em.parent is not None and parent is None:
             parent = self._parent(info, request, known, call, depth)
+        if parent is not None:
+            self._ensure_per_parent_targets(info, request, parent, known, call, depth)
         actor = request.actor
         if actor is not None and "actor" in kinds and kinds["actor"].target == actor.entity:
             forced[ACTOR] = self._forced(kinds["actor"], actor)
@@ -181,17 +194,45 @@ class Session:
             return found
         return self._create(self.bp.entities[parent_entity], spec, call, depth + 1)
 
-    def _match_or_create(
-        self, spec: Spec, ref: Ref, known: dict[str, Lit | Link], call: str, depth: int
-    ) -> int:
-        """The first instance matching the specification and the reference's
-        ``where:`` (as far as this row's values are known), or a new one."""
-        target = self.bp.entities[spec.entity]
-        request = Request(dict(spec.request.fields), spec.request.parent)
+    def _ensure_per_parent_targets(
+        self,
+        info: EntityInfo,
+        request: Request,
+        parent: int,
+        known: dict[str, Lit | Link],
+        call: str,
+        depth: int,
+    ) -> None:
+        """The planner cannot create an entity made per parent on demand (a class's
+        teacher is a staff member of its school): when a reference to one has no
+        candidate yet, make one here, with what the ``where:`` asks."""
+        em = info.model
+        assert em.parent is not None
+        for name, attr in info.parent_copies.items():  # the parent is known now
+            value = self._attr(em.parent, parent, attr)
+            if name not in known and value is not None:
+                known[name] = value
+        for name, target in info.refs.items():
+            tinfo = self.bp.entities[target]
+            if name in request.fields or tinfo.model.parent is None:
+                continue
+            ref = em.providers[name]
+            assert isinstance(ref, Ref)
+            where = self._where(ref, tinfo, known, set())
+            if self._find(target, Request(), latest=False, where=where) is None:
+                wanted = Request({tf: options[0] for tf, options in where.items()})
+                self._create(tinfo, wanted, call, depth + 1)
+
+    @staticmethod
+    def _where(
+        ref: Ref, target: EntityInfo, known: Mapping[str, Lit | Link], skip: set[str]
+    ) -> dict[str, list[Lit | Link]]:
+        """The equality and ``$in`` clauses of ``ref``'s ``where:`` whose operands
+        are known: target field → the values it may hold."""
         where: dict[str, list[Lit | Link]] = {}
         for cond in ref.conditions():
             tf = cond.target_field
-            if cond.op == "ne" or tf in request.fields or tf not in target.model.providers:
+            if cond.op == "ne" or tf in skip or tf not in target.model.providers:
                 continue
             options: list[Lit | Link] = []
             for operand in cond.operands:
@@ -201,6 +242,16 @@ class Session:
                     options.append(known[operand.field])
             if len(options) == len(cond.operands):
                 where[tf] = options
+        return where
+
+    def _match_or_create(
+        self, spec: Spec, ref: Ref, known: dict[str, Lit | Link], call: str, depth: int
+    ) -> int:
+        """The first instance matching the specification and the reference's
+        ``where:`` (as far as this row's values are known), or a new one."""
+        target = self.bp.entities[spec.entity]
+        request = Request(dict(spec.request.fields), spec.request.parent)
+        where = self._where(ref, target, known, set(request.fields))
         found = self._find(spec.entity, request, latest=False, where=where)
         if found is not None:
             return found
@@ -290,30 +341,45 @@ class Session:
         try:
             await executor.run(items)
         except BaseExceptionGroup as group:  # from the executor's task group
+            self._unsent(items)
             raise group.exceptions[0] from None
-        for item in items:
+        except BaseException:
+            self._unsent(items)
+            raise
+        first: GivenError | None = None
+        for item in items:  # every answer becomes a handle, then the first failure
             sent = recorder.sent.get(item.key)
             if sent is None:
                 self.results.failed(item.key)
-                raise GivenError(f"{call}: {item.key} was not sent: {self._why_not(item)}")
-            fields, outcome = sent
-            if outcome.ok:
-                self._handle(item, fields, outcome.captured)
-            elif outcome.retryable or outcome.status is None:
-                raise GivenError(
+                problem: GivenError = GivenError(
+                    f"{call}: {item.key} was not sent: {self._why_not(item)}"
+                )
+            elif sent[1].ok:
+                self._handle(item, sent[0], sent[1].captured)
+                continue
+            elif sent[1].retryable or sent[1].status is None:
+                problem = GivenError(
                     f"{call}: could not send {item.command} ({item.key}) to {where}: "
-                    f"{outcome.message}; is the service running there?"
+                    f"{sent[1].message}; is the service running there?"
                 )
             else:
-                raise Rejected(
+                problem = Rejected(
                     item.command,
-                    outcome.status,
-                    outcome.message,
+                    sent[1].status,
+                    sent[1].message,
                     entity=item.entity,
                     key=item.key,
-                    fields=fields,
+                    fields=sent[0],
                     call=call,
                 )
+            first = first or problem
+        if first is not None:
+            raise first
+
+    def _unsent(self, items: list[PlanItem]) -> None:
+        for item in items:
+            if self.results.state(item.key) != DONE:
+                self.results.failed(item.key)
 
     def _why_not(self, item: PlanItem) -> str:
         for dep in item.deps:

@@ -116,3 +116,13 @@ def test_a_handle_reads_like_a_mapping(given: Given) -> None:
         member["nmae"]
     with pytest.raises(AttributeError, match="has no 'emial'; did you mean 'email'"):
         _ = member.emial
+
+
+def test_after_a_rejection_what_was_made_has_its_handle(given: Given, demo: Demo) -> None:
+    tenant = given("tenant")
+    with pytest.raises(Rejected) as caught:
+        given.many("book", 2, tenant=tenant, isbn="978-0-00-000001-1")  # the 2nd repeats it
+    assert caught.value.key == "book:2" and "isbn_taken" in caught.value.message
+    made = [h.key for h in given.created if h.entity == "book"]
+    assert made == ["book:1"]
+    assert [b["number"] for b in demo.read("books", tenant.id)] == [given.created[-1].id]
