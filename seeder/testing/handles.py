@@ -23,7 +23,12 @@ __all__ = ["Handle"]
 
 class Handle(Mapping[str, Any]):
     """One entity made by ``given``: ``handle.id``, ``handle.title``,
-    ``handle["title"]``, ``handle.author`` (a handle), ``dict(handle)``."""
+    ``handle["title"]``, ``handle.author`` (a handle), ``dict(handle)``.
+
+    Attribute access gives a field unless the handle has an attribute of that
+    name itself (``id``, ``key``, ``entity``, ``index`` and the mapping methods
+    ``keys``, ``items``, ``values``, ``get``); item access always gives the field.
+    """
 
     __slots__ = ("_identity", "_links", "_secrets", "_session", "_values", "entity", "index", "key")
 
@@ -75,10 +80,10 @@ class Handle(Mapping[str, Any]):
             return linked
         raise AttributeError(self._unknown(name))
 
-    def made_by(self, session: Session) -> bool:
+    def _made_by(self, session: Session) -> bool:
         return self._session is session
 
-    def link(self, field: str) -> int | None:
+    def _link(self, field: str) -> int | None:
         """The registry index of the entity that reference ``field`` points at."""
         return self._links.get(field)
 

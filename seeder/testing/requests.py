@@ -127,7 +127,7 @@ def _pin(session: Session, target: str, value: Any, call: str, name: str, *, spe
 
 
 def _own(session: Session, handle: Handle, target: str | None, call: str, name: str) -> Link:
-    if not handle.made_by(session):
+    if not handle._made_by(session):
         raise GivenError(
             f"{call}: {name}={handle.key} was made by another test's given (each test "
             "has its own registry); make it in this test"

@@ -438,7 +438,7 @@ class Session:
             entity = info.model.parent
         else:
             entity = kind.target if kind is not None else None
-        link = handle.link(target)
+        link = handle._link(target)
         if entity is None or link is None:
             return None
         return self._by_key.get(f"{entity}:{link + 1}")
