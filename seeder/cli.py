@@ -245,6 +245,15 @@ def _execute(
                     progress,
                 )
             status = "interrupted" if stats.interrupted else "finished"
+        except SeederError as exc:
+            if not stats.total.created + stats.total.rejected + stats.total.failed:
+                raise  # nothing was sent: an input error, exit 2
+            # planning failed part-way (a unique space ran dry): say what was done
+            stats.finish()
+            print_report(stats, model, console)
+            where = f"; the journal {journal.path} keeps what was done" if journal else ""
+            print(f"seeder: stopped part-way: {exc}{where}", file=sys.stderr)
+            return 1
         finally:
             if journal is not None:
                 journal.close(status)

@@ -147,3 +147,32 @@ def test_a_signal_stops_gracefully_and_prints_the_resume_command(
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "done earlier" in done.stdout
+
+
+def test_a_plan_failing_part_way_reports_what_was_done_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "titles.py").write_text(
+        "calls = 0\n\n\ndef title(rng, **_):\n    global calls\n    calls += 1\n"
+        "    if calls > 6000:\n        raise ValueError('out of titles')\n"
+        "    return f'Title {calls}'\n"
+    )
+    text = LIBRARY.read_text().replace("../commands/", f"{SCENARIOS.parent}/commands/")
+    assert "title: {fake: sentence" in text
+    text = text.replace("title: {fake: sentence", "title: {python: 'titles:title'", 1)
+    scenario = tmp_path / "library.yaml"
+    scenario.write_text(text)
+    journal = tmp_path / "j.journal"
+    with serve_in_thread(create_app(str(tmp_path / "demo.db"))) as url:
+        argv = ["run", str(scenario), "--target", url, "--no-progress", "--journal", str(journal)]
+        # > 5,000 books: the check before sending plans at most 5,000 items
+        code = main([*argv, "--scale", "2"])
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert "Traceback" not in captured.err
+    (line,) = [x for x in captured.err.splitlines() if "stopped part-way" in x]
+    assert "out of titles" in line and str(journal) in line
+    assert "seeder run" in captured.out  # the report of what was done
+    assert journal_states(journal).get("done", 0) > 100
+    meta = dict(sqlite3.connect(journal).execute("SELECT key, value FROM meta").fetchall())
+    assert meta["status"] == "failed"
