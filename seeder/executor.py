@@ -11,9 +11,9 @@ sent; its answer is recorded.
 If a dependency failed, the item is not sent: it is reported as skipped with the
 cause, and so are its own dependents, transitively.
 
-With a journal, every item is marked sent before it goes out and its outcome after
-(batched; for a service without idempotency support the sent mark is committed
-first). ``stop()`` makes the workers take no new item; those in flight finish.
+With a journal, each outcome is recorded (batched); a command whose service does
+not honour idempotency keys is first marked sent, committed before it goes out.
+``stop()`` makes the workers take no new item; those in flight finish.
 """
 
 from __future__ import annotations
@@ -260,10 +260,9 @@ class Executor:
                     credential = (cred, str(value))
         request = Send(item, fields, binding.http, binding.in_process, credential)
         journal = None if item.key in self.reacquire else self.journal
-        if journal is not None:
+        if journal is not None and binding.http is not None and not binding.http.idempotent:
             journal.record(item.key, Mark.SENT)
-            if binding.http is not None and not binding.http.idempotent:
-                await journal.durable(item.key)  # known as sent before it goes out
+            await journal.durable(item.key)  # known as sent before it goes out
         await self._slots.acquire()
         try:
             started = time.perf_counter()

@@ -1,8 +1,10 @@
 """The journal: what a run has done, kept in SQLite so a crashed or interrupted run
 resumes without losing or repeating a write.
 
-One row per plan item that reached the service: its state (sent, done with the real
-ids and captured values, rejected with the service's words, failed, uncertain). A
+A row per state an item reached: done with the real ids and captured values,
+rejected with the service's words, failed, uncertain; and "sent" before a command
+whose service does not honour idempotency keys goes out (for the others, an item
+with no outcome is simply sent again with its key). A
 ``meta`` table holds what the run was: the scenario's fingerprint and its parts (seed,
 scale, shard, entities), the target. ``--resume`` refuses a journal whose run differs,
 and says what differs.
@@ -31,7 +33,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,20 +67,17 @@ EVERY = 0.2  # seconds between commits while items finish
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
-    entity TEXT NOT NULL,
-    n INTEGER NOT NULL,
+    key TEXT NOT NULL,
     state INTEGER NOT NULL,
     captured TEXT,
     status INTEGER,
-    message TEXT,
-    PRIMARY KEY (entity, n)
-) WITHOUT ROWID;
+    message TEXT
+);
 """
-_UPSERT = (
-    "INSERT INTO items (entity, n, state, captured, status, message) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (entity, n) DO UPDATE SET state = excluded.state, "
-    "captured = excluded.captured, status = excluded.status, message = excluded.message"
-)
+# an append-only log: an item's latest row (highest rowid) is its state. Appending
+# costs half of an upsert, and a resume reads the log once in order anyway.
+_APPEND = "INSERT INTO items (key, state, captured, status, message) VALUES (?, ?, ?, ?, ?)"
+_ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
 # captured values never journaled whatever the binding says (a replayed log has no
@@ -127,7 +126,7 @@ class Journal:
         self._db = connection
         self.identity = dict(identity)
         self.secrets = dict(secrets or {})
-        self._buffer: dict[tuple[str, int], tuple[Any, ...]] = {}
+        self._buffer: dict[str, tuple[Any, ...]] = {}
         self._last = time.monotonic()
         self.prior: dict[str, bytearray] = {}  # states from the run being resumed
         self.prior_counts: dict[int, int] = {}
@@ -191,7 +190,7 @@ class Journal:
         else:
             if old and old.get("status") != "finished" and not fresh:
                 done = db.execute(
-                    "SELECT count(*) FROM items WHERE state = ?", (Mark.DONE,)
+                    "SELECT count(DISTINCT key) FROM items WHERE state = ?", (Mark.DONE,)
                 ).fetchone()
                 raise SeederError(
                     f"an unfinished run's journal is at {path} ({done[0]:,} commands done, "
@@ -250,14 +249,18 @@ class Journal:
     def _load_prior(self) -> None:
         counts: dict[int, int] = {}
         prior = self.prior
-        for entity, n, state in self._db.execute("SELECT entity, n, state FROM items"):
+        for key, state in self._db.execute("SELECT key, state FROM items ORDER BY rowid"):
+            entity, n = split_key(key)
             states = prior.get(entity)
             if states is None:
                 states = prior[entity] = bytearray()
             if len(states) <= n:
                 states.extend(bytes(n + 1 - len(states)))
-            states[n] = state
-            counts[state] = counts.get(state, 0) + 1
+            states[n] = state  # a later row overrides
+        for states in prior.values():
+            for state in states:
+                if state:
+                    counts[state] = counts.get(state, 0) + 1
         self.prior_counts = counts
         with self._transaction():
             self._write_meta({"status": "running"})
@@ -270,18 +273,11 @@ class Journal:
         return states[n]
 
     def restore(self, results: Results) -> None:
-        """Puts what earlier runs did into ``results``: real ids of done items, and
-        failed for rejected and uncertain ones (their dependents cannot be sent)."""
-        rows = self._db.execute(
-            "SELECT entity, n, state, captured FROM items WHERE state IN (?, ?, ?)",
-            (Mark.DONE, Mark.REJECTED, Mark.UNCERTAIN),
-        )
-        for entity, n, state, captured in rows:
-            key = f"{entity}:{n}"
-            if state == Mark.DONE:
-                results.done(key, json.loads(captured) if captured else {})
-            else:
-                results.failed(key)
+        """Puts the real ids of what earlier runs did into ``results`` (done is final:
+        a done item is never written again)."""
+        rows = self._db.execute("SELECT key, captured FROM items WHERE state = ?", (Mark.DONE,))
+        for key, captured in rows:
+            results.done(key, json.loads(captured) if captured else {})
 
     # -- recording ----------------------------------------------------------------
 
@@ -293,28 +289,27 @@ class Journal:
         status: int | None = None,
         message: str | None = None,
     ) -> None:
-        entity, n = split_key(key)
         text = None
         if captured:
-            hidden = self.secrets.get(entity, frozenset())
+            hidden = self.secrets.get(key.rpartition(":")[0], frozenset())
             if hidden or any(map(_secret_name, captured)):
                 captured = {
                     k: v for k, v in captured.items() if k not in hidden and not _secret_name(k)
                 }
-            text = json.dumps(captured, separators=(",", ":"), default=str)
-        self._buffer[(entity, n)] = (entity, n, state, text, status, message)
+            text = _ENCODE(captured)
+        self._buffer[key] = (key, state, text, status, message)
         if len(self._buffer) >= BATCH:
             self.flush()
 
     def pending(self, key: str) -> bool:
         """Whether ``key``'s latest state is still only in memory."""
-        return split_key(key) in self._buffer
+        return key in self._buffer
 
     async def durable(self, key: str) -> None:
         """Returns once ``key``'s latest state is committed. Yields once first, so the
         marks of every worker that gets here together go out in one commit."""
         await anyio.lowlevel.checkpoint()
-        if split_key(key) in self._buffer:
+        if key in self._buffer:
             self.flush()
 
     def tick(self) -> None:
@@ -329,7 +324,7 @@ class Journal:
         rows = list(self._buffer.values())
         self._buffer.clear()
         with self._transaction():
-            self._db.executemany(_UPSERT, rows)
+            self._db.executemany(_APPEND, rows)
         self.writes += len(rows)
         self.commits += 1
 
@@ -357,15 +352,11 @@ class Journal:
                 self._lock.close()  # releases the lock
                 self._lock = None
 
-    def counts(self) -> dict[str, int]:
-        """Items per state name (for reports and tests)."""
+    def states(self) -> dict[str, Mark]:
+        """Every journaled item's latest state (for reports and tests)."""
         self.flush()
-        rows = self._db.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()
-        return {Mark(s).name.lower(): c for s, c in rows}
-
-    def keys(self, state: Mark) -> Iterable[str]:
-        for entity, n in self._db.execute("SELECT entity, n FROM items WHERE state = ?", (state,)):
-            yield f"{entity}:{n}"
+        rows = self._db.execute("SELECT key, state FROM items ORDER BY rowid")
+        return {key: Mark(state) for key, state in rows}
 
 
 def _lock(path: Path) -> Any:

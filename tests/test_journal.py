@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,15 +24,16 @@ LIBRARY = SCENARIOS / "library.yaml"
 
 
 def journal_states(path: Path) -> dict[str, int]:
+    """Items per latest state (the journal is an append-only log)."""
     con = sqlite3.connect(path)
     names = {1: "sent", 2: "done", 3: "rejected", 4: "failed", 5: "uncertain"}
     try:
-        rows = con.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()
+        latest = dict(con.execute("SELECT key, state FROM items ORDER BY rowid").fetchall())
     except sqlite3.OperationalError:  # the run is still creating it
-        rows = []
+        latest = {}
     finally:
         con.close()
-    return {names[s]: c for s, c in rows}
+    return dict(Counter(names[s] for s in latest.values()))
 
 
 def test_a_finished_run_is_journaled_and_a_resume_sends_nothing_new(
