@@ -285,15 +285,18 @@ def run_with_faults(
     run_timeout: float | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> FaultsRun:
-    """Plan ~``commands`` commands, send them through faults, check the demo."""
+    """Plan at least ``commands`` commands (at most 1% more), send them through
+    faults, check the demo."""
     result = FaultsRun(workdir=str(workdir))
     faults = faults or default_faults(timeout)
     scenario = _scenario_copy(workdir)
     scale = round(commands / BASE_COMMANDS, 4)
     log(f"planning the library scenario at --scale {scale} ...")
     planned = plan(scenario, scale, workdir / "plan.jsonl")
-    if abs(len(planned) - commands) > 0.005 * commands:  # the plan is not linear in scale
-        scale = round(scale * commands / len(planned), 4)
+    for _ in range(3):  # the plan is not linear in scale: at least `commands`, within 1%
+        if commands <= len(planned) <= 1.01 * commands:
+            break
+        scale = round(scale * commands / len(planned) * 1.002, 4)
         log(f"{len(planned):,} commands; planning again at --scale {scale} ...")
         planned = plan(scenario, scale, workdir / "plan.jsonl")
     result.planned = len(planned)
