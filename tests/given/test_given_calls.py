@@ -64,6 +64,9 @@ def test_a_real_id_or_a_nested_specification_works_as_a_reference(given: Given) 
     assert by_id.author is author
     nested = given("book", author={"name": "Ann", "tenant": {"plan": "team"}})
     assert nested.author.name == "Ann" and nested.tenant.plan == "team"
+    inside = given("book", author={"name": "Ann", "tenant": author.tenant})
+    assert inside.author.name == "Ann" and inside.author is not nested.author
+    assert inside.tenant is author.tenant
 
 
 def test_a_loan_is_sent_on_behalf_of_the_member(given: Given, demo: Demo) -> None:
