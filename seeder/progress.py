@@ -113,12 +113,14 @@ def print_report(stats: RunStats, model: Model | None, console: Console) -> None
     console.print(line)
     if data["retries"]:
         console.print("retries: " + ", ".join(f"{k} ×{v}" for k, v in data["retries"].items()))
-    for r in data["rejections"][:5]:
-        console.print(
-            f"[red]rejected[/red] {r['count']:,} × {r['command']} ({r['status']}): {r['message']}",
-            markup=True,
-            highlight=False,
-        )
+    for label, rows in (("rejected", data["rejections"]), ("failed", data["failures"])):
+        for r in rows[:5]:
+            status = f" ({r['status']})" if r["status"] is not None else ""
+            console.print(
+                f"[red]{label}[/red] {r['count']:,} × {r['command']}{status}: {r['message']}",
+                markup=True,
+                highlight=False,
+            )
     if t["uncertain"]:
         shown = ", ".join(data["uncertain"][:10])
         console.print(

@@ -36,6 +36,7 @@ class RunStats:
     entities: dict[str, EntityCounts] = field(default_factory=dict)
     latencies: array[float] = field(default_factory=lambda: array("d"), repr=False)
     rejections: Counter[tuple[str, int | None, str]] = field(default_factory=Counter)
+    failures: Counter[tuple[str, int | None, str]] = field(default_factory=Counter)
     skip_causes: Counter[tuple[str, str]] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
     uses: dict[tuple[str, str], array[int]] = field(default_factory=dict, repr=False)
@@ -100,7 +101,7 @@ class RunStats:
         if latency is not None:
             self.latencies.append(latency)
         self._retried(outcome)
-        self.rejections[(item.command, outcome.status, outcome.message[:200])] += 1
+        self.failures[(item.command, outcome.status, outcome.message[:200])] += 1
 
     def uncertain(self, item: PlanItem, outcome: Outcome, latency: float | None = None) -> None:
         self._counts(item.entity).uncertain += 1
@@ -159,6 +160,10 @@ class RunStats:
             "rejections": [
                 {"command": c, "status": s, "message": m, "count": n}
                 for (c, s, m), n in self.rejections.most_common(10)
+            ],
+            "failures": [
+                {"command": c, "status": s, "message": m, "count": n}
+                for (c, s, m), n in self.failures.most_common(10)
             ],
             "skipped_because": [
                 {"entity": e, "cause": c, "count": n}
