@@ -129,9 +129,6 @@ class Journal:
         self._buffer: dict[str, tuple[Any, ...]] = {}
         self._last = time.monotonic()
         self.prior: dict[str, bytearray] = {}  # states from the run being resumed
-        self.prior_counts: dict[int, int] = {}
-        self.writes = 0
-        self.commits = 0
         self._lock: Any = None
 
     # -- opening ------------------------------------------------------------------
@@ -247,7 +244,6 @@ class Journal:
             )
 
     def _load_prior(self) -> None:
-        counts: dict[int, int] = {}
         prior = self.prior
         for key, state in self._db.execute("SELECT key, state FROM items ORDER BY rowid"):
             entity, n = split_key(key)
@@ -257,11 +253,6 @@ class Journal:
             if len(states) <= n:
                 states.extend(bytes(n + 1 - len(states)))
             states[n] = state  # a later row overrides
-        for states in prior.values():
-            for state in states:
-                if state:
-                    counts[state] = counts.get(state, 0) + 1
-        self.prior_counts = counts
         with self._transaction():
             self._write_meta({"status": "running"})
 
@@ -301,10 +292,6 @@ class Journal:
         if len(self._buffer) >= BATCH:
             self.flush()
 
-    def pending(self, key: str) -> bool:
-        """Whether ``key``'s latest state is still only in memory."""
-        return key in self._buffer
-
     async def durable(self, key: str) -> None:
         """Returns once ``key``'s latest state is committed. Yields once first, so the
         marks of every worker that gets here together go out in one commit."""
@@ -325,8 +312,6 @@ class Journal:
         self._buffer.clear()
         with self._transaction():
             self._db.executemany(_APPEND, rows)
-        self.writes += len(rows)
-        self.commits += 1
 
     async def keep_flushing(self) -> None:
         """Runs beside the executor: commits at least every ``EVERY`` seconds, even
@@ -351,12 +336,6 @@ class Journal:
             if self._lock is not None:
                 self._lock.close()  # releases the lock
                 self._lock = None
-
-    def states(self) -> dict[str, Mark]:
-        """Every journaled item's latest state (for reports and tests)."""
-        self.flush()
-        rows = self._db.execute("SELECT key, state FROM items ORDER BY rowid")
-        return {key: Mark(state) for key, state in rows}
 
 
 def _lock(path: Path) -> Any:
