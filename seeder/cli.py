@@ -208,7 +208,7 @@ def _execute(
         results = Results()
         reacquire: set[str] = set()
         journal = (
-            _open_journal(args, model, source, target_name)
+            _open_journal(args, model, bindings, source, target_name)
             if journaled and args.journal_on
             else None
         )
@@ -281,21 +281,19 @@ def _execute(
     return 0 if stats.ok else 1
 
 
-def _open_journal(args: argparse.Namespace, model: Any, source: Path, target: str) -> Any:
+def _open_journal(
+    args: argparse.Namespace, model: Any, bindings: Any, source: Path, target: str
+) -> Any:
     from seeder.journal import Journal, default_path
     from seeder.resume import log_identity, run_identity
-
-    path = Path(args.journal) if args.journal else default_path(source, target, os.environ)
     from seeder.run import redact_url
 
+    path = Path(args.journal) if args.journal else default_path(source, target, os.environ)
     shown = redact_url(target)  # the identity is stored: never a password
     identity = run_identity(model, shown) if model is not None else log_identity(source, shown)
-    secrets: dict[str, frozenset[str]] = {}
-    if model is not None:
-        from seeder.executor import Bindings
-
-        for entity, cred in Bindings.of_model(model).credential_of_entity.items():
-            secrets[entity] = frozenset({cred.name})
+    secrets = {
+        entity: frozenset({cred.name}) for entity, cred in bindings.credential_of_entity.items()
+    }
     journal = Journal.start(
         path,
         identity,

@@ -259,7 +259,8 @@ class Executor:
                         return
                     credential = (cred, str(value))
         request = Send(item, fields, binding.http, binding.in_process, credential)
-        journal = None if item.key in self.reacquire else self.journal
+        reacquiring = bool(self.reacquire) and item.key in self.reacquire
+        journal = None if reacquiring else self.journal
         if journal is not None and binding.http is not None and not binding.http.idempotent:
             journal.record(item.key, Mark.SENT)
             await journal.durable(item.key)  # known as sent before it goes out
@@ -270,7 +271,7 @@ class Executor:
             latency = time.perf_counter() - started
         finally:
             self._slots.release()
-        if item.key in self.reacquire:
+        if reacquiring:
             self._reacquired(item, outcome)
             return
         if outcome.ok:

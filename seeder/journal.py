@@ -179,32 +179,31 @@ class Journal:
         return journal
 
     def _begin(self, resume: bool, fresh: bool, resume_hint: str) -> None:
-        journal, db, path, identity = self, self._db, self.path, self.identity
-        old = journal._meta()
+        old = self._meta()
         if resume:
-            journal._check_same_run(old)
-            journal._load_prior()
-        else:
-            if old and old.get("status") != "finished" and not fresh:
-                done = db.execute(
-                    "SELECT count(DISTINCT key) FROM items WHERE state = ?", (Mark.DONE,)
-                ).fetchone()
-                raise SeederError(
-                    f"an unfinished run's journal is at {path} ({done[0]:,} commands done, "
-                    f"started {old.get('started_at', '?')}); continue it with {resume_hint}, "
-                    "or start over with --fresh (its record is discarded)"
-                )
-            with journal._transaction():
-                db.execute("DELETE FROM items")
-                db.execute("DELETE FROM meta")
-                journal._write_meta(
-                    {
-                        **identity,
-                        "schema": SCHEMA_VERSION,
-                        "status": "running",
-                        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    }
-                )
+            self._check_same_run(old)
+            self._load_prior()
+            return
+        if old and old.get("status") != "finished" and not fresh:
+            (done,) = self._db.execute(
+                "SELECT count(DISTINCT key) FROM items WHERE state = ?", (Mark.DONE,)
+            ).fetchone()
+            raise SeederError(
+                f"an unfinished run's journal is at {self.path} ({done:,} commands done, "
+                f"started {old.get('started_at', '?')}); continue it with {resume_hint}, "
+                "or start over with --fresh (its record is discarded)"
+            )
+        with self._transaction():
+            self._db.execute("DELETE FROM items")
+            self._db.execute("DELETE FROM meta")
+            self._write_meta(
+                {
+                    **self.identity,
+                    "schema": SCHEMA_VERSION,
+                    "status": "running",
+                    "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                }
+            )
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

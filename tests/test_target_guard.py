@@ -3,7 +3,7 @@ does not allow — its ``allowed_targets`` patterns, or loopback only without th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,11 @@ from tests.conftest import SCENARIOS, usage_error
 SMALL = (SCENARIOS / "library.yaml").read_text()
 
 
+Write = Callable[[list[str] | None], Path]
+
+
 @pytest.fixture
-def scenario(tmp_path: Path) -> Iterator[Path]:
+def scenario(tmp_path: Path) -> Write:
     def write(allowed: list[str] | None) -> Path:
         text = SMALL.replace("commands: ", f"commands: {SCENARIOS}/", 1)
         if allowed is not None:
@@ -26,13 +29,13 @@ def scenario(tmp_path: Path) -> Iterator[Path]:
         path.write_text(text)
         return path
 
-    yield write  # type: ignore[misc]
+    return write
 
 
 def test_without_allowed_targets_only_loopback(
-    scenario: object, capsys: pytest.CaptureFixture[str]
+    scenario: Write, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = scenario(None)  # type: ignore[operator]
+    path = scenario(None)
     # 10.255.255.1 is unroutable: were the guard missing, the reachability check
     # would fail differently (and later), so the message tells them apart
     err = usage_error(["run", str(path), "--target", "http://10.255.255.1:9"], capsys)
@@ -42,9 +45,9 @@ def test_without_allowed_targets_only_loopback(
 
 
 def test_allow_any_target_lets_the_run_go_on(
-    scenario: object, capsys: pytest.CaptureFixture[str]
+    scenario: Write, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = scenario(None)  # type: ignore[operator]
+    path = scenario(None)
     # past the guard, the next check (nothing listens there) is what stops the run
     err = usage_error(
         ["run", str(path), "--target", "http://127.0.0.2:9", "--allow-any-target"], capsys
@@ -62,7 +65,7 @@ def test_allow_any_target_lets_the_run_go_on(
     ],
 )
 def test_allowed_targets_patterns(
-    scenario: object,
+    scenario: Write,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     allowed: list[str],
@@ -72,20 +75,18 @@ def test_allowed_targets_patterns(
     app = create_app(str(tmp_path / "demo.db"))
     with serve_in_thread(app) as url:
         port = url.rsplit(":", 1)[1]
-        path = scenario([a.replace("{port}", port) for a in allowed])  # type: ignore[operator]
+        path = scenario([a.replace("{port}", port) for a in allowed])
         argv = ["run", str(path), "--target", target.replace("{port}", port), "--no-progress"]
         if ok:
             assert main([*argv, "--scale", "0.05"]) == 0
         else:
             err = usage_error(argv, capsys)
             assert f"is not in allowed_targets of {path}" in err
-            assert app.state.application.counts() == {} or not any(
-                app.state.application.counts().values()
-            )
+            assert not any(app.state.application.counts().values())
 
 
-def test_the_demo_is_always_allowed(scenario: object) -> None:
-    path = scenario(["https://staging.example.com/*"])  # type: ignore[operator]
+def test_the_demo_is_always_allowed(scenario: Write) -> None:
+    path = scenario(["https://staging.example.com/*"])
     assert main(["run", str(path), "--target", "demo:inprocess", "--scale", "0.05"]) == 0
 
 
@@ -99,9 +100,9 @@ def test_replay_is_guarded_too(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_a_password_in_the_target_url_is_never_shown(
-    scenario: object, capsys: pytest.CaptureFixture[str]
+    scenario: Write, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = scenario(None)  # type: ignore[operator]
+    path = scenario(None)
     url = "https://deploy:s3cr3t-pw@staging.example.com/api"
     err = usage_error(["run", str(path), "--target", url], capsys)
     assert "s3cr3t-pw" not in err
