@@ -91,8 +91,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # seeder, comma
 
 import seeder
 from commands.library import CreateTenant, PublishBook, RegisterAuthor
-from seeder.commandlog import JsonlCommandLog
-from seeder.planner import Planner
+from seeder.plan.commandlog import JsonlCommandLog
+from seeder.plan.planner import Planner
 
 SEED = 42
 LOCALE = "en_US"

@@ -3,7 +3,7 @@
 Plans a scenario producing at least ``--commands`` commands (default 1,000,000;
 scenarios/energy.yaml, about 195 commands per customer, with ``--scale`` chosen
 from the model's expected counts unless given) and streams it to a JSONL file with
-``seeder.commandlog.JsonlCommandLog``. The planning runs in a fresh subprocess so
+``seeder.plan.commandlog.JsonlCommandLog``. The planning runs in a fresh subprocess so
 that its peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is not polluted
 by anything the parent did. Reported: commands, seconds, commands/s, peak RSS, the
 RSS right after loading the model (imports, Faker, the compiled scenario), the RSS
@@ -35,8 +35,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # seeder, commands/
 
 import seeder
-from seeder.commandlog import JsonlCommandLog
-from seeder.planner import PlanItem, Planner
+from seeder.plan.commandlog import JsonlCommandLog
+from seeder.plan.planner import PlanItem, Planner
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_MB = 300.0

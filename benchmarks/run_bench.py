@@ -289,9 +289,10 @@ def inprocess(scenario: str, concurrency: int) -> dict[str, Any]:
     import anyio
 
     sys.path.insert(0, str(ROOT))
-    from seeder.executor import Bindings, Executor
-    from seeder.loader import load_model
-    from seeder.planner import plan_items
+    from seeder.run.bindings import Bindings
+    from seeder.run.executor import Executor
+    from seeder.model import load_model
+    from seeder.plan.planner import plan_items
     from seeder.ports.inprocess import DispatchPort
 
     model = load_model(scenario)

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from seeder.commands import Command, Credential, HttpBinding, InProcessBinding, bind
     from seeder.errors import PlanError, Problem, ScenarioError, SeederError
-    from seeder.items import PlanItem
-    from seeder.loader import load_model, load_scenario
-    from seeder.model import Model, compile_model
-    from seeder.planner import plan_items
+    from seeder.model import Model, compile_model, load_model
+    from seeder.plan.items import PlanItem
+    from seeder.plan.planner import plan_items
     from seeder.providers import (
         Choice,
         Const,
@@ -33,16 +32,16 @@ if TYPE_CHECKING:
         Series,
         Template,
     )
-    from seeder.references import From, Ref
+    from seeder.providers.references import From, Ref
     from seeder.scenario import Entity, Scenario
+    from seeder.scenario.load import load_scenario
 
 _WHERE = {
     "seeder.commands": ("Command", "Credential", "HttpBinding", "InProcessBinding", "bind"),
     "seeder.errors": ("PlanError", "Problem", "ScenarioError", "SeederError"),
-    "seeder.loader": ("load_model", "load_scenario"),
-    "seeder.model": ("Model", "compile_model"),
-    "seeder.items": ("PlanItem",),
-    "seeder.planner": ("plan_items",),
+    "seeder.model": ("Model", "compile_model", "load_model"),
+    "seeder.plan.items": ("PlanItem",),
+    "seeder.plan.planner": ("plan_items",),
     "seeder.providers": (
         "Choice",
         "Const",
@@ -58,8 +57,9 @@ _WHERE = {
         "Seq",
         "Template",
     ),
-    "seeder.references": ("From", "Ref"),
+    "seeder.providers.references": ("From", "Ref"),
     "seeder.scenario": ("Entity", "Scenario"),
+    "seeder.scenario.load": ("load_scenario",),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, NoReturn
 
 from seeder.errors import ScenarioError, SeederError
+
+if TYPE_CHECKING:
+    from seeder.run.runner import Runner
 
 USAGE_EXIT = 2
 
@@ -73,10 +75,10 @@ def _output(path: str) -> Iterator[IO[str]]:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from seeder.checks import check_sample
-    from seeder.commandlog import CsvCommandLog, JsonlCommandLog
-    from seeder.loader import load_model
-    from seeder.planner import plan_items
+    from seeder.model import load_model
+    from seeder.plan.checks import check_sample
+    from seeder.plan.commandlog import CsvCommandLog, JsonlCommandLog
+    from seeder.plan.planner import plan_items
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_sample(model)
@@ -101,8 +103,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from seeder.checks import check_sample
-    from seeder.loader import load_model
+    from seeder.model import load_model
+    from seeder.plan.checks import check_sample
 
     model = load_model(args.scenario, scale=args.scale)
     check_sample(model)
@@ -158,21 +160,10 @@ def _rate(text: str) -> float:
     return value
 
 
-def _execute(
-    args: argparse.Namespace,
-    model: Any,
-    items: Any,
-    bindings: Any,
-    target_name: str,
-    source: Path,
-) -> int:
-    import anyio
-    from rich.console import Console
-
-    from seeder.progress import LiveProgress, QuietProgress, print_report
-    from seeder.report import RunStats
-    from seeder.results import Results
-    from seeder.run import RunOptions, expand_headers, open_target, run_items
+def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
+    from seeder.console import TerminalView
+    from seeder.run.guard import expand_headers
+    from seeder.run.runner import Runner, RunOptions, RunSettings
 
     options = RunOptions(
         concurrency=args.concurrency,
@@ -182,168 +173,36 @@ def _execute(
         timeout=args.timeout,
         allow_any_target=args.allow_any_target,
     )
-    if model is not None:
-        options.allowed_targets = model.scenario.allowed_targets
-        options.allowed_from = model.scenario.source or "the scenario"
-    else:
-        options.allowed_from = "a replayed command log"
-    console = Console(highlight=False)
-    stats = RunStats()
-    if model is not None:
-        stats.track(model)
-    if args.resume and (args.fresh or not args.journal_on):
-        raise SeederError(
-            "--resume continues the journal's run: it cannot go with "
-            + ("--fresh" if args.fresh else "--no-journal")
-        )
-    journaled = target_name.startswith(("http://", "https://"))
-    if not journaled and (args.resume or args.journal):
-        raise SeederError(
-            f"--resume and --journal need a URL target: {target_name} starts empty (or "
-            "anew) on every run, so there is nothing to resume into"
-        )
-    with open_target(target_name, options, model) as target:
-        live = not args.no_progress and sys.stdout.isatty() and model is not None
-        progress: Any = LiveProgress(model, console) if live else QuietProgress()
-        results = Results()
-        reacquire: set[str] = set()
-        journal = (
-            _open_journal(args, model, bindings, source, target_name)
-            if journaled and args.journal_on
-            else None
-        )
-        if journal is not None and args.resume:
-            from seeder.resume import resume_items
-
-            items = resume_items(
-                items,
-                journal,
-                results,
-                stats,
-                bindings,
-                resend_uncertain=args.uncertain == "resend",
-                reacquire=reacquire,
-                on_done=progress,
-            )
-        print(f"seeder: sending to {target.description}", file=sys.stderr, flush=True)
-        status = "failed"
-        try:
-            with progress:
-                anyio.run(
-                    functools.partial(
-                        run_items,
-                        journal=journal,
-                        results=results,
-                        reacquire=reacquire,
-                        signals=True,
-                    ),
-                    items,
-                    target.port,
-                    bindings,
-                    options,
-                    stats,
-                    progress,
-                )
-            status = "interrupted" if stats.interrupted else "finished"
-        except SeederError as exc:
-            if not stats.total.created + stats.total.rejected + stats.total.failed:
-                raise  # nothing was sent: an input error, exit 2
-            # planning failed part-way (a unique space ran dry): say what was done
-            stats.finish()
-            print_report(stats, model, console)
-            where = f"; the journal {journal.path} keeps what was done" if journal else ""
-            print(f"seeder: stopped part-way: {exc}{where}", file=sys.stderr)
-            return 1
-        finally:
-            if journal is not None:
-                journal.close(status)
-        print_report(stats, model, console)
-        if target.counts is not None:
-            counts = {k: v for k, v in target.counts().items() if v}
-            console.print(
-                "service now holds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()),
-                soft_wrap=True,
-            )
-    if args.report:
-        try:
-            Path(args.report).write_text(stats.to_json(model) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise SeederError(f"cannot write the report {args.report}: {exc.strerror}") from exc
-    if stats.interrupted:
-        print(f"seeder: interrupted by {stats.interrupted}", file=sys.stderr)
-        if journal is not None:
-            print(
-                f"seeder: journal kept at {journal.path}; resume with: "
-                + _resume_command(args, target_name),
-                file=sys.stderr,
-            )
-        return 130
-    return 0 if stats.ok else 1
-
-
-def _open_journal(
-    args: argparse.Namespace, model: Any, bindings: Any, source: Path, target: str
-) -> Any:
-    from seeder.journal import Journal, default_path
-    from seeder.resume import log_identity, run_identity
-    from seeder.run import redact_url
-
-    path = Path(args.journal) if args.journal else default_path(source, target, os.environ)
-    shown = redact_url(target)  # the identity is stored: never a password
-    identity = run_identity(model, shown) if model is not None else log_identity(source, shown)
-    secrets = {
-        entity: frozenset({cred.name}) for entity, cred in bindings.credential_of_entity.items()
-    }
-    journal = Journal.start(
-        path,
-        identity,
+    settings = RunSettings(
+        command=args.command,
+        source=Path(source),
+        target=target,
+        options=options,
+        seed=getattr(args, "seed", None),
+        scale=getattr(args, "scale", 1.0),
+        journal=Path(args.journal) if args.journal else None,
+        journal_on=args.journal_on,
         resume=args.resume,
         fresh=args.fresh,
-        secrets=secrets,
-        resume_hint=f"'{_resume_command(args, target)}'",
+        resend_uncertain=args.uncertain == "resend",
+        report=Path(args.report) if args.report else None,
     )
-    print(f"seeder: journal {path}", file=sys.stderr, flush=True)
-    return journal
-
-
-def _resume_command(args: argparse.Namespace, target: str) -> str:
-    import shlex
-
-    words = ["seeder", args.command, getattr(args, "scenario", None) or args.feed]
-    from seeder.run import redact_url
-
-    words += ["--target", redact_url(target)]
-    for flag in ("seed", "scale", "journal"):
-        value = getattr(args, flag, None)
-        if value is not None and not (flag == "scale" and value == 1.0):
-            words += [f"--{flag}", str(value)]
-    return shlex.join([*words, "--resume"])
+    live = not args.no_progress and sys.stdout.isatty()
+    return Runner(settings, TerminalView(live), os.environ)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from seeder.checks import check_sample
-    from seeder.executor import Bindings
-    from seeder.loader import load_model
-    from seeder.planner import plan_items
+    from seeder.model import load_model
+    from seeder.plan.checks import check_sample
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
-    return _execute(
-        args, model, plan_items(model), Bindings.of_model(model), target, Path(args.scenario)
-    )
+    return _runner(args, args.scenario, target).run_model(model)
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from seeder.commandlog import read_log
-    from seeder.executor import Bindings
-
-    path = Path(args.feed)
-    if not path.is_file():
-        raise SeederError(f"command log not found: {args.feed}; check the path")
-    bindings = Bindings()
-    items = read_log(path, bindings)
-    return _execute(args, None, items, bindings, args.target, path)
+    return _runner(args, args.feed, args.target).replay()
 
 
 def _execution_flags(parser: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import seeder
-from seeder.commandlog import JsonlCommandLog
+from seeder.plan.commandlog import JsonlCommandLog
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ import pytest
 
 from seeder.cli import main
 from seeder.demo.server import serve_in_thread
-from seeder.loader import MAX_DEPTH, MAX_SCENARIO_BYTES
+from seeder.scenario.compose import MAX_DEPTH, MAX_SCENARIO_BYTES
 from tests.conftest import ROOT
 
 LIBRARY = str(ROOT / "commands" / "library.py")

@@ -16,7 +16,7 @@ import pytest
 
 from seeder.commands import HttpBinding
 from seeder.demo.server import serve_in_thread
-from seeder.items import PlanItem
+from seeder.plan.items import PlanItem
 from seeder.ports import Outcome, Send
 from seeder.ports.http import MAX_BODY_BYTES, AiohttpTransport, HttpPort, HttpxTransport
 

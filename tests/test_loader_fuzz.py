@@ -216,7 +216,7 @@ def test_alias_bombs_are_refused_with_a_limit_message(
 ) -> None:
     """Billion laughs: `&a [*a, *a, ...]` nested expands to width**depth values from a
     few hundred bytes. Over the limit the loader refuses it without expanding it."""
-    from seeder.loader import MAX_NODES
+    from seeder.scenario.compose import MAX_NODES
 
     path = tmp_path / "bomb.yaml"
     path.write_text(_bomb(width, depth, merge))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import tracemalloc
 
 import seeder
-from seeder.fingerprints import FingerprintSet
-from seeder.planner import Planner
+from seeder.plan.fingerprints import FingerprintSet
+from seeder.plan.planner import Planner
 from tests.conftest import SCENARIOS
 
 

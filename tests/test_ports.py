@@ -18,7 +18,7 @@ from commands import library
 from seeder.commands import Command, binding_of
 from seeder.demo.app import build_application, create_app
 from seeder.demo.server import serve_in_thread
-from seeder.items import PlanItem
+from seeder.plan.items import PlanItem
 from seeder.ports import Outcome, Port, Send
 from seeder.ports.http import AiohttpTransport, HttpPort, HttpxTransport
 from seeder.ports.inprocess import DispatchPort
@@ -173,9 +173,9 @@ class TestInProcessDispatch(PortContract):
 
 def test_feed_port_writes_the_command_log(tmp_path: Path) -> None:
     import seeder
-    from seeder.executor import Bindings
-    from seeder.report import RunStats
-    from seeder.run import RunOptions, open_target, run_items
+    from seeder.run.bindings import Bindings
+    from seeder.run.stats import RunStats
+    from seeder.run.runner import RunOptions, open_target, run_items
     from tests.conftest import SCENARIOS, jsonl
 
     model = seeder.load_model(SCENARIOS / "school.yaml")
@@ -184,7 +184,7 @@ def test_feed_port_writes_the_command_log(tmp_path: Path) -> None:
         stats = anyio.run(
             run_items,
             seeder.plan_items(model),
-            target.port,
+            target.port(),
             Bindings.of_model(model),
             RunOptions(concurrency=4),
             RunStats(),

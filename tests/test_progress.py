@@ -8,9 +8,9 @@ import io
 from rich.console import Console
 
 import seeder
-from seeder.progress import LiveProgress, QuietProgress, print_report
-from seeder.report import RunStats
-from seeder.run import RunOptions, run_model
+from seeder.console import LiveProgress, QuietProgress, print_report
+from seeder.run.stats import RunStats
+from seeder.run.runner import RunOptions, run_model
 from tests.conftest import SCENARIOS
 
 

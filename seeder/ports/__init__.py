@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding
-from seeder.items import PlanItem
+from seeder.plan.items import PlanItem
 
 __all__ = ["Outcome", "Port", "Send", "capture"]
 
@@ -49,7 +49,15 @@ class Outcome:
 
 
 class Port(Protocol):
-    """Sends commands to a service."""
+    """Sends commands to a service.
+
+    ``needs_values``: whether the port sends values (placeholders filled from the
+    service's earlier answers, an actor's credential attached); False for a port
+    that records items as planned (the feed), which the executor then gives the
+    plan's own bodies and placeholders.
+    """
+
+    needs_values: bool
 
     async def send(self, request: Send) -> Outcome: ...
 

@@ -4,7 +4,7 @@ executor hands it items with their placeholders as they are."""
 
 from __future__ import annotations
 
-from seeder.commandlog import JsonlCommandLog
+from seeder.plan.commandlog import JsonlCommandLog
 from seeder.ports import Outcome, Send
 
 __all__ = ["FeedPort"]

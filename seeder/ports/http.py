@@ -116,6 +116,8 @@ def _segment(value: Any) -> str:
 class HttpPort:
     """Sends commands over HTTP through a transport."""
 
+    needs_values = True
+
     def __init__(
         self,
         base_url: str,

@@ -19,6 +19,8 @@ __all__ = ["DispatchPort"]
 class DispatchPort:
     """Sends commands by calling ``application.<handler>(fields, ...)``."""
 
+    needs_values = True
+
     def __init__(self, application: Any) -> None:
         self.application = application
         self._handlers: dict[str, Any] = {}

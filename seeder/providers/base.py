@@ -1,5 +1,6 @@
 """What every provider shares: the row it draws for, its compile context, and the
-generic options (``null_weight``, ``unique``, ``seed_by``).
+generic options (``null_weight``, ``unique``, ``seed_by``; the planner wraps them
+around a compiled draw, :mod:`seeder.plan.fields`).
 
 A provider is a small immutable value (printable, comparable, testable alone); it
 *compiles* into a ``Draw``: a plain function of the row being built, closed over the
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from seeder.errors import PlanError, SeederError
+from seeder.errors import InvalidProvider
 
 __all__ = [
     "CompileContext",
@@ -21,15 +22,10 @@ __all__ = [
     "InvalidProvider",
     "Provider",
     "Row",
-    "wrap_options",
 ]
 
 # Values that JSON carries as they are; anything else is converted once per draw.
 JSON_SCALARS = (str, int, float, bool, type(None))
-
-
-class InvalidProvider(SeederError):
-    """A provider's arguments are wrong. The scenario loader adds the location."""
 
 
 class Row:
@@ -113,61 +109,3 @@ class Provider:
 
     def options(self) -> Mapping[str, Any]:
         return {"null_weight": self.null_weight, "unique": self.unique, "seed_by": self.seed_by}
-
-
-UNIQUE_TRIES = 100
-
-
-def wrap_options(
-    provider: Provider,
-    draw: Draw,
-    ctx: CompileContext,
-    seed_key: Callable[[Row], object] | None,
-    reseed: Callable[[object], None] | None,
-) -> Draw:
-    """Adds ``null_weight``, ``unique`` and ``seed_by`` around a compiled draw."""
-    rng = ctx.rng
-    p = provider.null_weight
-    if p > 0.0:
-        inner = draw
-
-        def draw_nullable(row: Row) -> Any:
-            if rng.random() < p:
-                return None
-            return inner(row)
-
-        draw = draw_nullable
-
-    if provider.unique:
-        from seeder.fingerprints import FingerprintSet
-
-        seen = FingerprintSet()
-        inner_u = draw
-        where = f"{ctx.entity}.{ctx.field}"
-
-        def draw_unique(row: Row) -> Any:
-            for _ in range(UNIQUE_TRIES):
-                value = inner_u(row)
-                if value is None or seen.add(value):
-                    return value
-            raise PlanError(
-                f"{where}: no unused value after {UNIQUE_TRIES} draws at item "
-                f"{ctx.entity}:{row.n}; its value space is too small for unique: widen "
-                "the provider (more choices, a longer pattern) or lower the count"
-            )
-
-        draw = draw_unique
-
-    if seed_key is not None and reseed is not None:
-        inner_s = draw
-        last: list[object] = [object()]
-
-        def draw_seeded(row: Row) -> Any:
-            key = seed_key(row)
-            if key != last[0]:
-                reseed(key)
-                last[0] = key
-            return inner_s(row)
-
-        draw = draw_seeded
-    return draw

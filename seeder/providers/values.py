@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from seeder.errors import PlanError
+from seeder.errors import PlanError, suggest
 from seeder.providers.base import (
     JSON_SCALARS,
     CompileContext,
@@ -210,11 +210,8 @@ class Fake(Provider):
         gen = ctx.faker()
         method = getattr(gen, self.method, None)
         if method is None or self.method.startswith("_") or not callable(method):
-            import difflib
-
             names = [n for n in dir(gen) if not n.startswith("_")]
-            close = difflib.get_close_matches(self.method, names, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "see Faker's provider list"
+            hint = suggest(self.method, names) or "see Faker's provider list"
             raise InvalidProvider(f"Faker has no method {self.method!r}; {hint}")
         args = dict(self.args)
         try:

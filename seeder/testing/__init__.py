@@ -6,7 +6,7 @@ the scenario's planner, a port, and the service's answers. The pytest plugin
 (``seeder.pytest_plugin``) provides them as the ``given`` and ``agiven`` fixtures.
 """
 
-from seeder.testing.errors import GivenError, Rejected
+from seeder.errors import GivenError, Rejected
 from seeder.testing.given import AsyncGiven, Given
 from seeder.testing.handles import Handle
 from seeder.testing.targets import Target

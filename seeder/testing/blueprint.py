@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from seeder.commands import Credential
-from seeder.executor import Bindings
-from seeder.model import KEY, EntityModel, Kind, Model, compile_model, suggest
+from seeder.errors import GivenError, suggest
+from seeder.model import EntityModel, Kind, Model, compile_model
+from seeder.model.types import KEY
 from seeder.providers import Fake
-from seeder.references import From, Ref
+from seeder.providers.references import From, Ref
+from seeder.run.bindings import Bindings
 from seeder.scenario import Scenario
-from seeder.testing.errors import GivenError
 from seeder.testing.fakers import PooledFake
 
 __all__ = ["ACTOR", "PARENT", "Blueprint", "EntityInfo", "blueprint"]
@@ -146,7 +147,7 @@ def blueprint(scenario: str | Path | Scenario | Blueprint) -> Blueprint:
             f"given needs a scenario file path or a seeder.Scenario, got "
             f"{type(scenario).__name__}; e.g. Given('scenarios/library.yaml', app)"
         )
-    from seeder.loader import load_scenario
+    from seeder.scenario.load import load_scenario
 
     path = Path(scenario)
     try:

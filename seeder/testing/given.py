@@ -18,10 +18,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from seeder.errors import GivenError
 from seeder.ports import Port
 from seeder.scenario import Scenario
 from seeder.testing.blueprint import Blueprint, blueprint
-from seeder.testing.errors import GivenError
 from seeder.testing.handles import Handle
 from seeder.testing.requests import describe
 from seeder.testing.session import Session

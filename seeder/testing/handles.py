@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from seeder.model import suggest
+from seeder.errors import suggest
 
 if TYPE_CHECKING:
     from seeder.testing.session import Session

@@ -9,10 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from seeder.model import suggest
+from seeder.errors import GivenError, suggest
 from seeder.providers.values import jsonable
 from seeder.testing.blueprint import ACTOR, PARENT, EntityInfo
-from seeder.testing.errors import GivenError
 from seeder.testing.handles import Handle
 
 if TYPE_CHECKING:

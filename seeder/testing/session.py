@@ -18,16 +18,16 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from seeder.executor import Executor
-from seeder.items import PlanItem
+from seeder.errors import GivenError, Rejected
 from seeder.model import Kind
-from seeder.planner import Planner
+from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split_key
+from seeder.plan.planner import Planner
+from seeder.plan.streams import derive_seed
 from seeder.ports import Outcome, Port, Send
-from seeder.references import Ref
-from seeder.results import DONE, FAILED, Results
-from seeder.streams import derive_seed
+from seeder.providers.references import Ref
+from seeder.run.executor import Executor
+from seeder.run.results import DONE, FAILED, Results
 from seeder.testing.blueprint import ACTOR, PARENT, Blueprint, EntityInfo
-from seeder.testing.errors import GivenError, Rejected
 from seeder.testing.fakers import Lease, leased
 from seeder.testing.handles import Handle
 from seeder.testing.requests import Link, Lit, Request, Spec, read_request
@@ -42,6 +42,7 @@ class _Recorder:
 
     def __init__(self, port: Port) -> None:
         self.port = port
+        self.needs_values = port.needs_values
         self.sent: dict[str, tuple[dict[str, Any], Outcome]] = {}
 
     async def send(self, request: Send) -> Outcome:
@@ -391,8 +392,8 @@ class Session:
         for name, placeholder in item.refs.items():
             if self.results.resolve(placeholder) is None:
                 return (
-                    f"the answer for {placeholder.rpartition('.')[0]} had no "
-                    f"{placeholder.rpartition('.')[2]!r} to fill {name}; check the "
+                    f"the answer for {placeholder_key(placeholder)} had no "
+                    f"{placeholder_attr(placeholder)!r} to fill {name}; check the "
                     "binding's identity/captures"
                 )
         if item.actor is not None:
@@ -410,7 +411,7 @@ class Session:
         handle = Handle(
             self,
             item.entity,
-            int(item.key.rpartition(":")[2]) - 1,
+            split_key(item.key)[1] - 1,
             {**fields, **captured},
             item.links or {},
             info.model.identity,

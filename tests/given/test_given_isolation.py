@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import seeder
-from seeder.planner import Planner
+from seeder.plan.planner import Planner
 from seeder.testing import Given
 from tests.given.conftest import LIBRARY
 

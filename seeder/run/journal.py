@@ -39,8 +39,9 @@ from typing import Any
 
 import anyio
 
-from seeder.errors import SeederError
-from seeder.results import Results, split_key
+from seeder.errors import JournalMismatch, SeederError
+from seeder.plan.items import split_key
+from seeder.run.results import Results
 
 __all__ = [
     "Journal",
@@ -90,10 +91,6 @@ _SECRET_NAME = re.compile(
 @functools.lru_cache(maxsize=4096)
 def _secret_name(name: str) -> bool:
     return _SECRET_NAME.search(name) is not None
-
-
-class JournalMismatch(SeederError):
-    """The journal belongs to another run (another scenario, seed, scale or target)."""
 
 
 def default_path(source: Path, target: str, environ: Mapping[str, str]) -> Path:
@@ -281,7 +278,7 @@ class Journal:
     ) -> None:
         text = None
         if captured:
-            hidden = self.secrets.get(key.rpartition(":")[0], frozenset())
+            hidden = self.secrets.get(split_key(key)[0], frozenset())
             if hidden or any(map(_secret_name, captured)):
                 captured = {
                     k: v for k, v in captured.items() if k not in hidden and not _secret_name(k)

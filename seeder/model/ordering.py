@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import math
 
-from seeder.model import (
-    KEY,
-    LITERAL,
-    EntityModel,
-    Path_,
-    Problems,
-    suggest,
-    with_hint,
-)
+from seeder.errors import suggest, with_hint
+from seeder.model.types import KEY, LITERAL, EntityModel
 from seeder.providers import (
     Counter,
+    From,
     LogNormal,
     Normal,
     Number,
@@ -23,9 +17,10 @@ from seeder.providers import (
     Provider,
     PythonFunction,
     Range,
+    Ref,
     Template,
 )
-from seeder.references import From, Ref
+from seeder.scenario.problems import Problems
 
 
 def _number_mean(p: Number) -> float:
@@ -71,12 +66,7 @@ def evaluation_order(em: EntityModel, problems: Problems) -> None:
     known = set(names) | {"parent"}
     deps: dict[str, set[str]] = {}
     for name in names:
-        section = "actor" if name == "actor" else ("vars" if name in em.var_names else "fields")
-        path: Path_ = (
-            ("entities", em.name, section)
-            if name == "actor"
-            else ("entities", em.name, section, name)
-        )
+        path = em.path(name)
         d = _dependencies(em, name)
         provider = em.providers.get(name)
         for dep in sorted(d):

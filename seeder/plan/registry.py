@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-from seeder.model import EntityModel, SpecIndex
+from seeder.model.types import EntityModel, SpecIndex
 from seeder.providers import Row
 
 __all__ = ["Store"]

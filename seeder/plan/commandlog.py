@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from seeder.errors import SeederError
-from seeder.items import PlanItem
-from seeder.model import Model
+from seeder.plan.items import PlanItem, split_key
+
+if TYPE_CHECKING:  # replay reads logs without loading the model (pydantic, providers)
+    from seeder.model import Model
 
 __all__ = ["CsvCommandLog", "JsonlCommandLog", "item_record"]
 
@@ -124,10 +126,13 @@ class CsvCommandLog:
             handle.close()
 
 
-def read_log(path: Path, bindings: Any) -> Iterator[PlanItem]:
+def read_log(
+    path: Path, learn: Callable[[PlanItem, str | None, str | None], object]
+) -> Iterator[PlanItem]:
     """Streams a JSONL command log back into plan items (for ``seeder replay``),
-    registering each command's method and path with ``bindings``. A malformed line
-    stops the replay with its line number."""
+    telling ``learn`` each item's method and path (so a replay without the commands
+    module knows how to send it). A malformed line stops the replay with its line
+    number."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -137,7 +142,7 @@ def read_log(path: Path, bindings: Any) -> Iterator[PlanItem]:
                 item = PlanItem(
                     int(r["seq"]),
                     str(r["key"]),
-                    str(r["key"]).rpartition(":")[0],
+                    split_key(str(r["key"]))[0],
                     str(r["command"]),
                     dict(r["body"]),
                     dict(r.get("refs") or {}),
@@ -150,5 +155,5 @@ def read_log(path: Path, bindings: Any) -> Iterator[PlanItem]:
                     f"{path}:{number}: not a command log line ({exc}); replay "
                     "takes the JSONL that 'seeder plan' writes"
                 ) from exc
-            bindings.for_item(item, r.get("method"), r.get("path"))
+            learn(item, r.get("method"), r.get("path"))
             yield item

@@ -11,12 +11,14 @@ import time
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from seeder.items import PlanItem
-from seeder.model import Model
+from seeder.plan.items import PlanItem
 from seeder.ports import Outcome
-from seeder.references import Ref
+from seeder.providers.references import Ref
+
+if TYPE_CHECKING:
+    from seeder.model import Model
 
 __all__ = ["EntityCounts", "RunStats"]
 

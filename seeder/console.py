@@ -1,22 +1,26 @@
-"""Progress while a run goes: a live bar per entity on a terminal, a quiet line
-every few seconds otherwise (CI logs), and the final report as a table."""
+"""What a person watching a run sees: progress while it goes (a live bar per entity
+on a terminal, a quiet line every few seconds otherwise, for CI logs), notes, and
+the final report as a table. :class:`TerminalView` is the runner's view."""
 
 from __future__ import annotations
 
 import sys
 import time
 from collections import Counter
-from typing import IO, Any
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from seeder.items import PlanItem
-from seeder.model import Model
-from seeder.report import RunStats
+from seeder.plan.items import PlanItem
+from seeder.run.stats import RunStats
 
-__all__ = ["LiveProgress", "QuietProgress", "print_report"]
+if TYPE_CHECKING:
+    from seeder.model import Model
+
+__all__ = ["LiveProgress", "QuietProgress", "TerminalView", "print_report"]
 
 
 class QuietProgress:
@@ -165,3 +169,29 @@ def print_report(stats: RunStats, model: Model | None, console: Console) -> None
                 asked,
             )
         console.print(dist)
+
+
+class TerminalView:
+    """A run as the CLI shows it: live bars on a terminal (quiet lines otherwise),
+    notes on stderr, the report and the service's counts on stdout."""
+
+    def __init__(self, live: bool, console: Console | None = None) -> None:
+        self.live = live
+        self.console = console or Console(highlight=False)
+
+    def progress(self, model: Model | None) -> LiveProgress | QuietProgress:
+        if self.live and model is not None:
+            return LiveProgress(model, self.console)
+        return QuietProgress()
+
+    def note(self, line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    def report(self, stats: RunStats, model: Model | None) -> None:
+        print_report(stats, model, self.console)
+
+    def counts(self, counts: Mapping[str, int]) -> None:
+        self.console.print(
+            "service now holds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()),
+            soft_wrap=True,
+        )

@@ -3,22 +3,13 @@ against the command's real fields, vars, identity, parent and counts."""
 
 from __future__ import annotations
 
-import difflib
 import math
 from types import ModuleType
 from typing import Any
 
 from seeder.commands import Command, binding_of
-from seeder.model import (
-    KEY,
-    PSEUDO,
-    EntityModel,
-    Path_,
-    Problems,
-    load_module_file,
-    suggest,
-    with_hint,
-)
+from seeder.errors import closest, suggest, with_hint
+from seeder.model.types import KEY, PSEUDO, EntityModel
 from seeder.providers import (
     Const,
     Counter,
@@ -28,6 +19,8 @@ from seeder.providers import (
     Series,
 )
 from seeder.scenario import Entity, Scenario
+from seeder.scenario.modules import load_module_file
+from seeder.scenario.problems import Path_, Problems
 
 
 def _commands_of(module: ModuleType) -> dict[str, type[Command]]:
@@ -117,9 +110,14 @@ def entity_model(
     misspelt: set[str] = set()
     for fname, value in entity.fields.items():
         if fname not in model_fields:
-            hint = suggest(fname, model_fields) or f"its fields are: {', '.join(model_fields)}"
-            close = difflib.get_close_matches(fname, list(model_fields), n=1, cutoff=0.6)
-            misspelt.update(close)
+            close = closest(fname, model_fields)
+            hint = (
+                f"did you mean {close!r}?"
+                if close
+                else f"its fields are: {', '.join(model_fields)}"
+            )
+            if close is not None:
+                misspelt.add(close)
             problems.add(
                 (*base, "fields", fname),
                 with_hint(f"{command.__name__} has no field {fname!r}", hint),

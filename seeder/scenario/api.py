@@ -14,8 +14,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from seeder.commands import Command
-from seeder.providers import Number
-from seeder.references import Ref
+from seeder.providers import Number, Ref
 
 __all__ = ["Entity", "Scenario"]
 

@@ -4,18 +4,10 @@ service fills) — following ``from:`` paths and ``ref``'s ``field:``."""
 
 from __future__ import annotations
 
-from seeder.model import (
-    KEY,
-    LITERAL,
-    PSEUDO,
-    EntityModel,
-    Kind,
-    Path_,
-    Problems,
-    suggest,
-    with_hint,
-)
-from seeder.references import From, Ref
+from seeder.errors import suggest, with_hint
+from seeder.model.types import KEY, LITERAL, PSEUDO, EntityModel, Kind
+from seeder.providers import From, Ref
+from seeder.scenario.problems import Path_, Problems
 
 
 def _kind_of_path(
@@ -99,12 +91,10 @@ def _field_kind(
         )
         return None
     visiting.add((em.name, name))
-    section = "vars" if name in em.var_names else "fields"
-    path: Path_ = ("entities", em.name, section, name)
+    path = em.path(name)
     kind: Kind | None = LITERAL
     if name == "actor":
         actor = em.spec.actor
-        path = ("entities", em.name, "actor")
         if actor is None:
             kind = None
         elif actor == "parent":

@@ -1,42 +1,78 @@
 """Compiling the draws that follow links between entities: references (reuse or
 create, popularity, specification indexes, ``$ne`` checks, forced fields) and
-``from:`` copies (multi-hop, literal or placeholder). They read the planner's
-registry and call back into it to create referenced entities on demand."""
+``from:`` copies (multi-hop, literal or placeholder).
+
+They see the graph only through :class:`Graph` — the registry's stores, the
+value a reference to an instance holds, and ``create`` for instances made on
+demand — and hand back what the graph needs from them (:class:`RefDraw`: the
+draw, and how to make a new instance when a unique combination has used up the
+existing ones)."""
 
 from __future__ import annotations
 
 import itertools
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from seeder.errors import PlanError
-from seeder.model import Kind
-from seeder.providers import InvalidProvider, Provider, Row
+from seeder.errors import InvalidProvider, PlanError
+from seeder.model.types import Kind, Model
+from seeder.plan.registry import Store
+from seeder.providers import From, Provider, Ref, Row
 from seeder.providers.base import Draw
-from seeder.references import From, Ref, popularity
+from seeder.providers.references import popularity
 
-if TYPE_CHECKING:
-    from seeder.planner import Planner
+__all__ = ["Forced", "Graph", "RefDraw", "from_draw", "ref_draw"]
 
-__all__ = ["from_draw", "ref_draw"]
+# field → (value, link): what a created instance must hold (a where: equality)
+Forced = dict[str, tuple[Any, int | None]]
+
+
+class Graph(Protocol):
+    """What reference and copy draws need of the planner."""
+
+    @property
+    def model(self) -> Model: ...
+
+    @property
+    def stores(self) -> dict[str, Store]: ...
+
+    def value_of(self, kind: Kind) -> Callable[[int], Any]:
+        """Index of a ``kind.target`` instance → the value a reference to it holds."""
+        ...
+
+    def create(self, entity: str, forced: Forced | None, parent: int | None, i: int) -> int:
+        """Makes one instance of ``entity`` (and queues its item); returns its index."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RefDraw:
+    """A compiled reference: ``draw`` picks (or creates) the referenced instance;
+    ``create_new`` always creates one (used once a unique combination has exhausted
+    the existing ones)."""
+
+    draw: Draw
+    create_new: Draw
+
 
 Check = Callable[[Row, int], bool]
 NE_TRIES = 16
 
 
 def ref_draw(
-    planner: Planner, entity: str, name: str, ref: Ref, kind: Kind, rng: random.Random
-) -> Draw:
+    graph: Graph, entity: str, name: str, ref: Ref, kind: Kind, rng: random.Random
+) -> RefDraw:
     target = ref.entity
-    tmodel = planner.model.entities[target]
-    store = planner.stores[target]
+    tmodel = graph.model.entities[target]
+    store = graph.stores[target]
     rand = rng.random
     position = popularity(rng, ref.skew, ref.weights)
-    value_of = planner.value_of(kind)
+    value_of = graph.value_of(kind)
     inv_mean = 1.0 / ref.mean if ref.mean else 0.0
     null_p = ref.null_weight
-    create = planner.create
+    create = graph.create
     conds = ref.conditions()
 
     def operand_getter(operand: Any, tkind: Kind | None) -> Callable[[Row], Any]:
@@ -94,13 +130,13 @@ def ref_draw(
         for c in eq
     ]
 
-    def forced_for(row: Row) -> dict[str, tuple[Any, int | None]]:
-        forced: dict[str, tuple[Any, int | None]] = {}
+    def forced_for(row: Row) -> Forced:
+        forced: Forced = {}
         for tf, getters, tkind in forced_parts:
             g = getters[0] if len(getters) == 1 else getters[int(rand() * len(getters))]
             v = g(row)
             if tkind is not None and tkind.is_ref:
-                forced[tf] = (None if v is None else planner.value_of(tkind)(v), v)
+                forced[tf] = (None if v is None else graph.value_of(tkind)(v), v)
             else:
                 forced[tf] = (v, None)
         return forced
@@ -129,8 +165,6 @@ def ref_draw(
         idx = make(row, used_up=True)
         row.links[name] = idx
         return value_of(idx)
-
-    planner.creators[(entity, name)] = create_new
 
     def draw(row: Row) -> Any:
         if null_p and rand() < null_p:
@@ -170,11 +204,11 @@ def ref_draw(
         row.links[name] = idx
         return value_of(idx)
 
-    return draw
+    return RefDraw(draw, create_new)
 
 
-def from_draw(planner: Planner, entity: str, name: str, src: From, rng: random.Random) -> Draw:
-    em = planner.model.entities[entity]
+def from_draw(graph: Graph, entity: str, name: str, src: From, rng: random.Random) -> Draw:
+    em = graph.model.entities[entity]
     hops = src.hops()
     first = hops[0]
     kind: Kind | None = em.kinds.get(first)
@@ -189,18 +223,18 @@ def from_draw(planner: Planner, entity: str, name: str, src: From, rng: random.R
     walk: list[Callable[[int], int]] = []
     for attr in hops[1:-1]:
         assert kind is not None and kind.target is not None
-        col = planner.stores[kind.target].links[attr]
+        col = graph.stores[kind.target].links[attr]
         walk.append(col.__getitem__)
-        kind = planner.model.entities[kind.target].kinds[attr]
+        kind = graph.model.entities[kind.target].kinds[attr]
     assert kind is not None and kind.target is not None
     if len(hops) > 1:
-        tmodel = planner.model.entities[kind.target]
+        tmodel = graph.model.entities[kind.target]
         last = hops[-1]
         if last in tmodel.providers:
             lkind = tmodel.kinds.get(last)
             if lkind is not None and lkind.is_ref:
-                links = planner.stores[kind.target].links[last].__getitem__
-                final = planner.value_of(lkind)
+                links = graph.stores[kind.target].links[last].__getitem__
+                final = graph.value_of(lkind)
 
                 def copy_ref(row: Row) -> Any:
                     link = _walk(row.links.get(first), walk)
@@ -212,7 +246,7 @@ def from_draw(planner: Planner, entity: str, name: str, src: From, rng: random.R
                     return final(link)
 
                 return _nullable(copy_ref, src, rng, name)
-            values = planner.stores[kind.target].values[last].__getitem__
+            values = graph.stores[kind.target].values[last].__getitem__
 
             def copy_value(row: Row) -> Any:
                 link = _walk(row.links.get(first), walk)
@@ -222,7 +256,7 @@ def from_draw(planner: Planner, entity: str, name: str, src: From, rng: random.R
         kind = Kind(kind.target, last, True)
     else:
         kind = em.kinds[name]
-    value_of = planner.value_of(kind)
+    value_of = graph.value_of(kind)
 
     def copy_identity(row: Row) -> Any:
         link = _walk(row.links.get(first), walk)

@@ -11,23 +11,12 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-__all__ = ["DONE", "FAILED", "PENDING", "Results", "split_key", "split_placeholder"]
+from seeder.plan.items import split_key, split_placeholder
+
+__all__ = ["DONE", "FAILED", "PENDING", "Results"]
 
 PENDING, DONE, FAILED = 0, 1, 2
 _MISSING = -(2**63)  # a sentinel no service id will use
-
-
-def split_key(key: str) -> tuple[str, int]:
-    """``"author:17"`` → ``("author", 17)``."""
-    entity, _, n = key.rpartition(":")
-    return entity, int(n)
-
-
-def split_placeholder(placeholder: str) -> tuple[str, int, str]:
-    """``"author:17.id"`` → ``("author", 17, "id")``."""
-    key, _, attr = placeholder.rpartition(".")
-    entity, n = split_key(key)
-    return entity, n, attr
 
 
 class _Column:

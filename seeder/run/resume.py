@@ -20,13 +20,14 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from seeder.executor import Bindings
-from seeder.items import PlanItem
-from seeder.journal import Journal, Mark
-from seeder.model import Model, canonical
+from seeder.model import Model
+from seeder.model.canonical import canonical
+from seeder.plan.items import PlanItem
 from seeder.ports import Outcome
-from seeder.report import RunStats
-from seeder.results import Results
+from seeder.run.bindings import Bindings
+from seeder.run.journal import Journal, Mark
+from seeder.run.results import Results
+from seeder.run.stats import RunStats
 
 __all__ = ["log_identity", "resume_items", "run_identity"]
 

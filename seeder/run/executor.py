@@ -21,67 +21,20 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, cast
 
 import anyio
 import anyio.abc
 import anyio.lowlevel
 
-from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
-from seeder.errors import SeederError
-from seeder.items import PlanItem
-from seeder.journal import Journal, Mark
-from seeder.model import Model
+from seeder.commands import Credential
+from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split_key
 from seeder.ports import Outcome, Port, Send
-from seeder.report import RunStats
-from seeder.results import DONE, PENDING, Results, split_key
+from seeder.run.bindings import Bindings
+from seeder.run.journal import Journal, Mark
+from seeder.run.results import DONE, PENDING, Results
+from seeder.run.stats import RunStats
 
-__all__ = ["Bindings", "Executor"]
-
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
-@dataclass(frozen=True, slots=True)
-class _Binding:
-    http: HttpBinding | None
-    in_process: InProcessBinding | None
-
-
-class Bindings:
-    """How each command is sent, and which credential each entity's answer holds."""
-
-    def __init__(self) -> None:
-        self.by_command: dict[str, _Binding] = {}
-        self.credential_of_entity: dict[str, Credential] = {}
-
-    @classmethod
-    def of_model(cls, model: Model) -> Bindings:
-        bindings = cls()
-        for name, em in model.entities.items():
-            binding = binding_of(em.command)
-            http = binding.http if binding else None
-            bindings.by_command[em.command.__name__] = _Binding(
-                http, binding.in_process if binding else None
-            )
-            if http is not None and http.credential is not None:
-                bindings.credential_of_entity[name] = http.credential
-        return bindings
-
-    def for_item(
-        self, item: PlanItem, method: str | None = None, path: str | None = None
-    ) -> _Binding:
-        binding = self.by_command.get(item.command)
-        if binding is None and method and path:  # a replayed log without its commands
-            verb = method.upper()
-            if verb not in HTTP_METHODS:
-                raise SeederError(
-                    f"{item.key}: method {method!r} is not one of "
-                    f"{', '.join(HTTP_METHODS)}; fix the command log"
-                )
-            http = HttpBinding(cast(Any, verb), path, identity=None)
-            binding = self.by_command[item.command] = _Binding(http, None)
-        return binding or _Binding(None, None)
+__all__ = ["Executor"]
 
 
 class _Slots:
@@ -135,7 +88,7 @@ class Executor:
         self.journal = journal
         self.reacquire = reacquire if reacquire is not None else set()  # re-sent for a credential
         self.stopping = False
-        self.resolves = getattr(port, "needs_values", True)
+        self.resolves = port.needs_values
         self.window = concurrency * 16
         self._inflight: set[str] = set()  # taken from the plan, not finished
         self._waiting: dict[str, anyio.Event] = {}  # only for keys someone waits on
@@ -241,8 +194,8 @@ class Executor:
                         item,
                         Outcome(
                             False,
-                            message=f"the answer for {placeholder.rpartition('.')[0]} had "
-                            f"no {placeholder.rpartition('.')[2]!r} to fill {field}; check the "
+                            message=f"the answer for {placeholder_key(placeholder)} had "
+                            f"no {placeholder_attr(placeholder)!r} to fill {field}; check the "
                             "binding's identity/captures",
                         ),
                     )

@@ -8,30 +8,20 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from seeder.kinds import row_kind
-from seeder.model import (
-    KEY,
-    LITERAL,
-    PSEUDO,
-    EntityModel,
-    Kind,
-    Path_,
-    Problems,
-    SpecIndex,
-    suggest,
-    with_hint,
-)
-from seeder.references import Condition, From, Ref
+from seeder.errors import suggest, with_hint
+from seeder.model.kinds import row_kind
+from seeder.model.types import KEY, LITERAL, PSEUDO, EntityModel, Kind, SpecIndex
+from seeder.providers import From, Ref
+from seeder.providers.references import Condition
+from seeder.scenario.problems import Path_, Problems
 
 
 def check_references(em: EntityModel, models: dict[str, EntityModel], problems: Problems) -> None:
     refs: list[tuple[Path_, Ref]] = [
-        (("entities", em.name, "vars" if n in em.var_names else "fields", n), p)
-        for n, p in em.providers.items()
-        if isinstance(p, Ref)
+        (em.path(n), p) for n, p in em.providers.items() if isinstance(p, Ref)
     ]
     if isinstance(em.spec.actor, Ref):
-        refs.append((("entities", em.name, "actor"), em.spec.actor))
+        refs.append((em.path("actor"), em.spec.actor))
     for path, ref in refs:
         if ref.entity not in models:
             continue
@@ -181,9 +171,8 @@ def check_unique_space(models: dict[str, EntityModel], problems: Problems) -> No
             continue
         for name, provider in em.providers.items():
             if provider.unique and provider.value_space() < em.expected:
-                section = "vars" if name in em.var_names else "fields"
                 problems.add(
-                    ("entities", em.name, section, name),
+                    em.path(name),
                     f"unique {name!r} can take at most {provider.value_space():.0f} "
                     f"values but about {em.expected:.0f} {em.name} are planned; "
                     "widen the provider or lower the count",

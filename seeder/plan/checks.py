@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from seeder.errors import PlanError, Problem, ScenarioError
+from seeder.errors import PlanError
 from seeder.model import Model
-from seeder.planner import Planner
+from seeder.plan.planner import Planner
+from seeder.scenario.problems import Problems
 
 __all__ = ["check_sample"]
 
@@ -18,10 +19,9 @@ PER_ENTITY = 20
 
 def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:
     """Plans up to ``limit`` items and validates up to 20 bodies per entity."""
-    problems: list[Problem] = []
+    problems = Problems(model.scenario.source, model.locate)
     seen: dict[str, int] = {}
     reported: set[tuple[str, str]] = set()
-    source = model.scenario.source
     try:
         for n, item in enumerate(Planner(model).items()):
             if n >= limit or (
@@ -40,25 +40,13 @@ def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:
                     if field in item.refs or (item.entity, field) in reported:
                         continue  # filled by the service's answer at run time
                     reported.add((item.entity, field))
-                    section = "vars" if field in em.var_names else "fields"
-                    line = col = None
-                    if model.locate is not None:
-                        line, col = model.locate(("entities", item.entity, section, field))
                     value = item.body.get(field)
-                    problems.append(
-                        Problem(
-                            f"{item.entity}.{field}: {em.command.__name__} refuses {value!r}: "
-                            f"{err['msg']}; change the provider so its values fit",
-                            source,
-                            line,
-                            col,
-                        )
+                    problems.add(
+                        em.path(field),
+                        f"{item.entity}.{field}: {em.command.__name__} refuses {value!r}: "
+                        f"{err['msg']}; change the provider so its values fit",
                     )
     except PlanError as exc:
-        line = col = None
-        if exc.entity in model.entities and exc.field and model.locate is not None:
-            section = "vars" if exc.field in model.entities[exc.entity].var_names else "fields"
-            line, col = model.locate(("entities", exc.entity, section, exc.field))
-        problems.append(Problem(str(exc), source, line, col))
-    if problems:
-        raise ScenarioError(problems)
+        at = model.entities.get(exc.entity or "")
+        problems.add(at.path(exc.field) if at is not None and exc.field else None, str(exc))
+    problems.raise_if_any()

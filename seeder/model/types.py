@@ -1,0 +1,97 @@
+"""The checked model's types: what compiling a scenario produces.
+
+An :class:`EntityModel` per entity (its command, providers, the kind of every
+field, evaluation order, identity, parent and children, indexes, expected count)
+and the :class:`Model` of the whole scenario (entity order, roots, fingerprint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from seeder.commands import Command, HttpBinding
+from seeder.providers import Number, Provider
+from seeder.scenario import Entity, Scenario
+from seeder.scenario.problems import Locate, Path_
+
+__all__ = ["KEY", "LITERAL", "PSEUDO", "EntityModel", "Kind", "Model", "SpecIndex"]
+
+PSEUDO = ("parent", "actor")
+KEY = "key"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a value is. ``target`` None: a literal. Otherwise a reference to an
+    instance of ``target`` (the row keeps its index as a link); the value is that
+    instance's ``attr`` — a placeholder the executor fills if ``captured`` (a value
+    only the service knows), else a literal copied from the instance."""
+
+    target: str | None = None
+    attr: str | None = None
+    captured: bool = False
+
+    @property
+    def is_ref(self) -> bool:
+        return self.target is not None
+
+    def describe(self) -> str:
+        return "a literal value" if self.target is None else f"a reference to {self.target}"
+
+
+LITERAL = Kind()
+
+
+@dataclass
+class SpecIndex:
+    """An index of one entity's instances by the values of ``fields`` (equality
+    and ``$in`` clauses of ``where`` specifications): picks stay O(1)."""
+
+    fields: tuple[str, ...]
+    links: tuple[bool, ...]  # per field: key on the link (reference) or the value
+
+
+@dataclass
+class EntityModel:
+    name: str
+    spec: Entity
+    command: type[Command]
+    http: HttpBinding | None
+    providers: dict[str, Provider]  # fields and vars, in declaration order
+    var_names: frozenset[str]
+    body_fields: list[str] = field(default_factory=list)  # literal fields sent, model order
+    ref_fields: list[str] = field(default_factory=list)  # captured refs: placeholders
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # evaluation order (incl. actor)
+    identity: str = "id"
+    identity_captured: bool = True
+    captures: frozenset[str] = frozenset()
+    parent: str | None = None
+    children: list[str] = field(default_factory=list)
+    count: int | None = None  # roots, after scale
+    count_provider: Number | None = None  # per-parent count distribution
+    stored: set[str] = field(default_factory=set)  # columns kept per instance
+    specs: list[SpecIndex] = field(default_factory=list)
+    unique: list[tuple[str, ...]] = field(default_factory=list)
+    ordered: bool = False  # each instance depends on the previous one of its parent
+    expected: float = 0.0
+
+    def path(self, name: str) -> Path_:
+        """Where ``name`` (a field, a var, or ``actor``) is written in the scenario."""
+        if name == "actor":
+            return ("entities", self.name, "actor")
+        return ("entities", self.name, "vars" if name in self.var_names else "fields", name)
+
+
+@dataclass
+class Model:
+    scenario: Scenario
+    entities: dict[str, EntityModel]
+    order: list[str]  # entities, dependencies first
+    roots: list[str]
+    scale: float
+    fingerprint: str
+    locate: Locate | None = None
+
+    def expected_total(self) -> float:
+        return sum(e.expected for e in self.entities.values())

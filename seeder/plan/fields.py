@@ -1,0 +1,220 @@
+"""Compiling one field: a provider's draw, wrapped in its options.
+
+- :class:`FieldContext` is what a provider sees while it compiles (its own random
+  stream, a Faker generator bound to that stream, user functions);
+- :func:`wrap_options` adds ``null_weight``, ``unique`` and ``seed_by`` around the
+  provider's draw;
+- :func:`seed_by_hooks` tells when a ``seed_by`` key changes and re-seeds the stream;
+- :func:`with_unique` guards each entity-level ``unique`` combination: its
+  last-drawn field is drawn again until the combination is new.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from seeder.errors import InvalidProvider, PlanError
+from seeder.model.types import EntityModel, Kind
+from seeder.plan.fingerprints import FingerprintSet
+from seeder.plan.streams import derive_seed, stream
+from seeder.providers import Provider, Row
+from seeder.providers.base import CompileContext, Draw
+from seeder.scenario import Scenario
+from seeder.scenario.modules import import_function
+
+__all__ = [
+    "REUSE_TRIES",
+    "UNIQUE_TRIES",
+    "FieldContext",
+    "NoLocale",
+    "UniqueGuard",
+    "seed_by_hooks",
+    "with_unique",
+    "wrap_options",
+]
+
+UNIQUE_TRIES = 100  # draws of a unique value (or combination) before planning stops
+REUSE_TRIES = 20  # reuses of existing referenced entities before a new one is made
+
+
+class NoLocale(InvalidProvider):
+    """The scenario's locale is unknown to Faker (said once, at the locale's line)."""
+
+
+class FieldContext:
+    """A provider's view of the scenario while it compiles (a CompileContext)."""
+
+    def __init__(self, scenario: Scenario, seed: int, entity: str, field: str) -> None:
+        self.scenario = scenario
+        self.entity = entity
+        self.field = field
+        self.rng = stream(seed, entity, field)
+
+    def faker(self) -> Any:
+        from faker import Faker  # only scenarios that use it pay for importing it
+
+        scenario = self.scenario
+        try:
+            fake = Faker(scenario.locale, use_weighting=scenario.faker_weighting)
+        except AttributeError as exc:
+            raise NoLocale(
+                f"Faker has no locale {scenario.locale!r}; e.g. en_US, de_DE, ja_JP"
+            ) from exc
+        generator: Any = fake[scenario.locale]
+        generator.random = self.rng  # this field's own stream, re-seedable by seed_by
+        return generator
+
+    def field_draw(self, name: str) -> Draw:
+        return lambda row: row.values[name]
+
+    def import_function(self, spec: str) -> Callable[..., Any]:
+        return import_function(spec, self.scenario.base_dir)
+
+
+def seed_by_hooks(
+    provider: Provider, em: EntityModel, name: str, rng: random.Random, seed: int
+) -> tuple[Callable[[Row], object] | None, Callable[[object], None] | None]:
+    """For a ``seed_by`` provider: the key its value depends on (the referenced
+    instance, or the field's value), and how to re-seed its stream for a key."""
+    key_field = provider.seed_by
+    if not key_field:
+        return None, None
+    key_kind = em.kinds.get(key_field)
+    entity = em.name
+
+    if key_kind is not None and key_kind.is_ref:
+
+        def seed_key(row: Row) -> object:
+            return ("@", row.links.get(key_field))
+    else:
+
+        def seed_key(row: Row) -> object:
+            return row.values.get(key_field)
+
+    def reseed(key: object) -> None:
+        rng.seed(derive_seed(seed, entity, name, "seed_by", key))
+
+    return seed_key, reseed
+
+
+def wrap_options(
+    provider: Provider,
+    draw: Draw,
+    ctx: CompileContext,
+    seed_key: Callable[[Row], object] | None,
+    reseed: Callable[[object], None] | None,
+) -> Draw:
+    """Adds ``null_weight``, ``unique`` and ``seed_by`` around a compiled draw."""
+    rng = ctx.rng
+    p = provider.null_weight
+    if p > 0.0:
+        inner = draw
+
+        def draw_nullable(row: Row) -> Any:
+            if rng.random() < p:
+                return None
+            return inner(row)
+
+        draw = draw_nullable
+
+    if provider.unique:
+        seen = FingerprintSet()
+        inner_u = draw
+        where = f"{ctx.entity}.{ctx.field}"
+
+        def draw_unique(row: Row) -> Any:
+            for _ in range(UNIQUE_TRIES):
+                value = inner_u(row)
+                if value is None or seen.add(value):
+                    return value
+            raise PlanError(
+                f"{where}: no unused value after {UNIQUE_TRIES} draws at item "
+                f"{ctx.entity}:{row.n}; its value space is too small for unique: widen "
+                "the provider (more choices, a longer pattern) or lower the count"
+            )
+
+        draw = draw_unique
+
+    if seed_key is not None and reseed is not None:
+        inner_s = draw
+        last: list[object] = [object()]
+
+        def draw_seeded(row: Row) -> Any:
+            key = seed_key(row)
+            if key != last[0]:
+                reseed(key)
+                last[0] = key
+            return inner_s(row)
+
+        draw = draw_seeded
+    return draw
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueGuard:
+    """One ``unique`` combination of an entity: the field drawn last, the fields
+    (and which of them are links to referenced instances), and what was seen."""
+
+    last: str
+    combo: tuple[str, ...]
+    is_link: tuple[bool, ...]
+    seen: FingerprintSet
+
+    def key(self, row: Row) -> tuple[Any, ...]:
+        return tuple(
+            row.links.get(f) if lk else row.values.get(f)
+            for f, lk in zip(self.combo, self.is_link, strict=True)
+        )
+
+
+def with_unique(
+    em: EntityModel,
+    steps: list[tuple[str, Draw]],
+    creators: dict[str, Callable[[Row], Any]],
+) -> tuple[list[tuple[str, Draw]], list[UniqueGuard]]:
+    """Wraps the last-drawn field of each of ``em``'s unique combinations so that it
+    is drawn again until the combination is new. ``creators`` (by field) make a new
+    referenced instance when existing ones are used up."""
+    entity = em.name
+    order = [n for n, _ in steps]
+    result = dict(steps)
+    guards: list[UniqueGuard] = []
+    for combo in em.unique:
+        last = max(combo, key=lambda f: order.index(f) if f in order else -1)
+        if last not in result:
+            continue
+        is_link = tuple(_is_ref(em.kinds.get(f)) for f in combo)
+        guard = UniqueGuard(last, tuple(combo), is_link, FingerprintSet())
+        guards.append(guard)
+        result[last] = _unique_draw(entity, guard, result[last], creators.get(last))
+    return [(n, result[n]) for n in order], guards
+
+
+def _is_ref(kind: Kind | None) -> bool:
+    return kind is not None and kind.is_ref
+
+
+def _unique_draw(
+    entity: str, guard: UniqueGuard, inner: Draw, creator: Callable[[Row], Any] | None
+) -> Draw:
+    last, seen, key = guard.last, guard.seen, guard.key
+
+    def draw(row: Row) -> Any:
+        for attempt in range(UNIQUE_TRIES):
+            # after REUSE_TRIES, existing ones are used up: make a new one
+            make = creator if creator is not None and attempt >= REUSE_TRIES else inner
+            value = make(row)
+            row.values[last] = value
+            if seen.add(key(row)):
+                return value
+        raise PlanError(
+            f"{entity}: no new combination of unique {list(guard.combo)} after "
+            f"{UNIQUE_TRIES} draws at item {entity}:{row.n}; there are too few "
+            "candidates left: add more of the referenced entities or plan fewer "
+            f"{entity}"
+        )
+
+    return draw

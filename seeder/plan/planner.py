@@ -1,0 +1,283 @@
+"""The planner: turns a model into a deterministic stream of plan items.
+
+No I/O and no waiting: values only the service will know are placeholders
+(``author:17.id``). Roots are planned one instance at a time; each instance's
+children follow it depth-first (a stack of child tasks), and entities a reference
+creates on demand are emitted just before the item that needs them, so
+dependencies always come first and memory holds only the registry's columns.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from seeder.errors import InvalidProvider
+from seeder.model.types import KEY, Kind, Model
+from seeder.plan.draws import Forced, from_draw, ref_draw
+from seeder.plan.fields import (
+    FieldContext,
+    NoLocale,
+    UniqueGuard,
+    seed_by_hooks,
+    with_unique,
+    wrap_options,
+)
+from seeder.plan.items import PlanItem
+from seeder.plan.registry import Store
+from seeder.plan.streams import stream
+from seeder.providers import From, Ref, Row
+from seeder.providers.base import Draw
+from seeder.scenario.problems import Problems
+
+__all__ = ["ChildTask", "PlanItem", "Planner", "plan_items"]
+
+
+@dataclass(slots=True)
+class ChildTask:
+    """Children of one instance still to plan: ``remaining`` more of ``entity``
+    under the parent at index ``parent``; ``i`` counts those made so far."""
+
+    entity: str
+    parent: int
+    remaining: int
+    i: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _EntityPlan:
+    """What creating one instance of an entity needs, looked up once."""
+
+    name: str
+    command: str
+    store: Store
+    records: bool  # whether the registry keeps columns or indexes for it
+    steps: list[tuple[str, Draw]]
+    body_fields: tuple[str, ...]
+    ref_fields: tuple[str, ...]
+    links_of: tuple[tuple[str, str], ...]
+    ordered: bool
+    actor_target: str | None
+    key_prefix: str
+    children: tuple[tuple[str, Callable[[], int]], ...]
+
+
+class Planner:
+    """Plans one scenario once (it holds the random streams and the registry).
+    It is the :class:`~seeder.plan.draws.Graph` its reference draws work on."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.seed = model.scenario.seed
+        self.fingerprint = model.fingerprint
+        self.stores = {name: Store(em) for name, em in model.entities.items()}
+        self.out: deque[PlanItem] = deque()
+        self.tasks: list[ChildTask] = []  # a stack: the children still to plan
+        self.seq = 0
+        # entity → its unique combinations, so that a forced value (given's
+        # overrides) counts toward its combination too
+        self.unique_guards: dict[str, list[UniqueGuard]] = {}
+        problems = Problems(model.scenario.source, model.locate)
+        steps = {name: self._compile_entity(name, problems) for name in model.entities}
+        problems.raise_if_any()
+        position = {name: i for i, name in enumerate(model.order)}
+        count_draws = {
+            name: self._counter(em.count_provider.compile_rng(stream(self.seed, name, "<count>")))
+            for name, em in model.entities.items()
+            if em.count_provider is not None
+        }
+        self.plans: dict[str, _EntityPlan] = {}
+        for name, em in model.entities.items():
+            actor = em.kinds.get("actor")
+            # reversed: the task stack pops the first sibling first
+            children = sorted(em.children, key=position.__getitem__, reverse=True)
+            self.plans[name] = _EntityPlan(
+                name=name,
+                command=em.command.__name__,
+                store=self.stores[name],
+                records=bool(em.stored or em.specs),
+                steps=steps[name],
+                body_fields=tuple(em.body_fields),
+                ref_fields=tuple(em.ref_fields),
+                links_of=tuple(
+                    (f, k.target) for f, k in em.kinds.items() if k.target is not None and f != KEY
+                ),
+                ordered=em.ordered,
+                actor_target=actor.target if actor is not None and actor.target else None,
+                key_prefix=f"{self.fingerprint}:",
+                children=tuple((c, count_draws[c]) for c in children),
+            )
+
+    # -- compiling draws -------------------------------------------------------
+
+    def _compile_entity(self, name: str, problems: Problems) -> list[tuple[str, Draw]]:
+        """The draws of ``name``'s fields in evaluation order, unique guards added;
+        a provider that cannot compile is a problem at its line."""
+        em = self.model.entities[name]
+        steps: list[tuple[str, Draw]] = []
+        creators: dict[str, Draw] = {}
+        for fname in em.order:
+            try:
+                steps.append((fname, self._compile_field(name, fname, creators)))
+            except NoLocale as exc:  # the scenario's locale: said once, at its line
+                if not any(p.message == str(exc) for p in problems.items):
+                    problems.add(("locale",), str(exc))
+            except InvalidProvider as exc:
+                problems.add(em.path(fname), str(exc))
+        guarded, guards = with_unique(em, steps, creators)
+        if guards:
+            self.unique_guards[name] = guards
+        return guarded
+
+    @staticmethod
+    def _counter(draw: Draw) -> Callable[[], int]:
+        row = Row(1, 1)
+
+        def count() -> int:
+            return max(0, int(draw(row)))
+
+        return count
+
+    def _compile_field(self, entity: str, name: str, creators: dict[str, Draw]) -> Draw:
+        em = self.model.entities[entity]
+        ctx = FieldContext(self.model.scenario, self.seed, entity, name)
+        provider = em.spec.actor if name == "actor" else em.providers[name]
+        if provider == "parent":  # actor: parent
+
+            def actor_is_parent(row: Row) -> Any:
+                row.links["actor"] = row.links.get("parent")
+
+            return actor_is_parent
+        if isinstance(provider, Ref):
+            ref = ref_draw(self, entity, name, provider, em.kinds[name], ctx.rng)
+            creators[name] = ref.create_new
+            return ref.draw
+        if isinstance(provider, From):
+            return from_draw(self, entity, name, provider, ctx.rng)
+        assert provider is not None and not isinstance(provider, str)
+        seed_key, reseed = seed_by_hooks(provider, em, name, ctx.rng, self.seed)
+        return wrap_options(provider, provider.compile(ctx), ctx, seed_key, reseed)
+
+    def value_of(self, kind: Kind) -> Callable[[int], Any]:
+        """Index of a ``kind.target`` instance → the value a reference to it holds."""
+        target, attr = kind.target, kind.attr
+        assert target is not None and attr is not None
+        if kind.captured:
+            return lambda idx: f"{target}:{idx + 1}.{attr}"
+        return self.stores[target].values[attr].__getitem__
+
+    # -- planning --------------------------------------------------------------
+
+    def create(self, entity: str, forced: Forced | None, parent: int | None, i: int) -> int:
+        """Builds one instance (and, first, whatever it references on demand),
+        queues its item and its children; returns its index."""
+        ep = self.plans[entity]
+        store = ep.store
+        idx = store.count
+        store.count += 1
+        row = Row(idx + 1, i or idx + 1)
+        values = row.values
+        if parent is not None:
+            row.links["parent"] = parent
+        if forced is None:
+            for fname, draw in ep.steps:
+                values[fname] = draw(row)
+        else:
+            for fname, draw in ep.steps:
+                if fname in forced:
+                    value, link = forced[fname]
+                    values[fname] = value
+                    if link is not None:
+                        row.links[fname] = link
+                else:
+                    values[fname] = draw(row)
+            for guard in self.unique_guards.get(entity, ()):
+                if guard.last in forced:  # the guard did not draw it: remember the combination
+                    guard.seen.add(guard.key(row))
+        if ep.records:
+            store.record(idx, row)
+        else:
+            store.done += 1
+        self._emit(ep, idx, row)
+        for child, count_draw in ep.children:
+            count = count_draw()
+            if count:
+                self.tasks.append(ChildTask(child, idx, count))
+        return idx
+
+    def _emit(self, ep: _EntityPlan, idx: int, row: Row) -> None:
+        values = row.values
+        body = {f: values[f] for f in ep.body_fields}
+        refs: dict[str, str] = {}
+        for f in ep.ref_fields:
+            v = values[f]
+            if v is None:
+                body[f] = None
+            else:
+                refs[f] = v
+        links = row.links
+        deps: list[str] = []
+        for f, target in ep.links_of:
+            link = links.get(f)
+            if link is not None:
+                dep = f"{target}:{link + 1}"
+                if dep not in deps:
+                    deps.append(dep)
+        if ep.ordered and row.i > 1:  # instance idx - 1 is the previous sibling
+            deps.append(f"{ep.name}:{idx}")
+        actor = None
+        if ep.actor_target is not None:
+            link = links.get("actor")
+            if link is not None:
+                actor = f"{ep.actor_target}:{link + 1}"
+        key = f"{ep.name}:{idx + 1}"
+        self.seq += 1
+        self.out.append(
+            PlanItem(
+                self.seq,
+                key,
+                ep.name,
+                ep.command,
+                body,
+                refs,
+                deps,
+                actor,
+                ep.key_prefix + key,
+                links,
+            )
+        )
+
+    def nbytes(self) -> int:
+        """Memory the planner keeps as it goes: registry columns, specification
+        indexes and the fingerprints of unique combinations."""
+        return sum(s.nbytes() for s in self.stores.values()) + sum(
+            g.seen.nbytes() for guards in self.unique_guards.values() for g in guards
+        )
+
+    def items(self) -> Iterator[PlanItem]:
+        """The plan, streamed: dependencies always before dependents."""
+        out = self.out
+        tasks = self.tasks
+        for root in self.model.roots:
+            count = self.model.entities[root].count or 0
+            for k in range(count):
+                self.create(root, None, None, k + 1)
+                while True:
+                    while out:
+                        yield out.popleft()
+                    if not tasks:
+                        break
+                    task = tasks[-1]
+                    if task.remaining == 0:
+                        tasks.pop()
+                        continue
+                    task.remaining -= 1
+                    task.i += 1
+                    self.create(task.entity, None, task.parent, task.i)
+
+
+def plan_items(model: Model) -> Iterator[PlanItem]:
+    """A fresh deterministic plan of ``model``."""
+    return Planner(model).items()

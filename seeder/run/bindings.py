@@ -1,0 +1,65 @@
+"""Bindings as the executor uses them: how each command is sent (HTTP, in-process),
+and which credential each entity's answer holds. Built from a model's command
+classes, or learnt from a replayed command log's methods and paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
+from seeder.errors import SeederError
+from seeder.plan.items import PlanItem
+
+if TYPE_CHECKING:
+    from seeder.model import Model
+
+__all__ = ["HTTP_METHODS", "Binding", "Bindings"]
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    http: HttpBinding | None
+    in_process: InProcessBinding | None
+
+
+class Bindings:
+    """How each command is sent, and which credential each entity's answer holds."""
+
+    def __init__(self) -> None:
+        self.by_command: dict[str, Binding] = {}
+        self.credential_of_entity: dict[str, Credential] = {}
+
+    @classmethod
+    def of_model(cls, model: Model) -> Bindings:
+        bindings = cls()
+        for name, em in model.entities.items():
+            binding = binding_of(em.command)
+            http = binding.http if binding else None
+            bindings.by_command[em.command.__name__] = Binding(
+                http, binding.in_process if binding else None
+            )
+            if http is not None and http.credential is not None:
+                bindings.credential_of_entity[name] = http.credential
+        return bindings
+
+    def for_item(
+        self, item: PlanItem, method: str | None = None, path: str | None = None
+    ) -> Binding:
+        binding = self.by_command.get(item.command)
+        if binding is None and method and path:  # a replayed log without its commands
+            verb = method.upper()
+            if verb not in HTTP_METHODS:
+                raise SeederError(
+                    f"{item.key}: method {method!r} is not one of "
+                    f"{', '.join(HTTP_METHODS)}; fix the command log"
+                )
+            http = HttpBinding(cast(Any, verb), path, identity=None)
+            binding = self.by_command[item.command] = Binding(http, None)
+        return binding or Binding(None, None)
+
+    def learn(self, item: PlanItem, method: str | None, path: str | None) -> None:
+        """Registers a replayed item's method and path (a log without its commands)."""
+        self.for_item(item, method, path)
