@@ -38,7 +38,7 @@ Then it checks, and says which check failed:
 
 Run:  .venv/bin/python benchmarks/faults_run.py --commands 100000
       .venv/bin/python benchmarks/faults_run.py --commands 20000 --db postgresql://postgres@127.0.0.1:5432/test
-Exit status 0 when every check passes, 1 otherwise. ``tests/test_faults_large.py``
+Exit status 0 when every check passes, 1 otherwise. ``tests/run/test_faults_large.py``
 runs the same at a smaller size.
 """
 
