@@ -18,7 +18,7 @@ from seeder.cli import main
 from seeder.demo.app import create_app
 from seeder.demo.server import serve_in_thread
 from tests.conftest import SCENARIOS, usage_error
-from tests.test_crash import demo_server
+from tests.run.test_crash import demo_server
 
 LIBRARY = SCENARIOS / "library.yaml"
 

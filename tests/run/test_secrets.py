@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SCENARIOS
-from tests.test_crash import demo_server, kill_when
+from tests.run.test_crash import demo_server, kill_when
 
 pytestmark = pytest.mark.slow
 

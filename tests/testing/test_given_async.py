@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from seeder.testing import AsyncGiven, Given, GivenError, Rejected
-from tests.given.conftest import LIBRARY, Demo
+from tests.testing.conftest import LIBRARY, Demo
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from seeder.testing import Given, Handle, Rejected
-from tests.given.conftest import Demo
+from tests.testing.conftest import Demo
 
 
 def test_a_book_comes_with_what_it_needs(given: Given, demo: Demo) -> None:

@@ -11,7 +11,7 @@ import pytest
 from seeder.demo.app import build_application
 from seeder.errors import ScenarioError, SeederError
 from seeder.testing import Given, GivenError, Handle
-from tests.given.conftest import LIBRARY
+from tests.testing.conftest import LIBRARY
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import seeder
 from seeder.plan.planner import Planner
 from seeder.testing import Given
-from tests.given.conftest import LIBRARY
+from tests.testing.conftest import LIBRARY
 
 
 def _values(seed: int | str) -> list[Any]:

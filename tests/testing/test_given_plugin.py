@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.given.conftest import ROOT
+from tests.testing.conftest import ROOT
 
 TESTS = """
 def test_one(given):

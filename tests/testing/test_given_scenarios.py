@@ -12,7 +12,7 @@ import pytest
 from seeder.demo.app import build_application
 from seeder.demo.application.service import Application
 from seeder.testing import Given
-from tests.given.conftest import ROOT
+from tests.testing.conftest import ROOT
 
 
 @pytest.fixture
