@@ -9,55 +9,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, NoReturn
+from typing import IO, TYPE_CHECKING
 
+from seeder import flags
 from seeder.errors import ScenarioError, SeederError
 
 if TYPE_CHECKING:
     from seeder.run.runner import Runner
-
-USAGE_EXIT = 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # one line, no usage dump (DESIGN: errors are one or two lines); --help has it
-        where = " ".join(["seeder", *self.prog.split()[1:]])
-        self.exit(USAGE_EXIT, f"seeder: {message}; see '{where} --help'\n")
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--scale needs a number, got {text!r}") from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"--scale must be > 0 and finite, got {text}")
-    return value
-
-
-def _report_path(text: str) -> str:
-    """Checked before anything is sent: a report that cannot be written would
-    otherwise fail the run after every command went out."""
-    folder = Path(text).parent
-    if Path(text).is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise argparse.ArgumentTypeError(
-            f"cannot write the report {text}: {str(folder)!r} is not a writable folder; "
-            "create it or choose another path"
-        )
-    return text
-
-
-def _seed(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed needs a whole number, got {text!r}") from None
 
 
 @contextlib.contextmanager
@@ -123,43 +85,6 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--concurrency needs a whole number, got {text!r}"
-        ) from None
-    if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"--concurrency must be between 1 and 10000, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text.removesuffix("s"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--timeout needs seconds, e.g. 2.5, got {text!r}"
-        ) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"--timeout must be > 0, got {text}")
-    return value
-
-
-def _rate(text: str) -> float:
-    number = text.removesuffix("/s")
-    try:
-        value = float(number)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--rate needs commands per second, e.g. 200 or 200/s, got {text!r}"
-        ) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"--rate must be > 0, got {text}")
-    return value
-
-
 def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
     from seeder.console import TerminalView
     from seeder.run.guard import expand_headers
@@ -205,77 +130,6 @@ def _replay(args: argparse.Namespace) -> int:
     return _runner(args, args.feed, args.target).replay()
 
 
-def _execution_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--concurrency",
-        type=_concurrency,
-        default=32,
-        help="commands in flight at once (default 32)",
-    )
-    parser.add_argument("--rate", type=_rate, default=None, help="at most R commands per second")
-    parser.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar="'K: V'",
-        help="a header for every request; ${ENV} is expanded (repeatable)",
-    )
-    parser.add_argument(
-        "--report",
-        type=_report_path,
-        default=None,
-        metavar="PATH.json",
-        help="also write the report as JSON",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=10.0,
-        help="seconds to wait for one answer before retrying (default 10)",
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
-    parser.add_argument(
-        "--journal",
-        default=None,
-        metavar="PATH",
-        help="the run's journal (default: .seeder/NAME.journal beside the scenario)",
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the run the journal holds: skip what is done, re-send the rest",
-    )
-    parser.add_argument(
-        "--fresh",
-        action="store_true",
-        help="start over even if the journal holds an unfinished run (its record is lost)",
-    )
-    parser.add_argument(
-        "--uncertain",
-        choices=("skip", "resend"),
-        default="skip",
-        help="on --resume, commands that may have been applied and whose service does "
-        "not honour Idempotency-Key: list them and skip (default), or send them again",
-    )
-    parser.add_argument(
-        "--no-journal",
-        dest="journal_on",
-        action="store_false",
-        help="keep no journal (the run cannot be resumed)",
-    )
-    parser.add_argument(
-        "--allow-any-target",
-        action="store_true",
-        help="allow a non-loopback URL target when the scenario lists no allowed_targets",
-    )
-    parser.add_argument(
-        "--http-client",
-        choices=("aiohttp", "httpx"),
-        default="aiohttp",
-        help="HTTP client for URL targets (default aiohttp: see README)",
-    )
-
-
 def _demo(args: argparse.Namespace) -> int:
     try:
         from seeder.demo.server import serve  # the optional 'demo' extra
@@ -284,31 +138,36 @@ def _demo(args: argparse.Namespace) -> int:
             f"the demo service needs the 'demo' extra ({exc.name} is missing); "
             "install it with: pip install 'seeder[demo]'"
         ) from exc
-    serve(host=args.host, port=args.port, db=args.db, faults=args.faults)
+    from seeder.demo.faults import FaultSpecError
+
+    try:
+        serve(host=args.host, port=args.port, db=args.db, faults=args.faults)
+    except FaultSpecError as exc:
+        raise SeederError(str(exc)) from exc
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = flags.Parser(
         prog="seeder",
         description="Fill a running service with realistic, "
         "related test data through its own commands.",
     )
     sub = parser.add_subparsers(
-        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+        dest="command", required=True, metavar="COMMAND", parser_class=flags.Parser
     )
 
     plan = sub.add_parser("plan", help="write the command log of a scenario (no network)")
     plan.add_argument("scenario")
-    plan.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
-    plan.add_argument("--scale", type=_scale, default=1.0, help="multiply every root count")
+    plan.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
+    plan.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
     plan.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     plan.add_argument("--out", default="-", help="file (jsonl), folder (csv), or - for stdout")
     plan.set_defaults(handler=_plan)
 
     validate = sub.add_parser("validate", help="check a scenario and summarise it")
     validate.add_argument("scenario")
-    validate.add_argument("--scale", type=_scale, default=1.0)
+    validate.add_argument("--scale", type=flags.scale, default=1.0)
     validate.set_defaults(handler=_validate)
 
     run = sub.add_parser("run", help="send a scenario's commands to a service")
@@ -316,15 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--target", default=None, help="URL, demo (default), demo:inprocess, demo:asgi or file:PATH"
     )
-    run.add_argument("--seed", type=_seed, default=None, help="override the scenario's seed")
-    run.add_argument("--scale", type=_scale, default=1.0, help="multiply every root count")
-    _execution_flags(run)
+    run.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
+    run.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
+    flags.execution_flags(run)
     run.set_defaults(handler=_run)
 
     replay = sub.add_parser("replay", help="send a command log (from seeder plan)")
     replay.add_argument("feed", metavar="FEED.jsonl")
     replay.add_argument("--target", required=True, help="URL, demo or demo:asgi")
-    _execution_flags(replay)
+    flags.execution_flags(replay)
     replay.set_defaults(handler=_replay)
 
     demo = sub.add_parser("demo", help="run the embedded demo service")

@@ -25,13 +25,13 @@ import itertools
 import threading
 from dataclasses import dataclass, fields
 
-from seeder.errors import SeederError
-
 __all__ = ["Fault", "FaultInjector", "FaultSpec", "FaultSpecError", "parse_faults"]
 
 
-class FaultSpecError(SeederError, ValueError):
-    """A faults string could not be understood."""
+class FaultSpecError(ValueError):
+    """A faults string could not be understood. The demo is a service like any
+    other: it has its own errors and imports nothing of seeder's core (the CLI
+    turns this one into its one-line message)."""
 
 
 class Fault(enum.Enum):

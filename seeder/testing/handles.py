@@ -10,15 +10,24 @@ access. A reference is also reachable as the referenced entity's handle:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Protocol
 
 from seeder.errors import suggest
 
-if TYPE_CHECKING:
-    from seeder.testing.session import Session
+__all__ = ["Handle", "Owner"]
 
-__all__ = ["Handle"]
+
+class Owner(Protocol):
+    """What a handle asks of the test that made it (the session)."""
+
+    def linked(self, handle: Handle, name: str) -> Handle | None:
+        """The handle of the entity ``handle``'s reference ``name`` points at."""
+        ...
+
+    def related_names(self, entity: str) -> Iterable[str]:
+        """Names of ``entity``'s references, readable on its handles."""
+        ...
 
 
 class Handle(Mapping[str, Any]):
@@ -34,7 +43,7 @@ class Handle(Mapping[str, Any]):
 
     def __init__(
         self,
-        session: Session,
+        session: Owner,
         entity: str,
         index: int,
         values: dict[str, Any],
@@ -80,7 +89,7 @@ class Handle(Mapping[str, Any]):
             return linked
         raise AttributeError(self._unknown(name))
 
-    def _made_by(self, session: Session) -> bool:
+    def _made_by(self, session: Owner) -> bool:
         return self._session is session
 
     def _link(self, field: str) -> int | None:

@@ -1,0 +1,169 @@
+"""The command line's flags: their types, each checked when parsed, so that a
+mistake is one line (``seeder: --scale must be > 0 ...; see 'seeder run --help'``)
+and exit code 2 before anything is read or sent."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from pathlib import Path
+from typing import NoReturn
+
+__all__ = [
+    "USAGE_EXIT",
+    "Parser",
+    "concurrency",
+    "execution_flags",
+    "rate",
+    "report_path",
+    "scale",
+    "seconds",
+    "seed",
+]
+
+USAGE_EXIT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # one line, no usage dump (DESIGN: errors are one or two lines); --help has it
+        where = " ".join(["seeder", *self.prog.split()[1:]])
+        self.exit(USAGE_EXIT, f"seeder: {message}; see '{where} --help'\n")
+
+
+def scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--scale needs a number, got {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"--scale must be > 0 and finite, got {text}")
+    return value
+
+
+def report_path(text: str) -> str:
+    """Checked before anything is sent: a report that cannot be written would
+    otherwise fail the run after every command went out."""
+    folder = Path(text).parent
+    if Path(text).is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(
+            f"cannot write the report {text}: {str(folder)!r} is not a writable folder; "
+            "create it or choose another path"
+        )
+    return text
+
+
+def seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed needs a whole number, got {text!r}") from None
+
+
+def concurrency(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--concurrency needs a whole number, got {text!r}"
+        ) from None
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError(f"--concurrency must be between 1 and 10000, got {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text.removesuffix("s"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--timeout needs seconds, e.g. 2.5, got {text!r}"
+        ) from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"--timeout must be > 0 and finite, got {text}")
+    return value
+
+
+def rate(text: str) -> float:
+    number = text.removesuffix("/s")
+    try:
+        value = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--rate needs commands per second, e.g. 200 or 200/s, got {text!r}"
+        ) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"--rate must be > 0, got {text}")
+    return value
+
+
+def execution_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency",
+        type=concurrency,
+        default=32,
+        help="commands in flight at once (default 32)",
+    )
+    parser.add_argument("--rate", type=rate, default=None, help="at most R commands per second")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'K: V'",
+        help="a header for every request; ${ENV} is expanded (repeatable)",
+    )
+    parser.add_argument(
+        "--report",
+        type=report_path,
+        default=None,
+        metavar="PATH.json",
+        help="also write the report as JSON",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=seconds,
+        default=10.0,
+        help="seconds to wait for one answer before retrying (default 10)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
+    parser.add_argument(
+        "--journal",
+        default=None,
+        metavar="PATH",
+        help="the run's journal (default: .seeder/NAME.journal beside the scenario)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run the journal holds: skip what is done, re-send the rest",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start over even if the journal holds an unfinished run (its record is lost)",
+    )
+    parser.add_argument(
+        "--uncertain",
+        choices=("skip", "resend"),
+        default="skip",
+        help="on --resume, commands that may have been applied and whose service does "
+        "not honour Idempotency-Key: list them and skip (default), or send them again",
+    )
+    parser.add_argument(
+        "--no-journal",
+        dest="journal_on",
+        action="store_false",
+        help="keep no journal (the run cannot be resumed)",
+    )
+    parser.add_argument(
+        "--allow-any-target",
+        action="store_true",
+        help="allow a non-loopback URL target when the scenario lists no allowed_targets",
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="HTTP client for URL targets (default aiohttp: see README)",
+    )
