@@ -19,7 +19,7 @@ from seeder.demo.faults import FaultInjector, FaultSpec, parse_faults
 from seeder.demo.http import commands, reads
 from seeder.demo.http.errors import install_error_handlers
 from seeder.demo.http.faults import FaultMiddleware
-from seeder.demo.storage.sql import open_database
+from seeder.demo.storage.backends import open_database
 
 __all__ = ["Application", "DemoAPI", "build_application", "create_app"]
 

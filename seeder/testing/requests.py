@@ -5,19 +5,27 @@ id made in this test), or a specification (a dict, matched or created later)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from seeder.errors import GivenError, suggest
 from seeder.providers.values import jsonable
-from seeder.testing.blueprint import ACTOR, PARENT, EntityInfo
-from seeder.testing.handles import Handle
+from seeder.testing.blueprint import ACTOR, PARENT, Blueprint, EntityInfo
+from seeder.testing.handles import Handle, Owner
 
-if TYPE_CHECKING:
-    from seeder.testing.session import Session
+__all__ = ["Link", "Lit", "Pin", "Request", "Session", "Spec", "describe", "read_request"]
 
-__all__ = ["Link", "Lit", "Pin", "Request", "Spec", "describe", "read_request"]
+
+class Session(Owner, Protocol):
+    """What reading a call needs of the test's session: its blueprint and the
+    handles it made (and, as their owner, what a handle asks)."""
+
+    @property
+    def bp(self) -> Blueprint: ...
+
+    @property
+    def handles(self) -> Sequence[Handle]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 Repositories and read models speak one portable SQL: ``?`` placeholders,
 ``RETURNING``, ``ON CONFLICT``, partial indexes. Each backend adapts the rest
-(placeholder style, identity columns, row locks, error types). :func:`open_database`
-picks the backend from the ``db`` string the service is started with.
+(placeholder style, identity columns, row locks, error types);
+:func:`seeder.demo.storage.backends.open_database` picks the backend from the
+``db`` string the service is started with.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-__all__ = ["Database", "Row", "Sql", "UniqueViolation", "open_database"]
+__all__ = ["Database", "Row", "Sql", "UniqueViolation"]
 
 Row = dict[str, Any]
 
@@ -68,15 +69,3 @@ def scalar(sql: Sql, query: str, params: Sequence[Any] = ()) -> Any:
 
 def exists(sql: Sql, query: str, params: Sequence[Any] = ()) -> bool:
     return one(sql, query, params) is not None
-
-
-def open_database(db: str | None) -> Database:
-    """``None`` or ``:memory:``: in-memory SQLite; ``postgresql://...``: PostgreSQL;
-    anything else: an SQLite file path (created when missing)."""
-    if db is not None and db.startswith(("postgresql://", "postgres://")):
-        from seeder.demo.storage.postgres import PostgresDatabase
-
-        return PostgresDatabase(db)
-    from seeder.demo.storage.sqlite import SqliteDatabase
-
-    return SqliteDatabase(db or ":memory:")
