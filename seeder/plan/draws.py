@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from seeder.errors import InvalidProvider, PlanError
-from seeder.model.types import Kind, Model
+from seeder.model.types import EntityModel, Kind, Model
 from seeder.plan.registry import Store
 from seeder.providers import From, Provider, Ref, Row
 from seeder.providers.base import Draw
-from seeder.providers.references import popularity
+from seeder.providers.references import Condition, Operand, popularity
 
 __all__ = ["Forced", "Graph", "RefDraw", "from_draw", "ref_draw"]
 
@@ -64,6 +64,9 @@ NE_TRIES = 16
 def ref_draw(
     graph: Graph, entity: str, name: str, ref: Ref, kind: Kind, rng: random.Random
 ) -> RefDraw:
+    """Compiles a reference: reuse an existing candidate (by popularity, among those
+    the specification allows) or create one (with probability 1/mean, or when none
+    fits)."""
     target = ref.entity
     tmodel = graph.model.entities[target]
     store = graph.stores[target]
@@ -72,97 +75,15 @@ def ref_draw(
     value_of = graph.value_of(kind)
     inv_mean = 1.0 / ref.mean if ref.mean else 0.0
     null_p = ref.null_weight
-    create = graph.create
     conds = ref.conditions()
-
-    def operand_getter(operand: Any, tkind: Kind | None) -> Callable[[Row], Any]:
-        if operand.field is None:
-            value = operand.value
-            return lambda row: value
-        f = operand.field
-        if tkind is not None and tkind.is_ref:
-            return lambda row: row.links.get(f)
-        return lambda row: row.values.get(f)
-
     # equality/$in clauses → one specification index on the target
     eq = [c for c in conds if c.op in ("eq", "in") and c.target_field in tmodel.providers]
-    buckets: dict[Any, Any] | None = None
-    key_parts: list[list[Callable[[Row], Any]]] = []
-    spec_fields: tuple[str, ...] = ()
-    if eq:
-        spec_fields = tuple(sorted({c.target_field for c in eq}))
-        for spec, b in store.indexes:
-            if spec.fields == spec_fields:
-                buckets = b
-        assert buckets is not None
-        by_field = {c.target_field: c for c in eq}
-        for f in spec_fields:
-            c = by_field[f]
-            key_parts.append([operand_getter(o, tmodel.kinds.get(f)) for o in c.operands])
-    single = len(key_parts) == 1
-
-    # checks done per candidate: $ne, and any clause on the identity ("key")
-    checks: list[Check] = []
-    for c in conds:
-        if c in eq:
-            continue
-        tf = c.target_field
-        tkind = tmodel.kinds.get(tf) if tf in tmodel.providers else Kind(target, tf, True)
-        getter = operand_getter(c.operands[0], tkind)
-        if tf not in tmodel.providers:  # the instance itself
-            column: Callable[[int], Any] = int
-        elif tkind is not None and tkind.is_ref:
-            column = store.links[tf].__getitem__
-        else:
-            column = store.values[tf].__getitem__
-        if c.op == "ne":
-            checks.append(_differs(column, getter))
-        else:
-            getters = [operand_getter(o, tkind) for o in c.operands]
-            checks.append(_among(column, getters))
-
-    forced_parts: list[tuple[str, list[Callable[[Row], Any]], Kind | None]] = [
-        (
-            c.target_field,
-            [operand_getter(o, tmodel.kinds.get(c.target_field)) for o in c.operands],
-            tmodel.kinds.get(c.target_field),
-        )
-        for c in eq
-    ]
-
-    def forced_for(row: Row) -> Forced:
-        forced: Forced = {}
-        for tf, getters, tkind in forced_parts:
-            g = getters[0] if len(getters) == 1 else getters[int(rand() * len(getters))]
-            v = g(row)
-            if tkind is not None and tkind.is_ref:
-                forced[tf] = (None if v is None else graph.value_of(tkind)(v), v)
-            else:
-                forced[tf] = (v, None)
-        return forced
-
-    def make(row: Row, used_up: bool = False) -> int:
-        if tmodel.parent is not None:
-            why = (
-                f"every matching {target} is already taken by a unique combination"
-                if used_up
-                else f"no {target} matches"
-            )
-            raise PlanError(
-                f"{entity}.{name}: {why} at item {entity}:{row.n}, and a {target} cannot "
-                f"be created on demand because it is made per {tmodel.parent}; make more "
-                f"of them, plan fewer {entity}, or relax the where: clause"
-            )
-        idx = create(target, forced_for(row) if forced_parts else None, None, 0)
-        if checks and not all(check(row, idx) for check in checks):
-            raise PlanError(
-                f"{entity}.{name}: the {target} created for item {entity}:"
-                f"{row.n} does not satisfy its where: $ne clause"
-            )
-        return idx
+    buckets, keys_of = _spec_index(store, tmodel, eq)
+    checks = _candidate_checks([c for c in conds if c not in eq], tmodel, store)
+    make = _maker(graph, entity, name, tmodel, _forcing(graph, tmodel, eq, rand), checks)
 
     def create_new(row: Row) -> Any:
-        idx = make(row, used_up=True)
+        idx = make(row, True)
         row.links[name] = idx
         return value_of(idx)
 
@@ -174,16 +95,10 @@ def ref_draw(
             n = store.done
             arrays = None
         else:
-            if single:
-                keys = [g(row) for g in key_parts[0]]
-            else:
-                keys = [
-                    tuple(k) for k in itertools.product(*[[g(row) for g in gs] for gs in key_parts])
-                ]
-            arrays = [a for a in (buckets.get(k) for k in keys) if a]
+            arrays = [a for a in (buckets.get(k) for k in keys_of(row)) if a]
             n = sum(len(a) for a in arrays)
         if n == 0 or (inv_mean and rand() < inv_mean):
-            idx = make(row)
+            idx = make(row, False)
         else:
             for _ in range(NE_TRIES if checks else 1):
                 pos = int(n * position())
@@ -200,11 +115,135 @@ def ref_draw(
             else:  # rejection failed: scan, then create
                 pool = range(n) if arrays is None else itertools.chain(*arrays)
                 found = next((i for i in pool if all(ch(row, i) for ch in checks)), None)
-                idx = make(row) if found is None else found
+                idx = make(row, False) if found is None else found
         row.links[name] = idx
         return value_of(idx)
 
     return RefDraw(draw, create_new)
+
+
+Getter = Callable[[Row], Any]
+
+
+def _operand_getter(operand: Operand, tkind: Kind | None) -> Getter:
+    """Reads a ``where`` operand for the row: a literal, or this row's field (its
+    link, when the field compared is a reference)."""
+    if operand.field is None:
+        value = operand.value
+        return lambda row: value
+    f = operand.field
+    if tkind is not None and tkind.is_ref:
+        return lambda row: row.links.get(f)
+    return lambda row: row.values.get(f)
+
+
+def _spec_index(
+    store: Store, tmodel: EntityModel, eq: list[Condition]
+) -> tuple[dict[Any, Any] | None, Callable[[Row], list[Any]]]:
+    """The target's specification index for the equality/``$in`` clauses, and the
+    bucket keys a row looks up in it (several for ``$in``)."""
+    if not eq:
+        return None, lambda row: []
+    spec_fields = tuple(sorted({c.target_field for c in eq}))
+    buckets = next((b for spec, b in store.indexes if spec.fields == spec_fields), None)
+    assert buckets is not None, f"no specification index {spec_fields} on {tmodel.name}"
+    by_field = {c.target_field: c for c in eq}
+    key_parts = [
+        [_operand_getter(o, tmodel.kinds.get(f)) for o in by_field[f].operands] for f in spec_fields
+    ]
+    if len(key_parts) == 1:
+        only = key_parts[0]
+        return buckets, lambda row: [g(row) for g in only]
+
+    def keys(row: Row) -> list[Any]:
+        return [tuple(k) for k in itertools.product(*[[g(row) for g in gs] for gs in key_parts])]
+
+    return buckets, keys
+
+
+def _candidate_checks(conds: list[Condition], tmodel: EntityModel, store: Store) -> list[Check]:
+    """Checks made per candidate: ``$ne``, and any clause on the identity (``key``)."""
+    checks: list[Check] = []
+    for c in conds:
+        tf = c.target_field
+        tkind = tmodel.kinds.get(tf) if tf in tmodel.providers else Kind(tmodel.name, tf, True)
+        if tf not in tmodel.providers:  # the instance itself
+            column: Callable[[int], Any] = int
+        elif tkind is not None and tkind.is_ref:
+            column = store.links[tf].__getitem__
+        else:
+            column = store.values[tf].__getitem__
+        if c.op == "ne":
+            checks.append(_differs(column, _operand_getter(c.operands[0], tkind)))
+        else:
+            checks.append(_among(column, [_operand_getter(o, tkind) for o in c.operands]))
+    return checks
+
+
+def _forcing(
+    graph: Graph, tmodel: EntityModel, eq: list[Condition], rand: Callable[[], float]
+) -> Callable[[Row], Forced] | None:
+    """What an instance created for the row must hold to match the equality/``$in``
+    clauses (one of the ``$in`` values, drawn); None without such clauses."""
+    if not eq:
+        return None
+    parts = [
+        (
+            c.target_field,
+            [_operand_getter(o, tmodel.kinds.get(c.target_field)) for o in c.operands],
+            tmodel.kinds.get(c.target_field),
+        )
+        for c in eq
+    ]
+
+    def forced_for(row: Row) -> Forced:
+        forced: Forced = {}
+        for tf, getters, tkind in parts:
+            g = getters[0] if len(getters) == 1 else getters[int(rand() * len(getters))]
+            v = g(row)
+            if tkind is not None and tkind.is_ref:
+                forced[tf] = (None if v is None else graph.value_of(tkind)(v), v)
+            else:
+                forced[tf] = (v, None)
+        return forced
+
+    return forced_for
+
+
+def _maker(
+    graph: Graph,
+    entity: str,
+    name: str,
+    tmodel: EntityModel,
+    forced_for: Callable[[Row], Forced] | None,
+    checks: list[Check],
+) -> Callable[[Row, bool], int]:
+    """Creates the referenced instance a row needs (``used_up``: because a unique
+    combination has used up the existing ones); refuses where the target is made
+    per parent, so cannot be created on demand."""
+    target, create = tmodel.name, graph.create
+
+    def make(row: Row, used_up: bool) -> int:
+        if tmodel.parent is not None:
+            why = (
+                f"every matching {target} is already taken by a unique combination"
+                if used_up
+                else f"no {target} matches"
+            )
+            raise PlanError(
+                f"{entity}.{name}: {why} at item {entity}:{row.n}, and a {target} cannot "
+                f"be created on demand because it is made per {tmodel.parent}; make more "
+                f"of them, plan fewer {entity}, or relax the where: clause"
+            )
+        idx = create(target, forced_for(row) if forced_for is not None else None, None, 0)
+        if checks and not all(check(row, idx) for check in checks):
+            raise PlanError(
+                f"{entity}.{name}: the {target} created for item {entity}:"
+                f"{row.n} does not satisfy its where: $ne clause"
+            )
+        return idx
+
+    return make
 
 
 def from_draw(graph: Graph, entity: str, name: str, src: From, rng: random.Random) -> Draw:

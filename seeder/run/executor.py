@@ -26,7 +26,7 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 
-from seeder.commands import Credential
+from seeder.commands import Credential, HttpBinding, InProcessBinding
 from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split_key
 from seeder.ports import Outcome, Port, Send
 from seeder.run.bindings import Bindings
@@ -170,48 +170,12 @@ class Executor:
         await event.wait()
 
     async def _process(self, item: PlanItem) -> None:
-        results = self.results
-        for dep in item.deps:
-            state = results.state(dep)
-            if state == PENDING and dep in self._inflight:
-                await self._wait_for(dep)
-                state = results.state(dep)
-            if state != DONE:
-                results.failed(item.key)
-                cause = dep if state != PENDING else f"{dep} (never planned or sent)"
-                self.stats.skipped(item, cause)
-                self._finish(item, "skipped")
-                return
+        if not await self._deps_done(item):
+            return
         binding = self.bindings.for_item(item)
-        fields = dict(item.body) if item.refs and self.resolves else item.body
-        credential: tuple[Credential, str] | None = None
-        if self.resolves:
-            for field, placeholder in item.refs.items():
-                value = results.resolve(placeholder)
-                if value is None:
-                    results.failed(item.key)
-                    self.stats.failed(
-                        item,
-                        Outcome(
-                            False,
-                            message=f"the answer for {placeholder_key(placeholder)} had "
-                            f"no {placeholder_attr(placeholder)!r} to fill {field}; check the "
-                            "binding's identity/captures",
-                        ),
-                    )
-                    self._finish(item, "failed")
-                    return
-                fields[field] = value
-            if item.actor is not None:
-                entity, n = split_key(item.actor)
-                cred = self.bindings.credential_of_entity.get(entity)
-                if cred is not None:
-                    value = results.value(entity, n, cred.name)
-                    if value is None:
-                        self._credential_lost(item, cred)
-                        return
-                    credential = (cred, str(value))
-        request = Send(item, fields, binding.http, binding.in_process, credential)
+        request = self._request(item, binding.http, binding.in_process)
+        if request is None:
+            return
         reacquiring = bool(self.reacquire) and item.key in self.reacquire
         journal = None if reacquiring else self.journal
         if journal is not None and binding.http is not None and not binding.http.idempotent:
@@ -226,13 +190,74 @@ class Executor:
             self._slots.release()
         if reacquiring:
             self._reacquired(item, outcome)
-            return
+        else:
+            self._record(item, outcome, latency, journal)
+
+    async def _deps_done(self, item: PlanItem) -> bool:
+        """Waits for the item's dependencies in flight; False (the item skipped,
+        with the cause) when one of them is not done."""
+        results = self.results
+        for dep in item.deps:
+            state = results.state(dep)
+            if state == PENDING and dep in self._inflight:
+                await self._wait_for(dep)
+                state = results.state(dep)
+            if state != DONE:
+                results.failed(item.key)
+                cause = dep if state != PENDING else f"{dep} (never planned or sent)"
+                self.stats.skipped(item, cause)
+                self._finish(item, "skipped")
+                return False
+        return True
+
+    def _request(
+        self, item: PlanItem, http: HttpBinding | None, in_process: InProcessBinding | None
+    ) -> Send | None:
+        """The item ready to send: placeholders filled from the results, the actor's
+        credential attached (for a port that sends values); None (the item failed)
+        when the service's earlier answers lack what it needs."""
+        if not self.resolves:
+            return Send(item, item.body, http, in_process)
+        results = self.results
+        fields = dict(item.body) if item.refs else item.body
+        for field, placeholder in item.refs.items():
+            value = results.resolve(placeholder)
+            if value is None:
+                results.failed(item.key)
+                self.stats.failed(
+                    item,
+                    Outcome(
+                        False,
+                        message=f"the answer for {placeholder_key(placeholder)} had "
+                        f"no {placeholder_attr(placeholder)!r} to fill {field}; check the "
+                        "binding's identity/captures",
+                    ),
+                )
+                self._finish(item, "failed")
+                return None
+            fields[field] = value
+        credential: tuple[Credential, str] | None = None
+        if item.actor is not None:
+            entity, n = split_key(item.actor)
+            cred = self.bindings.credential_of_entity.get(entity)
+            if cred is not None:
+                value = results.value(entity, n, cred.name)
+                if value is None:
+                    self._credential_lost(item, cred)
+                    return None
+                credential = (cred, str(value))
+        return Send(item, fields, http, in_process, credential)
+
+    def _record(
+        self, item: PlanItem, outcome: Outcome, latency: float, journal: Journal | None
+    ) -> None:
+        """The answer, in the results, the statistics and the journal."""
         if outcome.ok:
-            results.done(item.key, outcome.captured)
+            self.results.done(item.key, outcome.captured)
             self.stats.created(item, latency, outcome)
             what, mark = "created", Mark.DONE
         else:
-            results.failed(item.key)
+            self.results.failed(item.key)
             if outcome.uncertain:
                 self.stats.uncertain(item, outcome, latency)
                 what, mark = "uncertain", Mark.UNCERTAIN
