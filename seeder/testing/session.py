@@ -18,40 +18,23 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from seeder.errors import GivenError, Rejected
+from seeder.errors import GivenError
 from seeder.model import Kind
-from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split_key
+from seeder.plan.items import PlanItem, split_key
 from seeder.plan.planner import Planner
 from seeder.plan.streams import derive_seed
-from seeder.ports import Outcome, Port, Send
+from seeder.ports import Port
 from seeder.providers.references import Ref
-from seeder.run.executor import Executor
-from seeder.run.results import DONE, FAILED, Results
+from seeder.run.results import FAILED, Results
 from seeder.testing.blueprint import ACTOR, PARENT, Blueprint, EntityInfo
 from seeder.testing.fakers import Lease, leased
 from seeder.testing.handles import Handle
 from seeder.testing.requests import Link, Lit, Request, Spec, read_request
+from seeder.testing.sending import failure, send_items, unsent
 
 __all__ = ["Session"]
 
 MAX_DEPTH = 16
-
-
-class _Recorder:
-    """The port, remembering the fields sent and the outcome of every item."""
-
-    def __init__(self, port: Port) -> None:
-        self.port = port
-        self.needs_values = port.needs_values
-        self.sent: dict[str, tuple[dict[str, Any], Outcome]] = {}
-
-    async def send(self, request: Send) -> Outcome:
-        outcome = await self.port.send(request)
-        self.sent[request.item.key] = (request.fields, outcome)
-        return outcome
-
-    async def aclose(self) -> None:
-        """The port belongs to the face that made it."""
 
 
 class Session:
@@ -111,7 +94,7 @@ class Session:
             if planner is not None:
                 self._drain(planner, "", -1, None)
                 planner.tasks.clear()
-            self._unsent(self._pending)
+            unsent(self._pending, self.results)
             self._pending.clear()
             raise
         return f"{entity}:{index + 1}"
@@ -337,73 +320,18 @@ class Session:
         items, self._pending = self._pending, []
         if not items:
             return
-        recorder = _Recorder(port)
-        executor = Executor(recorder, self.bp.bindings, concurrency=1, results=self.results)
-        try:
-            await executor.run(items)
-        except BaseExceptionGroup as group:  # from the executor's task group
-            self._unsent(items)
-            raise group.exceptions[0] from None
-        except BaseException:
-            self._unsent(items)
-            raise
+        sent = await send_items(items, port, self.bp.bindings, self.results)
         first: GivenError | None = None
         for item in items:  # every answer becomes a handle, then the first failure
-            sent = recorder.sent.get(item.key)
-            if sent is None:
+            answer = sent.get(item.key)
+            if answer is not None and answer[1].ok:
+                self._handle(item, answer[0], answer[1].captured)
+            elif first is None:
+                first = failure(item, answer, self.results, self.bp.bindings, call, where)
+            elif answer is None:
                 self.results.failed(item.key)
-                problem: GivenError = GivenError(
-                    f"{call}: {item.key} was not sent: {self._why_not(item)}"
-                )
-            elif sent[1].ok:
-                self._handle(item, sent[0], sent[1].captured)
-                continue
-            elif sent[1].retryable or sent[1].status is None:
-                problem = GivenError(
-                    f"{call}: could not send {item.command} ({item.key}) to {where}: "
-                    f"{sent[1].message}; is the service running there?"
-                )
-            else:
-                problem = Rejected(
-                    item.command,
-                    sent[1].status,
-                    sent[1].message,
-                    entity=item.entity,
-                    key=item.key,
-                    fields=sent[0],
-                    call=call,
-                )
-            first = first or problem
         if first is not None:
             raise first
-
-    def _unsent(self, items: list[PlanItem]) -> None:
-        for item in items:
-            if self.results.state(item.key) != DONE:
-                self.results.failed(item.key)
-
-    def _why_not(self, item: PlanItem) -> str:
-        for dep in item.deps:
-            if self.results.state(dep) == FAILED:
-                return (
-                    f"it needs {dep}, which the service rejected earlier in this test; "
-                    "pass another one explicitly"
-                )
-        for name, placeholder in item.refs.items():
-            if self.results.resolve(placeholder) is None:
-                return (
-                    f"the answer for {placeholder_key(placeholder)} had no "
-                    f"{placeholder_attr(placeholder)!r} to fill {name}; check the "
-                    "binding's identity/captures"
-                )
-        if item.actor is not None:
-            cred = self.bp.bindings.credential_of_entity.get(item.actor.partition(":")[0])
-            if cred is not None and self.results.resolve(f"{item.actor}.{cred.name}") is None:
-                return (
-                    f"the answer for its actor {item.actor} had nothing at "
-                    f"{cred.capture!r} to act with; check the binding's Credential"
-                )
-        return "the executor did not send it"
 
     def _handle(self, item: PlanItem, fields: dict[str, Any], captured: dict[str, Any]) -> None:
         info = self.bp.entities[item.entity]
