@@ -178,6 +178,8 @@ class HttpPort:
         attempts = 1
         started = time.monotonic()
         policy = self.policy
+        if policy.attempts <= 1:  # tenacity makes one attempt before it consults its stop
+            return _gave_up(first, attempts, retries, started)
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(policy.attempts - 1)
@@ -198,19 +200,7 @@ class HttpPort:
                         raise
                     return raw, attempts, retries
         except Transient as exc:
-            retries[exc.reason] -= 1  # the last failure was not retried
-            message = f"gave up after {attempts} attempts in {time.monotonic() - started:.1f}s:"
-            if exc.response is not None:
-                body = exc.response.body
-                message += " " + error_message(_json(body), body[:200].decode(errors="replace"))
-            return Outcome(
-                False,
-                status=exc.response.status if exc.response else None,
-                message=f"{message} ({exc.reason})",
-                retryable=True,
-                attempts=attempts,
-                retries_by_reason=retries,
-            )
+            return _gave_up(exc, attempts, retries, started)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _first_wait(self, first: Transient) -> Any:
@@ -242,6 +232,23 @@ class HttpPort:
 
     async def aclose(self) -> None:
         await self.transport.aclose()
+
+
+def _gave_up(exc: Transient, attempts: int, retries: dict[str, int], started: float) -> Outcome:
+    """Retries exhausted: the last failure (not retried), with the service's words."""
+    retries[exc.reason] -= 1  # the last failure was not retried
+    message = f"gave up after {attempts} attempts in {time.monotonic() - started:.1f}s:"
+    if exc.response is not None:
+        body = exc.response.body
+        message += " " + error_message(_json(body), body[:200].decode(errors="replace"))
+    return Outcome(
+        False,
+        status=exc.response.status if exc.response else None,
+        message=f"{message} ({exc.reason})",
+        retryable=True,
+        attempts=attempts,
+        retries_by_reason=retries,
+    )
 
 
 def _uncertain(exc: Transient, attempts: int, retries: dict[str, int]) -> Outcome:
