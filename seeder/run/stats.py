@@ -122,8 +122,12 @@ class RunStats:
         self.rejections[(item.command, None, "(rejected in the run being resumed)")] += 1
 
     def skipped(self, item: PlanItem, cause: str) -> None:
+        """``cause``: the dependency's key, maybe followed by why (``"user:9 (never
+        planned or sent)"``); causes are counted by the dependency's entity."""
         self._counts(item.entity).skipped += 1
-        self.skip_causes[(item.entity, cause.split(":")[0])] += 1
+        entity, _, rest = cause.partition(":")
+        why = rest.partition(" ")[2].strip("()")
+        self.skip_causes[(item.entity, f"{entity}, {why}" if why else entity)] += 1
 
     # -- the report -------------------------------------------------------------
 

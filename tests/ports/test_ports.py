@@ -174,8 +174,8 @@ class TestInProcessDispatch(PortContract):
 def test_feed_port_writes_the_command_log(tmp_path: Path) -> None:
     import seeder
     from seeder.run.bindings import Bindings
-    from seeder.run.stats import RunStats
     from seeder.run.runner import RunOptions, open_target, run_items
+    from seeder.run.stats import RunStats
     from tests.conftest import SCENARIOS, jsonl
 
     model = seeder.load_model(SCENARIOS / "school.yaml")

@@ -13,7 +13,6 @@ import json
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import free_port as _free_port
 
 pytestmark = pytest.mark.slow
 
@@ -35,12 +35,6 @@ SCALE = "0.2"  # ~1,250 commands: tenants, authors, books, members, loans
 TABLES = {"tenant": "tenants", "author": "authors", "book": "books", "member": "members"}
 TABLES["loan"] = "loans"
 CLI = [sys.executable, "-m", "seeder"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
