@@ -72,7 +72,13 @@ class ScenarioError(SeederError):
 
 
 class InvalidProvider(SeederError):
-    """A provider's arguments are wrong. The scenario loader adds the location."""
+    """A provider's arguments are wrong. ``at`` says which, as a path inside the
+    provider's YAML mapping (``("weights", 2)``; ``"$kind"`` for the provider's own
+    key); the scenario loader adds the location of the provider itself."""
+
+    def __init__(self, message: str, *, at: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.at = at
 
 
 class PlanError(SeederError):

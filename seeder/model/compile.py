@@ -13,7 +13,12 @@ import dataclasses
 from pathlib import Path
 
 from seeder.model.canonical import fingerprint
-from seeder.model.constraints import check_references, check_unique, check_unique_space
+from seeder.model.constraints import (
+    check_counter_factors,
+    check_references,
+    check_unique,
+    check_unique_space,
+)
 from seeder.model.definitions import entity_model, link_parents, resolve_commands
 from seeder.model.kinds import field_kinds
 from seeder.model.ordering import entity_order, evaluation_order, expected_counts
@@ -51,6 +56,7 @@ def compile_model(scenario: Scenario, *, scale: float = 1.0, locate: Locate | No
         check_references(em, models, problems)
         evaluation_order(em, problems)
         check_unique(em, models, problems)
+        check_counter_factors(em, models, problems)
     order = entity_order(models, problems)
     problems.raise_if_any()
     expected_counts(models, order)

@@ -11,7 +11,18 @@ from typing import Any
 from seeder.errors import suggest, with_hint
 from seeder.model.kinds import row_kind
 from seeder.model.types import KEY, LITERAL, PSEUDO, EntityModel, Kind, SpecIndex
-from seeder.providers import From, Ref
+from seeder.providers import (
+    Choice,
+    Const,
+    Counter,
+    DateRange,
+    From,
+    Number,
+    Provider,
+    Ref,
+    Seq,
+    Template,
+)
 from seeder.providers.references import Condition
 from seeder.scenario.problems import Path_, Problems
 
@@ -199,3 +210,52 @@ def check_unique_space(models: dict[str, EntityModel], problems: Problems) -> No
 def _grows(em: EntityModel, name: str) -> bool:
     provider = em.spec.actor if name == "actor" else em.providers.get(name)
     return isinstance(provider, Ref) and provider.mean is not None
+
+
+def check_counter_factors(
+    em: EntityModel, models: dict[str, EntityModel], problems: Problems
+) -> None:
+    """A counter's ``factor`` multiplies its step: the field it names must hold
+    numbers (followed through ``from:`` copies to the provider that makes it)."""
+    for name, provider in em.providers.items():
+        if not isinstance(provider, Counter) or not provider.factor_field():
+            continue
+        factor = provider.factor_field() or ""
+        source = _source(em, factor, models)
+        if source is not None and _yields_numbers(source) is False:
+            problems.add(
+                (*em.path(name), "counter", "factor"),
+                f"counter factor ${factor} multiplies the step, but {factor!r} does not "
+                "hold numbers; give it a number provider (range, uniform, normal...)",
+            )
+
+
+def _source(em: EntityModel, name: str, models: dict[str, EntityModel]) -> Provider | None:
+    """The provider that makes ``em``'s ``name``, through ``from:`` copies."""
+    for _ in range(16):  # copies are checked for loops elsewhere
+        provider = em.providers.get(name)
+        if not isinstance(provider, From):
+            return provider
+        hops = provider.hops()
+        kind = em.kinds.get("parent" if hops[0] == "parent" else hops[0])
+        if len(hops) != 2 or kind is None or kind.target not in models:
+            return None
+        em, name = models[kind.target], hops[1]
+    return None
+
+
+def _yields_numbers(provider: Provider) -> bool | None:
+    """Whether ``provider``'s values are numbers: True, False, or None (unknown)."""
+    if isinstance(provider, Number | Counter):
+        return True
+    if isinstance(provider, Choice):
+        return all(_is_number(v) for v in provider.values)
+    if isinstance(provider, Const):
+        return _is_number(provider.value)
+    if isinstance(provider, Seq | Template | DateRange):
+        return False
+    return None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from seeder.errors import InvalidProvider
+from seeder.errors import InvalidProvider, PlanError, SeederError
 from seeder.model.types import KEY, Kind, Model
 from seeder.plan.draws import Forced, from_draw, ref_draw
 from seeder.plan.fields import (
@@ -181,21 +181,32 @@ class Planner:
         values = row.values
         if parent is not None:
             row.links["parent"] = parent
-        if forced is None:
-            for fname, draw in ep.steps:
-                values[fname] = draw(row)
-        else:
-            for fname, draw in ep.steps:
-                if fname in forced:
-                    value, link = forced[fname]
-                    values[fname] = value
-                    if link is not None:
-                        row.links[fname] = link
-                else:
+        fname = ""
+        try:
+            if forced is None:
+                for fname, draw in ep.steps:
                     values[fname] = draw(row)
-            for guard in self.unique_guards.get(entity, ()):
-                if guard.last in forced:  # the guard did not draw it: remember the combination
-                    guard.seen.add(guard.key(row))
+            else:
+                for fname, draw in ep.steps:
+                    if fname in forced:
+                        value, link = forced[fname]
+                        values[fname] = value
+                        if link is not None:
+                            row.links[fname] = link
+                    else:
+                        values[fname] = draw(row)
+                for guard in self.unique_guards.get(entity, ()):
+                    if guard.last in forced:  # not drawn by the guard: remember the combination
+                        guard.seen.add(guard.key(row))
+        except SeederError:
+            raise
+        except Exception as exc:  # a value a provider cannot work with: said at its field
+            raise PlanError(
+                f"{entity}.{fname}: {type(exc).__name__}: {exc} at item {entity}:{idx + 1}; "
+                "check the provider's arguments and the fields it reads",
+                entity=entity,
+                field=fname,
+            ) from exc
         if ep.records:
             store.record(idx, row)
         else:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from seeder.errors import InvalidProvider
+from seeder.providers.args import arg
 
 __all__ = [
     "CompileContext",
@@ -85,9 +86,9 @@ class Provider:
     value): the same customer always gets the same meter ids.
     """
 
-    null_weight: float = 0.0
-    unique: bool = False
-    seed_by: str | None = None
+    null_weight: float = field(default=0.0, metadata=arg("number", low=0, high=1))
+    unique: bool = field(default=False, metadata=arg("flag"))
+    seed_by: str | None = field(default=None, metadata=arg("name", optional=True))
 
     def __post_init__(self) -> None:
         if isinstance(self.null_weight, bool) or not isinstance(self.null_weight, int | float):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from seeder.providers.args import arg
 from seeder.providers.base import CompileContext, Draw, InvalidProvider, Provider, Row
 
 __all__ = ["LogNormal", "Normal", "Number", "Poisson", "Range", "poisson"]
@@ -62,9 +63,9 @@ class Number(Provider):
     (re-draw outside them, then clamp); ``round`` gives that many decimals
     (``round: 0`` an integer)."""
 
-    min: float | None = None
-    max: float | None = None
-    round: int | None = None
+    min: float | None = field(default=None, metadata=arg("number", optional=True))
+    max: float | None = field(default=None, metadata=arg("number", optional=True))
+    round: int | None = field(default=None, metadata=arg("whole", low=0, optional=True))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -79,6 +80,27 @@ class Number(Provider):
 
     def sampler(self, rng: random.Random) -> Any:
         raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:
+        """The values the distribution itself can take, before ``min``/``max``."""
+        return -math.inf, math.inf
+
+    def _check_bounds(self, what: str) -> None:
+        """Refuses ``min``/``max`` that leave no value to draw (the draw would
+        re-draw forever, then clamp every value to a bound)."""
+        if self.min is None and self.max is None:
+            return
+        low, high = self.support()
+        lo = low if self.min is None else max(low, self.min)
+        hi = high if self.max is None else min(high, self.max)
+        empty = lo > hi or (isinstance(self, Range) and self.integral and math.ceil(lo) > hi)
+        if empty:
+            at = ("min",) if self.min is not None and self.min > low else ("max",)
+            raise InvalidProvider(
+                f"min {self.min} / max {self.max} exclude every value of {what}; widen the "
+                "bounds or move the distribution",
+                at=at,
+            )
 
     def lowest(self) -> float:
         """The smallest value this provider can produce (``-inf`` if unbounded)."""
@@ -131,8 +153,8 @@ class Range(Number):
     """Uniform in ``[low, high]``: integers when both bounds are integers (inclusive),
     floats otherwise."""
 
-    low: float
-    high: float
+    low: float = field(metadata=arg("number", at=("$kind", 0)))
+    high: float = field(metadata=arg("number", at=("$kind", 1)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -142,6 +164,10 @@ class Range(Number):
             )
         if self.low > self.high:
             raise InvalidProvider(f"range low {self.low} is above high {self.high}; swap them")
+        self._check_bounds(f"[{self.low}, {self.high}]")
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
 
     @property
     def integral(self) -> bool:
@@ -166,8 +192,8 @@ class Range(Number):
 
 @dataclass(frozen=True)
 class Normal(Number):
-    mean: float
-    sd: float
+    mean: float = field(metadata=arg("number", at=("$kind", 0)))
+    sd: float = field(metadata=arg("number", low=0, at=("$kind", 1)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -181,13 +207,17 @@ class Normal(Number):
 
 @dataclass(frozen=True)
 class LogNormal(Number):
-    mu: float
-    sigma: float
+    mu: float = field(metadata=arg("number", at=("$kind", 0)))
+    sigma: float = field(metadata=arg("number", low=0, at=("$kind", 1)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not (_is_number(self.mu) and _is_number(self.sigma)) or self.sigma < 0:
             raise InvalidProvider("lognormal needs a numeric mu and a sigma >= 0")
+        self._check_bounds(f"lognormal [{self.mu}, {self.sigma}] (always > 0)")
+
+    def support(self) -> tuple[float, float]:
+        return math.ulp(0.0), math.inf
 
     def lowest(self) -> float:
         return max(0.0, super().lowest())
@@ -199,12 +229,16 @@ class LogNormal(Number):
 
 @dataclass(frozen=True)
 class Poisson(Number):
-    lam: float
+    lam: float = field(metadata=arg("number", low=0, at=("$kind",)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not _is_number(self.lam) or self.lam < 0:
             raise InvalidProvider(f"poisson needs a rate >= 0, got {self.lam!r}")
+        self._check_bounds(f"poisson {self.lam} (whole numbers >= 0)")
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
     def lowest(self) -> float:
         return max(0.0, super().lowest())

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from seeder.providers.args import arg
 from seeder.providers.base import InvalidProvider, Provider
 
 __all__ = [
@@ -105,12 +106,16 @@ class Ref(Provider):
     the referenced entity's identity.
     """
 
-    entity: str
-    mean: float | None = None
-    skew: float | None = None
-    weights: Sequence[float] | None = None
-    where: Mapping[str, Any] = field(default_factory=dict)
-    field: str | None = None
+    entity: str = field(metadata=arg("text", at=("$kind",)))
+    mean: float | None = field(default=None, metadata=arg("number", low=1, optional=True))
+    skew: float | None = field(
+        default=None, metadata=arg("number", low=0, open_low=True, optional=True)
+    )
+    weights: Sequence[float] | None = field(
+        default=None, metadata=arg("list", items=("number",), optional=True)
+    )
+    where: Mapping[str, Any] = field(default_factory=dict, metadata=arg("mapping"))
+    field: str | None = field(default=None, metadata=arg("text", optional=True))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -187,7 +192,7 @@ class From(Provider):
     ``parent.centre_code``, ``actor.tenant_id``; a bare ``parent`` or ref field name
     copies the identity."""
 
-    path: str
+    path: str = field(metadata=arg("text", at=("$kind",)))
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from seeder.providers.args import arg
 from seeder.providers.base import CompileContext, Draw, InvalidProvider, Provider, Row
 from seeder.providers.numbers import Number
 
@@ -62,8 +63,8 @@ def _iso(value: dt.date | dt.datetime) -> str:
 class DateRange(Provider):
     """A uniform date (or datetime, if either bound has a time) in [start, end]."""
 
-    start: Any
-    end: Any
+    start: Any = field(metadata=arg("when", at=("$kind", 0)))
+    end: Any = field(metadata=arg("when", at=("$kind", 1)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -90,22 +91,37 @@ class DateRange(Provider):
         return lambda row: (start + dt.timedelta(days=int(rand() * days))).isoformat()
 
 
+def _at(parse: Any, value: object, name: str) -> None:
+    """``parse(value)``, its refusal located at the series' ``name``."""
+    try:
+        parse(value)
+    except InvalidProvider as exc:
+        raise InvalidProvider(str(exc), at=("$kind", name)) from exc
+
+
 @dataclass(frozen=True)
 class Series(Provider):
     """``start + (i - 1) * step`` for the i-th child of each parent: a time series
     when ``start`` is a date/datetime and ``step`` a duration, else numbers."""
 
-    start: Any
-    step: Any
+    start: Any = field(metadata=arg(("when", "number"), at=("$kind", "start")))
+    step: Any = field(metadata=arg("duration", at=("$kind", "step")))
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        for name in ("start", "step"):
+            if getattr(self, name) is None:
+                raise InvalidProvider(
+                    f"series needs {name}:, e.g. {{series: {{start: 2026-01-01T00:00:00Z, "
+                    "step: 15m}}",
+                    at=("$kind", name),
+                )
         if isinstance(self.start, int | float) and not isinstance(self.start, bool):
             if not isinstance(self.step, int | float) or isinstance(self.step, bool):
-                raise InvalidProvider("a numeric series needs a numeric step")
+                raise InvalidProvider("a numeric series needs a numeric step", at=("$kind", "step"))
         else:
-            parse_when(self.start)
-            parse_duration(self.step)
+            _at(parse_when, self.start, "start")
+            _at(parse_duration, self.step, "step")
 
     def compile(self, ctx: CompileContext) -> Draw:
         if isinstance(self.start, int | float):
@@ -122,10 +138,12 @@ class Counter(Provider):
     parent (meter readings), times an optional ``factor`` taken from a field
     (``$consumption``); it starts at ``start`` for each parent's first child."""
 
-    step: Number
-    start: float = 0.0
-    factor: str | None = None
-    round: int | None = None
+    step: Number = field(metadata=arg("provider", at=("$kind", "step")))
+    start: float = field(default=0.0, metadata=arg("number", at=("$kind", "start")))
+    factor: str | None = field(
+        default=None, metadata=arg("text", optional=True, at=("$kind", "factor"))
+    )
+    round: int | None = field(default=None, metadata=arg("whole", low=0, optional=True))
 
     def __post_init__(self) -> None:
         super().__post_init__()

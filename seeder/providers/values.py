@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seeder.errors import PlanError, suggest
+from seeder.providers.args import arg
 from seeder.providers.base import (
     JSON_SCALARS,
     CompileContext,
@@ -83,7 +84,7 @@ _WIDE = re.compile(r"\d{4,}")
 class Const(Provider):
     """A fixed value (a bare scalar in YAML)."""
 
-    value: Any
+    value: Any = field(metadata=arg("any", at=("$kind",)))
 
     def value_space(self) -> float:
         return 1.0
@@ -98,8 +99,8 @@ class Seq(Provider):
     """A sequence: ``"Tenant {n:03d}"``. ``n`` counts instances of the entity from
     ``start``; ``i`` counts within the parent (from 1)."""
 
-    template: str
-    start: int = 1
+    template: str = field(metadata=arg("text", at=("$kind",)))
+    start: int = field(default=1, metadata=arg("whole"))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -132,8 +133,10 @@ class Seq(Provider):
 class Choice(Provider):
     """One of ``values``, uniformly or with ``weights`` (normalised)."""
 
-    values: Sequence[Any]
-    weights: Sequence[float] | None = None
+    values: Sequence[Any] = field(metadata=arg("list", at=("$kind",)))
+    weights: Sequence[float] | None = field(
+        default=None, metadata=arg("list", items=("number",), optional=True)
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -178,7 +181,7 @@ def _check_weights(weights: Sequence[Any]) -> None:
 class Template(Provider):
     """A string made from this command's other fields: ``"{first} {last}"``."""
 
-    template: str
+    template: str = field(metadata=arg("text", at=("$kind",)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -198,8 +201,8 @@ class Template(Provider):
 class Fake(Provider):
     """A Faker method with arguments: ``Fake("sentence", {"nb_words": 3})``."""
 
-    method: str
-    args: Mapping[str, Any] = field(default_factory=dict)
+    method: str = field(metadata=arg("name", at=("$kind",)))
+    args: Mapping[str, Any] = field(default_factory=dict, metadata=arg("mapping"))
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -234,8 +237,8 @@ class PythonFunction(Provider):
     """A user function ``"module:function"`` called as ``function(rng, **args)``;
     if it accepts ``fields``, it also gets the command's fields drawn so far."""
 
-    function: str
-    args: Mapping[str, Any] = field(default_factory=dict)
+    function: str = field(metadata=arg("text", at=("$kind",)))
+    args: Mapping[str, Any] = field(default_factory=dict, metadata=arg("mapping"))
 
     def __post_init__(self) -> None:
         super().__post_init__()

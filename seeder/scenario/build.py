@@ -33,6 +33,7 @@ from seeder.providers import (
     Series,
     Template,
 )
+from seeder.providers.args import check_args
 from seeder.scenario.api import Entity, Scenario
 from seeder.scenario.problems import Path_, Problems
 
@@ -242,6 +243,10 @@ def _pair(value: Any, names: tuple[str, str], kind: str) -> tuple[Any, Any]:
     )
 
 
+class _Reported(Exception):
+    """A nested provider was refused and its problem already listed."""
+
+
 def _provider(value: Any, path: Path_, problems: Problems) -> Provider | None:
     if not isinstance(value, dict):
         return Const(value)
@@ -263,9 +268,13 @@ def _provider(value: Any, path: Path_, problems: Problems) -> Provider | None:
     rest = {k: v for k, v in value.items() if k != kind}
     options = {k: rest.pop(k) for k in OPTION_KEYS if k in rest}
     try:
-        return _build(kind, arg, rest, options, path, problems)
+        provider = _build(kind, arg, rest, options, path, problems)
+        check_args(provider)
+        return provider
+    except _Reported:
+        pass
     except InvalidProvider as exc:
-        problems.add(path, str(exc))
+        problems.add((*path, *(kind if part == "$kind" else part for part in exc.at)), str(exc))
     except TypeError as exc:
         problems.add(path, f"bad arguments for {kind}: {exc}")
     return None
@@ -344,7 +353,7 @@ def _build(
         _no_extra("counter", {k: v for k, v in arg.items()}, ("start", "step", "factor"))
         step = _provider(arg["step"], (*path, "counter", "step"), problems)
         if step is None:
-            raise InvalidProvider("counter step is invalid (see above)")
+            raise _Reported  # its problem is already listed
         if not isinstance(step, Number):
             raise InvalidProvider("counter step must be a number provider, e.g. {uniform: [0, 1]}")
         return Counter(step, arg.get("start", 0.0), arg.get("factor"), rest.get("round"), **options)

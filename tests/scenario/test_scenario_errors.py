@@ -263,7 +263,7 @@ CASES: list[tuple[str, str, str, str, list[str]]] = [
         "bad-duration",
         "title: {fake: sentence}",
         "title: {series: {start: 2026-01-01, step: 15x}}  #<",
-        "title",
+        "step",  # located at the argument itself (issue 16)
         ["bad duration '15x'", "15m"],
     ),
     (
