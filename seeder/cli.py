@@ -217,4 +217,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit cannot fail again
         return 0
+    except Exception as exc:  # seeder's own bug: one line; the traceback goes to a file
+        saved = _save_traceback(exc)
+        what = f"{type(exc).__name__}: {exc}"
+        print(
+            f"seeder: internal error ({what[:200]}); please report it with {saved}",
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR_EXIT
     return code
+
+
+INTERNAL_ERROR_EXIT = 1
+
+
+def _save_traceback(exc: BaseException) -> str:
+    """Writes the traceback to ``$SEEDER_CRASH_DIR`` (default: the temporary
+    folder); returns its path, or why it could not be written."""
+    import tempfile
+    import time
+    import traceback
+
+    folder = Path(os.environ.get("SEEDER_CRASH_DIR") or tempfile.gettempdir())
+    path = folder / f"seeder-internal-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    try:
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    except OSError as error:
+        return f"(the traceback could not be saved: {error.strerror})"
+    return str(path)

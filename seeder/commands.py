@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import functools
 import string
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from seeder.errors import BindingError
+
 __all__ = [
+    "HTTP_METHODS",
     "Binding",
     "Command",
     "Credential",
@@ -27,6 +32,20 @@ __all__ = [
     "bind",
     "binding_of",
 ]
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_SEEDER = str(Path(__file__).resolve().parent)
+
+
+def _caller() -> tuple[str, int] | None:
+    """Where the user's code made a binding: the first frame outside seeder."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith((_SEEDER, "<")):  # "<string>": dataclasses' __init__
+            return filename, frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 class Command(BaseModel):
@@ -55,6 +74,25 @@ class Credential:
     template: str = "Bearer {value}"
     secret: bool = True
 
+    def __post_init__(self) -> None:
+        where = _caller()
+        for attr in ("name", "capture", "header", "template"):
+            value = getattr(self, attr)
+            if not isinstance(value, str) or not value:
+                raise BindingError(
+                    f"Credential {attr} must be a non-empty string, got {value!r}", where
+                )
+        if "{value}" not in self.template:
+            raise BindingError(
+                f"Credential template {self.template!r} has no {{value}}; write e.g. "
+                "'Bearer {value}'",
+                where,
+            )
+        if not isinstance(self.secret, bool):
+            raise BindingError(
+                f"Credential secret must be True or False, got {self.secret!r}", where
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class HttpBinding:
@@ -75,10 +113,52 @@ class HttpBinding:
     captures: Mapping[str, str] = field(default_factory=dict)
     credential: Credential | None = None
     idempotent: bool = True
+    # where the commands module made it (file, line): its mistakes are said there
+    defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = self.defined_at or _caller()
+        object.__setattr__(self, "defined_at", where)
+        problem = _http_problem(self)
+        if problem:
+            raise BindingError(f"HttpBinding {problem}", where)
 
     def path_fields(self) -> tuple[str, ...]:
         """Names interpolated into the path template, in order."""
         return _path_fields(self.path)
+
+
+def _http_problem(b: HttpBinding) -> str | None:
+    """What is wrong with a binding's own fields, if anything."""
+    if b.method not in HTTP_METHODS:
+        return f"method {b.method!r} is not one of {', '.join(HTTP_METHODS)}"
+    if not isinstance(b.path, str) or not b.path.startswith("/"):
+        return f"path {b.path!r} must start with '/', e.g. '/tenants/{{tenant_id}}/books'"
+    try:
+        names = [n for _, n, _, _ in string.Formatter().parse(b.path) if n is not None]
+    except ValueError as exc:
+        return f"path {b.path!r}: {exc}; balance its braces"
+    bad = next((n for n in names if not n.isidentifier()), None)
+    if bad is not None:
+        return f"path {b.path!r}: {{{bad}}} must name one field of the command"
+    statuses = b.success if isinstance(b.success, tuple) else ()
+    if not statuses or not all(_status(c) for c in statuses):
+        return f"success must be a tuple of HTTP statuses (100-599), e.g. (201,), got {b.success!r}"
+    if b.identity is not None and (not isinstance(b.identity, str) or not b.identity):
+        return f"identity must be a response path or 'Location', got {b.identity!r}"
+    if not isinstance(b.captures, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v for k, v in b.captures.items()
+    ):
+        return f"captures must map names to response paths, got {b.captures!r}"
+    if b.credential is not None and not isinstance(b.credential, Credential):
+        return f"credential must be a Credential(...), got {b.credential!r}"
+    if not isinstance(b.idempotent, bool):
+        return f"idempotent must be True or False, got {b.idempotent!r}"
+    return None
+
+
+def _status(code: object) -> bool:
+    return isinstance(code, int) and not isinstance(code, bool) and 100 <= code <= 599
 
 
 @functools.lru_cache(maxsize=1024)

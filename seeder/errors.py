@@ -6,6 +6,7 @@ wrong, where, and how to fix it; the CLI prints it in one line and exits 2
 
     SeederError                  any mistake or refusal seeder reports on purpose
     ├── ScenarioError            a scenario is invalid: ``problems``, each located
+    ├── BindingError             a binding in a commands module is wrong (file:line)
     ├── InvalidProvider          a provider's arguments are wrong (located by the loader)
     ├── PlanError                planning could not go on (a unique space ran dry)
     ├── JournalMismatch          a journal belongs to another run
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "BindingError",
     "GivenError",
     "InvalidProvider",
     "JournalMismatch",
@@ -69,6 +71,15 @@ class ScenarioError(SeederError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class BindingError(SeederError):
+    """A binding made in a commands module is wrong; ``where`` is the (file, line)
+    that made it, so the message can point there."""
+
+    def __init__(self, message: str, where: tuple[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 class InvalidProvider(SeederError):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from seeder.model.canonical import fingerprint
 from seeder.model.constraints import (
+    check_actor,
     check_counter_factors,
     check_references,
     check_unique,
@@ -49,7 +50,8 @@ def compile_model(scenario: Scenario, *, scale: float = 1.0, locate: Locate | No
             models[name] = em
     problems.raise_if_any()
 
-    link_parents(models, problems, scale)
+    if not link_parents(models, problems, scale):
+        problems.raise_if_any()  # a cycle of parents: what follows would only repeat it
     for em in models.values():
         field_kinds(em, models, problems)
     for em in models.values():
@@ -57,6 +59,7 @@ def compile_model(scenario: Scenario, *, scale: float = 1.0, locate: Locate | No
         evaluation_order(em, problems)
         check_unique(em, models, problems)
         check_counter_factors(em, models, problems)
+        check_actor(em, models, problems)
     order = entity_order(models, problems)
     problems.raise_if_any()
     expected_counts(models, order)

@@ -259,3 +259,20 @@ def _yields_numbers(provider: Provider) -> bool | None:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_actor(em: EntityModel, models: dict[str, EntityModel], problems: Problems) -> None:
+    """A command sent on behalf of an actor over HTTP needs the actor's credential:
+    the actor's binding must capture one."""
+    kind = em.kinds.get("actor")
+    if kind is None or kind.target not in models or em.http is None:
+        return
+    actor = models[kind.target]
+    if actor.http is not None and actor.http.credential is None:
+        how = "actor: parent" if em.spec.actor == "parent" else f"actor: {{ref: {actor.name}}}"
+        problems.add(
+            em.path("actor"),
+            f"{how} sends {em.command.__name__} on behalf of {actor.name!r}, but "
+            f"{actor.command.__name__}'s binding captures no credential; give its "
+            "HttpBinding a credential=Credential(...), or drop actor:",
+        )

@@ -7,8 +7,8 @@ import math
 from types import ModuleType
 from typing import Any
 
-from seeder.commands import Command, binding_of
-from seeder.errors import closest, suggest, with_hint
+from seeder.commands import Command, HttpBinding, binding_of
+from seeder.errors import BindingError, closest, suggest, with_hint
 from seeder.model.types import KEY, PSEUDO, EntityModel
 from seeder.providers import (
     Const,
@@ -19,7 +19,7 @@ from seeder.providers import (
     Series,
 )
 from seeder.scenario import Entity, Scenario
-from seeder.scenario.modules import load_module_file
+from seeder.scenario.modules import load_module_file, module_location, shown_path
 from seeder.scenario.problems import Path_, Problems
 
 
@@ -48,10 +48,17 @@ def resolve_commands(scenario: Scenario, problems: Problems) -> dict[str, type[C
     try:
         module = load_module_file(path, "commands")
     except (Exception, SystemExit) as exc:  # the user's module failed to import: no traceback
-        problems.add(
-            ("commands",),
-            f"cannot import commands file {spec!r}: {type(exc).__name__}: {exc}; fix that file",
-        )
+        where = module_location(exc, path)
+        if isinstance(exc, BindingError):
+            message = f"{exc}; fix this binding"
+        else:
+            message = (
+                f"cannot import commands file {spec!r}: {type(exc).__name__}: {exc}; fix that file"
+            )
+        if where is None:
+            problems.add(("commands",), message)
+        else:  # said where the mistake is, in the commands module
+            problems.add_in(shown_path(where[0]), where[1], where[2], message)
         return {}
     found = _commands_of(module)
     if not found:
@@ -164,6 +171,8 @@ def entity_model(
     identity = entity.identity or (http.identity if http and http.identity else "id")
     em.identity = identity
     em.identity_captured = identity not in providers
+    if http is not None and not _binding_fits(name, entity, command, http, problems):
+        return None
     captures = {identity} if em.identity_captured else set()
     if http is not None:
         captures |= set(http.captures)
@@ -171,7 +180,68 @@ def entity_model(
     return em
 
 
-def link_parents(models: dict[str, EntityModel], problems: Problems, scale: float) -> None:
+def _binding_fits(
+    name: str, entity: Entity, command: type[Command], http: HttpBinding, problems: Problems
+) -> bool:
+    """The binding's path names the command's fields, and an entity's own
+    ``identity`` is a value the binding captures (or one of its fields)."""
+    fields = command.model_fields
+    missing = [n for n in http.path_fields() if n not in fields]
+    if missing:
+        message = (
+            f"HttpBinding path {http.path!r} of {command.__name__}: {{{missing[0]}}} is not "
+            f"one of its fields ({', '.join(fields)}); fix this binding"
+        )
+        if http.defined_at is None:
+            problems.add(("entities", name, "command"), message)
+        else:
+            problems.add_in(shown_path(http.defined_at[0]), http.defined_at[1], None, message)
+        return False
+    identity = entity.identity
+    if identity is None or identity in entity.fields or identity in entity.vars:
+        return True
+    if http.identity is None and not http.captures:
+        return True  # the answer's top-level values are all kept
+    captured = {*http.captures, "id" if http.identity == "Location" else http.identity}
+    if identity not in captured:
+        shown = ", ".join(sorted(c for c in captured if c)) or "nothing"
+        problems.add(
+            ("entities", name, "identity"),
+            f"identity {identity!r} is neither a field of {name!r} nor a value "
+            f"{command.__name__}'s binding captures ({shown}); name one of them or add "
+            f"{identity!r} to the binding's captures",
+        )
+        return False
+    return True
+
+
+def link_parents(models: dict[str, EntityModel], problems: Problems, scale: float) -> bool:
+    """Links each ``per:`` entity to its parent and its counts; False when the
+    parents form a cycle (said once, at the first entity of the cycle: all that
+    follows would only repeat it)."""
+    _link(models, problems, scale)
+    reported: set[frozenset[str]] = set()
+    for em in models.values():
+        chain = [em.name]
+        parent = em.parent
+        while parent is not None and parent not in chain:
+            chain.append(parent)
+            parent = models[parent].parent
+        if parent is None:
+            continue
+        cycle = chain[chain.index(parent) :]
+        if frozenset(cycle) not in reported:
+            reported.add(frozenset(cycle))
+            shown = " -> ".join([*cycle, cycle[0]])
+            problems.add(
+                ("entities", cycle[0], "per"),
+                f"per: forms a cycle: {shown}; an entity cannot be its own ancestor: make "
+                "one of them a root (count:) or reference it instead",
+            )
+    return not reported
+
+
+def _link(models: dict[str, EntityModel], problems: Problems, scale: float) -> None:
     for em in models.values():
         spec = em.spec
         base: Path_ = ("entities", em.name)

@@ -16,7 +16,7 @@ def _kind_of_path(
     models: dict[str, EntityModel],
     path: Path_,
     problems: Problems,
-    visiting: set[tuple[str, str]],
+    visiting: dict[tuple[str, str], None],
 ) -> Kind | None:
     """Kind of a ``from`` path like ``author_id.tenant_id``."""
     first = hops[0]
@@ -79,18 +79,25 @@ def _field_kind(
     name: str,
     models: dict[str, EntityModel],
     problems: Problems,
-    visiting: set[tuple[str, str]] | None = None,
+    visiting: dict[tuple[str, str], None] | None = None,
 ) -> Kind | None:
     if name in em.kinds:
         return em.kinds[name]
-    visiting = visiting if visiting is not None else set()
+    visiting = visiting if visiting is not None else {}
     if (em.name, name) in visiting:
-        problems.add(
-            ("entities", em.name, "fields", name),
-            f"from: copies form a loop through {em.name}.{name}; break it",
-        )
+        chain = list(visiting)
+        cycle = chain[chain.index((em.name, name)) :]
+        if problems.first(("from-loop", frozenset(cycle))):  # said once, however reached
+            entity, field = cycle[0]
+            shown = " -> ".join(f"{e}.{f}" for e, f in [*cycle, cycle[0]])
+            problems.add(
+                ("entities", entity, "fields", field),
+                f"from: copies form a loop: {shown}; break it",
+            )
+        for entity, _ in cycle:
+            problems.first(("from-loop", entity))
         return None
-    visiting.add((em.name, name))
+    visiting[(em.name, name)] = None
     path = em.path(name)
     kind: Kind | None = LITERAL
     if name == "actor":
@@ -125,7 +132,8 @@ def _ref_kind(
 ) -> Kind | None:
     if ref.entity not in models:
         problems.add(
-            path, with_hint(f"ref: {ref.entity!r} is not an entity", suggest(ref.entity, models))
+            (*path, "ref"),
+            with_hint(f"ref: {ref.entity!r} is not an entity", suggest(ref.entity, models)),
         )
         return None
     target = models[ref.entity]

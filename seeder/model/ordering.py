@@ -101,6 +101,8 @@ def evaluation_order(em: EntityModel, problems: Problems) -> None:
     while pending:
         ready = [n for n in pending if deps[n] <= done]
         if not ready:
+            if problems.said(("from-loop", em.name)):
+                return  # its from: loop is already said
             problems.add(
                 ("entities", em.name, "fields"),
                 f"fields depend on each other in a loop ({', '.join(pending)}); break the loop",

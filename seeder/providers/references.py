@@ -13,6 +13,7 @@ oldest first; the pick is ``floor(n * x)``, O(1) for any ``n``:
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import itertools
 import math
 import random
@@ -53,13 +54,19 @@ class Condition:
     operands: tuple[Operand, ...]
 
 
-def _operand(value: Any) -> Operand:
+def _operand(value: Any, at: tuple[str | int, ...] = ()) -> Operand:
+    if not (value is None or isinstance(value, str | int | float | bool | dt.date)):
+        raise InvalidProvider(
+            f"where: {value!r} is not a value to compare with; write a plain value "
+            "(a string, a number, true/false) or $field",
+            at=at,
+        )
     if isinstance(value, str) and value.startswith("$"):
         if value.startswith("$$"):
             return Operand(value=value[1:])
         name = value[1:]
         if not name.isidentifier():
-            raise InvalidProvider(f"{value!r} is not a field reference; write $field_name")
+            raise InvalidProvider(f"{value!r} is not a field reference; write $field_name", at=at)
         return Operand(field=name)
     return Operand(value=value)
 
@@ -78,19 +85,21 @@ def parse_where(where: Mapping[str, Any]) -> tuple[Condition, ...]:
                     f"where.{name}: give one operator ($ne or $in), got {sorted(spec)}"
                 )
             ((op, arg),) = spec.items()
+            here = ("where", name, op)
             if op == "$ne":
-                conditions.append(Condition(name, "ne", (_operand(arg),)))
+                conditions.append(Condition(name, "ne", (_operand(arg, here),)))
             elif op == "$in":
                 if not isinstance(arg, list | tuple) or not arg:
-                    raise InvalidProvider(f"where.{name}: $in needs a non-empty list")
-                conditions.append(Condition(name, "in", tuple(_operand(a) for a in arg)))
+                    raise InvalidProvider(f"where.{name}: $in needs a non-empty list", at=here)
+                operands = tuple(_operand(a, (*here, i)) for i, a in enumerate(arg))
+                conditions.append(Condition(name, "in", operands))
             else:
                 raise InvalidProvider(
                     f"where.{name}: unknown operator {op!r}; use $ne or $in, or a plain "
                     "value for equality"
                 )
         else:
-            conditions.append(Condition(name, "eq", (_operand(spec),)))
+            conditions.append(Condition(name, "eq", (_operand(spec, ("where", name)),)))
     return tuple(conditions)
 
 
@@ -149,9 +158,11 @@ class Ref(Provider):
         if self.weights is not None:
             if not isinstance(self.weights, list | tuple) or not self.weights:
                 raise InvalidProvider("weights must be a non-empty list of numbers")
-            for w in self.weights:
+            for i, w in enumerate(self.weights):
                 if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < math.inf:
-                    raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}")
+                    raise InvalidProvider(
+                        f"weights must be numbers >= 0, got {w!r}", at=("weights", i)
+                    )
             if sum(self.weights) <= 0:
                 raise InvalidProvider("weights add up to 0; give at least one positive weight")
         self.conditions()  # validates the where clause

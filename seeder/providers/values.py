@@ -170,9 +170,9 @@ class Choice(Provider):
 
 
 def _check_weights(weights: Sequence[Any]) -> None:
-    for w in weights:
+    for i, w in enumerate(weights):
         if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < math.inf:
-            raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}")
+            raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}", at=("weights", i))
     if sum(weights) <= 0:
         raise InvalidProvider("weights add up to 0; give at least one positive weight")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from seeder.commands import Credential, HttpBinding, InProcessBinding, binding_of
+from seeder.commands import HTTP_METHODS, Credential, HttpBinding, InProcessBinding, binding_of
 from seeder.errors import SeederError
 from seeder.plan.items import PlanItem
 
@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from seeder.model import Model
 
 __all__ = ["HTTP_METHODS", "Binding", "Bindings"]
-
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,17 +6,27 @@ ever repeats them."""
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from seeder.errors import SeederError
 
-__all__ = ["Guard", "check_reachable", "expand_headers", "guard_target", "redact_url"]
+__all__ = [
+    "Guard",
+    "basic_auth",
+    "check_reachable",
+    "check_url",
+    "expand_headers",
+    "guard_target",
+    "redact_url",
+    "url_userinfo",
+]
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -74,6 +84,40 @@ def redact_url(url: str) -> str:
     userinfo, _, host = authority.rpartition("@")
     user = userinfo.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}{slash}{path}"
+
+
+def url_userinfo(url: str) -> str:
+    """The ``user:password`` part of a URL ("" without one)."""
+    authority = url.partition("://")[2].partition("/")[0]
+    return authority.rpartition("@")[0]
+
+
+def basic_auth(url: str) -> tuple[str, dict[str, str]]:
+    """A URL without its user and password, and the Authorization header that
+    carries them instead (the HTTP clients refuse both at once)."""
+    userinfo = url_userinfo(url)
+    if not userinfo:
+        return url, {}
+    scheme, _, rest = url.partition("://")
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+    return f"{scheme}://{rest.partition('@')[2]}", {"Authorization": f"Basic {token}"}
+
+
+def check_url(url: str) -> None:
+    """A target is a base URL: a query or a fragment would be glued to every path."""
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # http://[::1
+        raise SeederError(
+            f"target {redact_url(url)!r}: {exc}; write it like http://127.0.0.1:8000. "
+            "Nothing was sent"
+        ) from exc
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise SeederError(
+            f"target {redact_url(url)!r} has a query or fragment; give the service's base "
+            "URL (http://host:port/prefix), the bindings add the paths. Nothing was sent"
+        )
 
 
 def guard_target(url: str, guard: Guard) -> None:

@@ -25,7 +25,7 @@ from seeder.ports import Port
 from seeder.ports.http import RetryPolicy
 from seeder.run.bindings import Bindings
 from seeder.run.executor import Executor
-from seeder.run.guard import Guard, redact_url
+from seeder.run.guard import Guard, redact_url, url_userinfo
 from seeder.run.journal import Journal, default_path
 from seeder.run.results import Results
 from seeder.run.stats import RunStats
@@ -155,6 +155,11 @@ class Runner:
                 "--resume continues the journal's run: it cannot go with "
                 + ("--fresh" if s.fresh else "--no-journal")
             )
+        if s.resend_uncertain and not s.resume:
+            raise SeederError(
+                "--uncertain resend decides what a --resume does with commands that may "
+                "have been applied; add --resume, or drop --uncertain"
+            )
         if not s.target.startswith(("http://", "https://")) and (s.resume or s.journal):
             raise SeederError(
                 f"--resume and --journal need a URL target: {s.target} starts empty (or "
@@ -186,6 +191,7 @@ class Runner:
         stats = RunStats()
         if model is not None:
             stats.track(model)
+        _check_url_credentials(s.target, s.options, bindings)
         with open_target(s.target, s.options, model) as target:
             progress = view.progress(model)
             results = Results()
@@ -280,6 +286,26 @@ class Runner:
             report.write_text(stats.to_json(model) + "\n", encoding="utf-8")
         except OSError as exc:
             raise SeederError(f"cannot write the report {report}: {exc.strerror}") from exc
+
+
+def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:
+    """A user and password in the target URL are sent as ``Authorization: Basic``;
+    refused when another Authorization would replace them on some commands."""
+    if not url_userinfo(target):
+        return
+    if any(name.lower() == "authorization" for name in options.headers):
+        raise SeederError(
+            f"target {redact_url(target)} carries a user and password and --header gives "
+            "an Authorization too; keep one of them"
+        )
+    for entity, cred in bindings.credential_of_entity.items():
+        if cred.header.lower() == "authorization":
+            raise SeederError(
+                f"target {redact_url(target)} carries a user and password (sent as "
+                f"Authorization: Basic), but the commands sent on behalf of {entity} present "
+                "their credential in Authorization; drop the user and password from the URL "
+                "(or give the service's credential another header)"
+            )
 
 
 async def run_items(

@@ -33,7 +33,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from seeder.errors import SeederError
 from seeder.ports import Port
 from seeder.ports.http import RetryPolicy
-from seeder.run.guard import Guard, check_reachable, guard_target, redact_url
+from seeder.run.guard import (
+    Guard,
+    basic_auth,
+    check_reachable,
+    check_url,
+    guard_target,
+    redact_url,
+)
 
 if TYPE_CHECKING:
     from seeder.model import Model
@@ -154,10 +161,14 @@ def is_asgi(obj: Any) -> bool:
 
 
 def _url(url: str, options: TargetOptions) -> Target:
+    check_url(url)
     if options.guard is not None:
         guard_target(url, options.guard)
     if options.check_reachable:
         check_reachable(url)
+    shown = redact_url(url)
+    url, auth = basic_auth(url)
+    headers = {**auth, **options.headers}
 
     def make() -> Port:
         from seeder.ports.http import AiohttpTransport, HttpPort, HttpxTransport
@@ -167,9 +178,9 @@ def _url(url: str, options: TargetOptions) -> Target:
             if options.http_client == "httpx"
             else AiohttpTransport(options.concurrency)
         )
-        return HttpPort(url, transport, options.headers, options.policy)
+        return HttpPort(url, transport, headers, options.policy)
 
-    return Target(redact_url(url), make)
+    return Target(shown, make)
 
 
 def _asgi(app: Any, options: TargetOptions, close: Callable[[], None] | None) -> Target:

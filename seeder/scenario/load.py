@@ -4,6 +4,7 @@ objects) or Python (a module defining ``scenario``)."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 
 from seeder.errors import Problem, ScenarioError
@@ -21,8 +22,7 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Locate]:
     Returns the scenario and how to locate a path in its file."""
     file = Path(path)
     source = str(path)
-    if not file.is_file():
-        raise ScenarioError([Problem(f"scenario file not found: {source}; check the path", source)])
+    _check_file(file, source)
     if file.suffix == ".py":
         return _load_python(file, source), no_location
     size = file.stat().st_size
@@ -42,11 +42,39 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Locate]:
         raise ScenarioError(
             [Problem(f"scenario is not UTF-8 text ({exc.reason})", source)]
         ) from exc
+    except OSError as exc:
+        raise ScenarioError([_unreadable(exc, source)]) from exc
     data, doc = compose_yaml(text, source)
     scenario = build_scenario(data, doc.problems, file)
     doc.problems.raise_if_any()
     assert scenario is not None
     return scenario, doc.locate
+
+
+def _check_file(file: Path, source: str) -> None:
+    """A scenario is a regular file that can be read (a folder, a FIFO or a
+    device is refused before anything reads from it)."""
+    try:
+        if not file.exists():
+            what = f"scenario file not found: {source}; check the path"
+        elif file.is_dir():
+            what = f"scenario {source} is a folder; give the YAML or Python file in it"
+        elif not file.is_file():
+            what = f"scenario {source} is not a regular file (a FIFO, a device?); give a file"
+        elif not os.access(file, os.R_OK):
+            what = f"cannot read the scenario {source} (permission denied); check its permissions"
+        else:
+            return
+    except OSError as exc:
+        raise ScenarioError([_unreadable(exc, source)]) from exc
+    raise ScenarioError([Problem(what, source)])
+
+
+def _unreadable(exc: OSError, source: str) -> Problem:
+    return Problem(
+        f"cannot read the scenario: {exc.strerror or exc}; check the file and its permissions",
+        source,
+    )
 
 
 def _load_python(file: Path, source: str) -> Scenario:

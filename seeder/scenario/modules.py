@@ -15,7 +15,7 @@ from typing import Any
 
 from seeder.errors import InvalidProvider
 
-__all__ = ["import_function", "load_module_file"]
+__all__ = ["import_function", "load_module_file", "module_location", "shown_path"]
 
 
 def load_module_file(path: Path, purpose: str) -> ModuleType:
@@ -35,6 +35,34 @@ def load_module_file(path: Path, purpose: str) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def module_location(exc: BaseException, path: Path) -> tuple[str, int, int | None] | None:
+    """Where in the user's file ``path`` importing it failed: a syntax error's
+    line and column, a binding's line, or the deepest line of that file in the
+    traceback (an ImportError, a NameError, a RecursionError...)."""
+    target = str(path.resolve())
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        return exc.filename, exc.lineno, exc.offset
+    where = getattr(exc, "where", None)  # BindingError: the line that made the binding
+    if isinstance(where, tuple) and len(where) == 2:
+        return str(where[0]), int(where[1]), None
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if str(Path(tb.tb_frame.f_code.co_filename).resolve()) == target:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return None if line is None else (str(path), line, None)
+
+
+def shown_path(filename: str) -> str:
+    """A path as messages show it: relative to the working folder when below it."""
+    path = Path(filename)
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.resolve())
 
 
 def import_function(spec: str, base_dir: Path) -> Callable[..., Any]:

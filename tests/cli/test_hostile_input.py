@@ -85,6 +85,7 @@ class Case:
     path: str = ""  # "missing" or "directory" when scenario is None
     env: dict[str, str | None] = field(default_factory=dict)
     from_file: bool = True  # the message names the scenario file (else it says seeder:)
+    in_file: tuple[str, int] | None = None  # (file beside the scenario, line) it names instead
 
 
 def _edit(old: str, new: str) -> str:
@@ -224,7 +225,7 @@ LIMITS = [
     Case("merge-key-bomb", _merge_bomb(), needles=("expands to more than", "aliases")),
     Case("not-utf8", b"seed: 1\nentities:\n  a: \xff\xfe\xfa\n", needles=("not UTF-8",)),
     Case("missing-file", None, path="missing", needles=("scenario file not found",)),
-    Case("a-directory", None, path="directory", needles=("scenario file not found",)),
+    Case("a-directory", None, path="directory", needles=("is a folder",)),  # issue 16
 ]
 
 TYPES_AND_NAMES = [
@@ -319,7 +320,7 @@ TYPES_AND_NAMES = [
         "unknown-entity-in-ref",
         _edit("{ref: tenant, mean: 2}", "{ref: tenat, mean: 2}  #<"),
         needles=("'tenat' is not an entity",),
-        at="tenant_id",
+        at="ref",  # at the value's own key (issue 16)
     ),
     Case(
         "unknown-field-in-where",
@@ -343,14 +344,14 @@ TYPES_AND_NAMES = [
         _edit(f"commands: {LIBRARY}", "commands: broken.py  #<"),
         files={"broken.py": "raise RuntimeError('boom')\n"},
         needles=("cannot import commands file", "RuntimeError: boom"),
-        at="commands",
+        in_file=("broken.py", 1),  # said in the commands module (issue 16)
     ),
     Case(
         "commands-file-exits",
         _edit(f"commands: {LIBRARY}", "commands: exits.py  #<"),
         files={"exits.py": "import sys\nsys.exit(3)\n"},
         needles=("cannot import commands file", "SystemExit"),
-        at="commands",
+        in_file=("exits.py", 2),
     ),
     Case(
         "target-not-a-string",
@@ -410,13 +411,13 @@ DISTRIBUTIONS = [
         "ref-weights-negative",
         _edit("{ref: tenant, mean: 2}", "{ref: tenant, mean: 2, weights: [-1, 2]}  #<"),
         needles=("weights must be numbers >= 0",),
-        at="tenant_id",
+        at="-1",  # at the entry itself (issue 16)
     ),
     Case(
         "ref-weights-nan",
         _edit("{ref: tenant, mean: 2}", "{ref: tenant, mean: 2, weights: [.nan, 1]}  #<"),
         needles=("weights must be numbers >= 0",),
-        at="tenant_id",
+        at=".nan",
     ),
     Case(
         "choice-weights-wrong-length",
@@ -770,6 +771,10 @@ def test_hostile_input_is_one_located_line_and_nothing_is_sent(
         assert needle in err, (needle, err)
     if not case.from_file:
         assert lines[0].startswith("seeder: "), lines[0]
+        return
+    if case.in_file is not None:
+        name, line = case.in_file
+        assert lines[0].startswith(f"{(path.parent / name).resolve()}:{line}:"), lines[0]
         return
     assert lines[0].startswith(f"{path}:"), lines[0]
     marked = [i for i, t in enumerate(text.splitlines(), 1) if "#<" in t]

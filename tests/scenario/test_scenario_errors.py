@@ -121,7 +121,7 @@ CASES: list[tuple[str, str, str, str, list[str]]] = [
         "ref-unknown-entity",
         "tenant_id: {ref: tenant, mean: 5}\n      name",
         "tenant_id: {ref: tenat, mean: 5}  #<\n      name",
-        "tenant_id",
+        "ref",  # at the value's own key (issue 16)
         ["'tenat' is not an entity", "did you mean 'tenant'"],
     ),
     (
@@ -284,7 +284,7 @@ CASES: list[tuple[str, str, str, str, list[str]]] = [
         "actor-unknown-entity",
         "    count: 10\n",
         "    count: 10\n    actor: {ref: membr}  #<\n",
-        "actor",
+        "ref",
         ["'membr' is not an entity", "did you mean 'member'"],
     ),
     ("seed-not-a-number", "seed: 1", "seed: abc  #<", "seed", ["seed must be a whole number"]),
