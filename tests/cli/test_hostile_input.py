@@ -11,6 +11,7 @@ but with a file expect ``file: message`` (no line: the whole file is at fault).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -729,6 +730,11 @@ def _prepare(case: Case, tmp_path: Path) -> tuple[Path, str]:
     if case.scenario is None:
         if case.path == "directory":
             return folder, ""
+        if case.path == "fifo":
+            os.mkfifo(folder / "pipe.yaml")
+            return folder / "pipe.yaml", ""
+        if case.path.startswith("/"):  # a file of the system's own
+            return Path(case.path), ""
         return folder / "missing.yaml", ""
     if isinstance(case.scenario, bytes):
         path.write_bytes(case.scenario)
@@ -752,6 +758,18 @@ def test_hostile_input_is_one_located_line_and_nothing_is_sent(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    check_case(case, counter, tmp_path, capsys, monkeypatch)
+
+
+def check_case(
+    case: Case,
+    counter: tuple[Counter, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Runs ``case`` through ``seeder run`` against the counting server: exit 2, one
+    line per problem at the marked place, no traceback, no request."""
     app, url = counter
     for name, value in case.env.items():
         if value is None:
