@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--port", type=flags.port, default=8000)
     demo.add_argument(
         "--db", default=None, help="SQLite file path, or a postgresql:// DSN (default: memory)"
     )

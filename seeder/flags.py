@@ -15,6 +15,7 @@ __all__ = [
     "Parser",
     "concurrency",
     "execution_flags",
+    "port",
     "rate",
     "report_path",
     "scale",
@@ -93,8 +94,18 @@ def rate(text: str) -> float:
         raise argparse.ArgumentTypeError(
             f"--rate needs commands per second, e.g. 200 or 200/s, got {text!r}"
         ) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"--rate must be > 0, got {text}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"--rate must be > 0 and finite, got {text}")
+    return value
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--port needs a whole number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"--port must be between 0 and 65535, got {value}")
     return value
 
 

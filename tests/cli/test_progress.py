@@ -9,8 +9,8 @@ from rich.console import Console
 
 import seeder
 from seeder.console import LiveProgress, QuietProgress, print_report
-from seeder.run.stats import RunStats
 from seeder.run.runner import RunOptions, run_model
+from seeder.run.stats import RunStats
 from tests.conftest import SCENARIOS
 
 
