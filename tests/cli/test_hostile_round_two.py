@@ -102,6 +102,7 @@ CASES = [
     Case(
         "timeout-infinite", SCHOOL, flags=("--timeout", "inf"), needles=("finite",), from_file=False
     ),
+    Case("rate-infinite", SCHOOL, flags=("--rate", "inf"), needles=("finite",), from_file=False),
     Case(
         "unreadable-scenario",
         None,
