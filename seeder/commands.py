@@ -176,6 +176,13 @@ class InProcessBinding:
 
     handler: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.handler, str) or not self.handler.isidentifier():
+            raise BindingError(
+                f"handler must name a method of the application object, got {self.handler!r}",
+                _caller(),
+            )
+
 
 @dataclass(frozen=True, slots=True)
 class Binding:
@@ -191,7 +198,12 @@ C = TypeVar("C", bound=type[Command])
 def bind(*, http: HttpBinding | None = None, handler: str | None = None) -> Callable[[C], C]:
     """Class decorator attaching a binding to a command model."""
 
+    if http is not None and not isinstance(http, HttpBinding):
+        raise BindingError(f"bind(http=...) takes an HttpBinding(...), got {http!r}", _caller())
+
     def decorate(cls: C) -> C:
+        if not (isinstance(cls, type) and issubclass(cls, Command)):
+            raise BindingError(f"@bind decorates a seeder.Command subclass, got {cls!r}", _caller())
         cls.__seeder_binding__ = Binding(
             http=http, in_process=InProcessBinding(handler) if handler else None
         )

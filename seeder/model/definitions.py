@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from seeder.commands import Command, HttpBinding, binding_of
-from seeder.errors import BindingError, closest, suggest, with_hint
+from seeder.errors import BindingError, InvalidProvider, closest, suggest, with_hint
 from seeder.model.types import KEY, PSEUDO, EntityModel
 from seeder.providers import (
     Const,
@@ -18,6 +18,7 @@ from seeder.providers import (
     Range,
     Series,
 )
+from seeder.providers.args import check_args, kind_name
 from seeder.scenario import Entity, Scenario
 from seeder.scenario.modules import load_module_file, module_location, shown_path
 from seeder.scenario.problems import Path_, Problems
@@ -66,8 +67,17 @@ def resolve_commands(scenario: Scenario, problems: Problems) -> dict[str, type[C
     return found
 
 
-def _as_provider(value: Any) -> Provider:
-    return value if isinstance(value, Provider) else Const(value)
+def _checked(value: Any, path: Path_, problems: Problems) -> Provider | None:
+    """``value`` as a provider (a plain value is a constant) whose every argument
+    fits its declaration (a Python scenario is checked here; YAML when it is built)."""
+    provider = value if isinstance(value, Provider) else Const(value)
+    try:
+        check_args(provider)
+    except InvalidProvider as exc:
+        kind = kind_name(type(provider).__name__)
+        problems.add((*path, *(kind if part == "$kind" else part for part in exc.at)), str(exc))
+        return None
+    return provider
 
 
 def scaled(count: int, scale: float) -> int:
@@ -131,7 +141,11 @@ def entity_model(
             )
             ok = False
             continue
-        providers[fname] = _as_provider(value)
+        provider = _checked(value, (*base, "fields", fname), problems)
+        if provider is None:
+            ok = False
+            continue
+        providers[fname] = provider
     for fname, info in model_fields.items():
         if info.is_required() and fname not in entity.fields and fname not in misspelt:
             problems.add(
@@ -151,7 +165,11 @@ def entity_model(
             problems.add((*base, "vars", vname), f"var name {vname!r} must be an identifier")
             ok = False
             continue
-        providers[vname] = _as_provider(value)
+        provider = _checked(value, (*base, "vars", vname), problems)
+        if provider is None:
+            ok = False
+            continue
+        providers[vname] = provider
     if not ok:
         return None
     binding = binding_of(command)

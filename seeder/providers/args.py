@@ -20,7 +20,7 @@ from typing import Any
 
 from seeder.errors import InvalidProvider
 
-__all__ = ["ARG", "Arg", "arg", "check_args"]
+__all__ = ["ARG", "Arg", "arg", "check_args", "kind_name"]
 
 ARG = "seeder.arg"
 
@@ -124,7 +124,7 @@ def check_args(provider: object, owner: str | None = None) -> None:
     against its declaration; raises InvalidProvider saying which and where."""
     if not is_dataclass(provider) or isinstance(provider, type):
         return
-    owner = owner or _kind_name(type(provider).__name__)
+    owner = owner or kind_name(type(provider).__name__)
     for f in fields(provider):
         spec = f.metadata.get(ARG)
         if spec is None:
@@ -143,7 +143,8 @@ def check_args(provider: object, owner: str | None = None) -> None:
                     check_args(item)
 
 
-def _kind_name(class_name: str) -> str:
+def kind_name(class_name: str) -> str:
+    """The YAML key of a provider class (``Range`` → ``range``)."""
     return {"DateRange": "date", "PythonFunction": "python", "LogNormal": "lognormal"}.get(
         class_name, class_name.lower()
     )
