@@ -126,6 +126,12 @@ class Planner:
                     problems.add(("locale",), str(exc))
             except InvalidProvider as exc:
                 problems.add(em.path(fname), str(exc))
+            except Exception as exc:  # arguments no check foresaw: said at the field
+                problems.add(
+                    em.path(fname),
+                    f"{name}.{fname}: cannot use these arguments ({type(exc).__name__}: {exc}); "
+                    "check the provider's values",
+                )
         guarded, guards = with_unique(em, steps, creators)
         if guards:
             self.unique_guards[name] = guards

@@ -53,7 +53,10 @@ _KINDS: dict[str, tuple[str, Any]] = {
 def _finite(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
-    return isinstance(value, int) or math.isfinite(value)
+    try:  # an int too large for a float would overflow every computation with it
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _is_provider(value: object) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 
 from seeder.providers.args import arg
 from seeder.providers.base import InvalidProvider, Provider
+from seeder.providers.values import check_weights
 
 __all__ = [
     "Condition",
@@ -158,13 +158,7 @@ class Ref(Provider):
         if self.weights is not None:
             if not isinstance(self.weights, list | tuple) or not self.weights:
                 raise InvalidProvider("weights must be a non-empty list of numbers")
-            for i, w in enumerate(self.weights):
-                if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < math.inf:
-                    raise InvalidProvider(
-                        f"weights must be numbers >= 0, got {w!r}", at=("weights", i)
-                    )
-            if sum(self.weights) <= 0:
-                raise InvalidProvider("weights add up to 0; give at least one positive weight")
+            check_weights(self.weights)
         self.conditions()  # validates the where clause
 
     def conditions(self) -> tuple[Condition, ...]:

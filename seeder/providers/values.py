@@ -151,7 +151,7 @@ class Choice(Provider):
                     f"choice has {len(self.values)} values but {given} weights; give one "
                     "weight per value"
                 )
-            _check_weights(self.weights)
+            check_weights(self.weights)
 
     def value_space(self) -> float:
         return float(len(self.values))
@@ -169,11 +169,12 @@ class Choice(Provider):
         return lambda row: values[min(pick(cum, rand() * total), last)]
 
 
-def _check_weights(weights: Sequence[Any]) -> None:
+def check_weights(weights: Sequence[Any]) -> None:
+    """Weights are numbers >= 0 (a float can hold them), at least one positive."""
     for i, w in enumerate(weights):
-        if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < math.inf:
+        if not _weight(w):
             raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}", at=("weights", i))
-    if sum(weights) <= 0:
+    if math.fsum(float(w) for w in weights) <= 0:
         raise InvalidProvider("weights add up to 0; give at least one positive weight")
 
 
@@ -283,3 +284,13 @@ class PythonFunction(Provider):
                 ) from exc
 
         return call
+
+
+def _weight(value: object) -> bool:
+    """A weight: a number >= 0 that a float can hold (no NaN, no infinity)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return 0 <= float(value) < math.inf
+    except OverflowError:
+        return False
