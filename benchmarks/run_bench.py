@@ -289,11 +289,11 @@ def inprocess(scenario: str, concurrency: int) -> dict[str, Any]:
     import anyio
 
     sys.path.insert(0, str(ROOT))
-    from seeder.run.bindings import Bindings
-    from seeder.run.executor import Executor
     from seeder.model import load_model
     from seeder.plan.planner import plan_items
     from seeder.ports.inprocess import DispatchPort
+    from seeder.run.bindings import Bindings
+    from seeder.run.executor import Executor
 
     model = load_model(scenario)
     items = list(plan_items(model))  # planned beforehand: only dispatch is timed

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import itertools
 import json
 import os
+import socket
 import tempfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +21,14 @@ from seeder.plan.commandlog import JsonlCommandLog
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# runs' journals go to a temporary folder, not beside the repository's scenarios
-os.environ.setdefault("SEEDER_JOURNAL_DIR", tempfile.mkdtemp(prefix="seeder-test-journals-"))
+# runs' journals go to a temporary folder, not beside the repository's scenarios; each
+# pytest-xdist worker gets its own (the workers inherit the controller's environment,
+# and two runs at once must not meet on one journal)
+_journals = os.environ.get("SEEDER_JOURNAL_DIR") or tempfile.mkdtemp(prefix="seeder-test-journals-")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _journals = os.path.join(_journals, os.environ["PYTEST_XDIST_WORKER"])
+    os.makedirs(_journals, exist_ok=True)
+os.environ["SEEDER_JOURNAL_DIR"] = _journals
 SCENARIOS = ROOT / "scenarios"
 
 
@@ -39,6 +50,67 @@ def model_of(
     return seeder.compile_model(
         seeder.Scenario(entities=entities, seed=seed, commands=social, **kw), scale=scale
     )
+
+
+def _port_block() -> range:
+    """This process's own ports for servers that tests start in subprocesses: a block
+    below the kernel's ephemeral range (where bind(0) and outgoing connections take
+    theirs), one block per pytest-xdist worker, placed by the test run's id so that
+    two test runs on one machine rarely share blocks."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    first, size = 10_000, 200
+    if low - first < 8 * size:  # an unusual ephemeral range: leave it to the kernel
+        return range(0)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    blocks = (low - first) // size
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))
+    block = (zlib.crc32(run.encode()) + index) % blocks
+    return range(first + block * size, first + (block + 1) * size)
+
+
+_PORTS = itertools.cycle(_port_block() or [0])
+
+
+def free_port() -> int:
+    """A free loopback port for a server that a test starts in another process.
+
+    Probing with bind(0) and closing leaves the port to whoever binds next; under
+    pytest-xdist another worker's server or client could take it before the
+    subprocess binds it. Ports from this worker's own block (``_port_block``) are
+    not handed out to anyone else; each call moves on to the next one."""
+    for _ in range(1000):
+        port = next(_PORTS)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            found: int = sock.getsockname()[1]
+            return found
+    raise RuntimeError("no free loopback port")
+
+
+@pytest.fixture(autouse=True)
+def _readme_blueprints_stay_in_the_readme(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The README's Given snippets load ``scenarios/library.yaml`` by a relative path.
+    The blueprint cache (one per process, keyed by the resolved path) keeps the
+    spelling of whoever loaded a file first, and messages quote it; a later test in the
+    same process that expects the absolute path would see the README's spelling. Under
+    pytest-xdist the order of tests within a process varies, so the README's tests
+    leave the cache as they found it."""
+    from seeder.testing import blueprint
+
+    cache = getattr(blueprint, "_cache", None)
+    if request.path.name != "test_readme.py" or not isinstance(cache, dict):
+        yield
+        return
+    saved = dict(cache)
+    yield
+    cache.clear()
+    cache.update(saved)
 
 
 @pytest.fixture
