@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,11 +86,16 @@ def status(code: int, body: Any = None, retry_after: str | None = None) -> RawRe
 
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The delays HttpPort asked to sleep, in order (none is actually waited)."""
+    """The delays HttpPort asked to sleep, in order (none is actually waited). Only
+    this thread's sleeps count: a server thread left by an earlier test in the same
+    worker (uvicorn sleeps 0.1 s between its ticks) must not show here."""
     recorded: list[float] = []
     real = asyncio.sleep
+    mine = threading.get_ident()
 
     async def sleep(delay: float, result: Any = None) -> Any:
+        if threading.get_ident() != mine:
+            return await real(delay, result)
         recorded.append(delay)
         return await real(0, result)
 
