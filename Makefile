@@ -5,10 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CONSTRAINTS := constraints.txt
-# pytest workers (pytest-xdist). Measured on a 2-core machine: 4 beats 2, 3 and auto;
-# the suite spends much of its time waiting on subprocesses and servers.
+# pytest workers (pytest-xdist). Measured on a 2-core machine: 3 was best (4 as fast,
+# 2 and auto slower, 6 overloads it); the tests wait much on subprocesses and servers.
 # `make test PYTEST_WORKERS=0` runs the tests in one process.
-PYTEST_WORKERS ?= 4
+PYTEST_WORKERS ?= 3
 
 .PHONY: test lint format types pytest demo bench lock lock-check clean
 
