@@ -201,8 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         code: int = args.handler(args)
     except ScenarioError as exc:
         for problem in exc.problems:

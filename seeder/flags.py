@@ -47,7 +47,14 @@ def report_path(text: str) -> str:
     """Checked before anything is sent: a report that cannot be written would
     otherwise fail the run after every command went out."""
     folder = Path(text).parent
-    if Path(text).is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+    try:
+        writable = not Path(text).is_dir() and folder.is_dir() and os.access(folder, os.W_OK)
+    except OSError as exc:  # a name too long for the file system
+        shown = text if len(text) <= 80 else f"{text[:40]}...{text[-20:]}"
+        raise argparse.ArgumentTypeError(
+            f"cannot write the report {shown}: {exc.strerror}; choose another path"
+        ) from None
+    if not writable:
         raise argparse.ArgumentTypeError(
             f"cannot write the report {text}: {str(folder)!r} is not a writable folder; "
             "create it or choose another path"

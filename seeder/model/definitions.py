@@ -38,8 +38,18 @@ def resolve_commands(scenario: Scenario, problems: Problems) -> dict[str, type[C
         return {}
     if isinstance(spec, ModuleType):
         return _commands_of(spec)
-    path = (scenario.base_dir / spec).resolve()
-    if not path.is_file():
+    try:
+        path = (scenario.base_dir / spec).resolve()
+        found_file = path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a loop of links
+        why = exc.strerror if isinstance(exc, OSError) else exc
+        problems.add(
+            ("commands",),
+            f"commands file {_shown(spec)} cannot be looked up ({why}); "
+            "give the path of a Python file, relative to the scenario file",
+        )
+        return {}
+    if not found_file:
         problems.add(
             ("commands",),
             f"commands file {spec!r} not found (looked at {path}); give a path relative "
@@ -67,6 +77,13 @@ def resolve_commands(scenario: Scenario, problems: Problems) -> dict[str, type[C
     return found
 
 
+def _shown(spec: object) -> str:
+    text = repr(spec)
+    if len(text) <= 80:
+        return text
+    return f"{text[:40]}...{text[-20:]} ({len(str(spec))} characters)"
+
+
 def _checked(value: Any, path: Path_, problems: Problems) -> Provider | None:
     """``value`` as a provider (a plain value is a constant) whose every argument
     fits its declaration (a Python scenario is checked here; YAML when it is built)."""
@@ -80,10 +97,15 @@ def _checked(value: Any, path: Path_, problems: Problems) -> Provider | None:
     return provider
 
 
+# More items than one process plans in months (a trillion at ~100,000/s): a count
+# past it is a slip of the keyboard, refused at its line rather than planned forever.
+MAX_COUNT = 10**12
+
+
 def scaled(count: int, scale: float) -> int:
     if count <= 0:
         return 0
-    return max(1, math.floor(count * scale + 0.5))
+    return max(1, math.floor(min(count * scale, MAX_COUNT + 1) + 0.5))
 
 
 def entity_model(
@@ -283,13 +305,20 @@ def _link(models: dict[str, EntityModel], problems: Problems, scale: float) -> N
                     problems.add(
                         (*base, "count"), "a per-parent count can be negative; bound it with min: 0"
                     )
+                elif not count.average() <= MAX_COUNT:
+                    problems.add(
+                        (*base, "count"),
+                        f"a per-parent count averaging {count.average():.3g} is beyond what "
+                        f"seeder can plan (at most {MAX_COUNT:.0e} items); make it smaller",
+                    )
                 em.count_provider = count
-            elif isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            elif isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= MAX_COUNT:
                 em.count_provider = Range(count, count)
             else:
                 problems.add(
                     (*base, "count"),
-                    f"count must be a whole number >= 0 or a distribution, got {count!r}",
+                    f"count must be a whole number from 0 to {MAX_COUNT:.0e} or a "
+                    f"distribution, got {count!r}",
                 )
         elif count is not None:
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -297,6 +326,12 @@ def _link(models: dict[str, EntityModel], problems: Problems, scale: float) -> N
                     (*base, "count"),
                     f"count must be a whole number >= 0, got "
                     f"{count!r}; a distribution is only allowed with per: <parent>",
+                )
+            elif scaled(count, scale) > MAX_COUNT:
+                problems.add(
+                    (*base, "count"),
+                    f"count {count:,} at scale {scale:g} is beyond what seeder can plan "
+                    f"(at most {MAX_COUNT:.0e} items); make it or --scale smaller",
                 )
             else:
                 em.count = scaled(count, scale)

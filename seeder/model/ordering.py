@@ -3,36 +3,17 @@ planned in (dependencies and whole subtrees first), and the expected counts."""
 
 from __future__ import annotations
 
-import math
-
 from seeder.errors import suggest, with_hint
 from seeder.model.types import KEY, LITERAL, EntityModel
 from seeder.providers import (
     Counter,
     From,
-    LogNormal,
-    Normal,
-    Number,
-    Poisson,
     Provider,
     PythonFunction,
-    Range,
     Ref,
     Template,
 )
 from seeder.scenario.problems import Problems
-
-
-def _number_mean(p: Number) -> float:
-    if isinstance(p, Range):
-        return (p.low + p.high) / 2
-    if isinstance(p, Normal):
-        return float(p.mean)
-    if isinstance(p, LogNormal):
-        return math.exp(p.mu + p.sigma**2 / 2)
-    if isinstance(p, Poisson):
-        return float(p.lam)
-    return 1.0
 
 
 def _dependencies(em: EntityModel, name: str) -> set[str]:
@@ -192,7 +173,7 @@ def expected_counts(models: dict[str, EntityModel], order: list[str]) -> None:
             em = models[name]
             if em.parent is not None:
                 assert em.count_provider is not None
-                total = models[em.parent].expected * _number_mean(em.count_provider)
+                total = models[em.parent].expected * em.count_provider.average()
             else:
                 total = float(em.count or 0)
             made = 0.0

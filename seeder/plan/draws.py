@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from seeder.errors import InvalidProvider, PlanError
 from seeder.model.types import EntityModel, Kind, Model
-from seeder.plan.registry import Store
+from seeder.plan.registry import Store, hashable
 from seeder.providers import From, Provider, Ref, Row
 from seeder.providers.base import Draw
 from seeder.providers.references import Condition, Operand, popularity
@@ -153,10 +153,11 @@ def _spec_index(
     ]
     if len(key_parts) == 1:
         only = key_parts[0]
-        return buckets, lambda row: [g(row) for g in only]
+        return buckets, lambda row: [hashable(g(row)) for g in only]
 
     def keys(row: Row) -> list[Any]:
-        return [tuple(k) for k in itertools.product(*[[g(row) for g in gs] for gs in key_parts])]
+        parts = [[hashable(g(row)) for g in gs] for gs in key_parts]
+        return [tuple(k) for k in itertools.product(*parts)]
 
     return buckets, keys
 
@@ -233,13 +234,17 @@ def _maker(
             raise PlanError(
                 f"{entity}.{name}: {why} at item {entity}:{row.n}, and a {target} cannot "
                 f"be created on demand because it is made per {tmodel.parent}; make more "
-                f"of them, plan fewer {entity}, or relax the where: clause"
+                f"of them, plan fewer {entity}, or relax the where: clause",
+                entity=entity,
+                field=name,
             )
         idx = create(target, forced_for(row) if forced_for is not None else None, None, 0)
         if checks and not all(check(row, idx) for check in checks):
             raise PlanError(
                 f"{entity}.{name}: the {target} created for item {entity}:"
-                f"{row.n} does not satisfy its where: $ne clause"
+                f"{row.n} does not satisfy its where: $ne clause",
+                entity=entity,
+                field=name,
             )
         return idx
 

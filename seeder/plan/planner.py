@@ -29,6 +29,7 @@ from seeder.plan.items import PlanItem
 from seeder.plan.registry import Store
 from seeder.plan.streams import stream
 from seeder.providers import From, Ref, Row
+from seeder.providers.args import kind_name
 from seeder.providers.base import Draw
 from seeder.scenario.problems import Problems
 
@@ -124,8 +125,10 @@ class Planner:
             except NoLocale as exc:  # the scenario's locale: said once, at its line
                 if not any(p.message == str(exc) for p in problems.items):
                     problems.add(("locale",), str(exc))
-            except InvalidProvider as exc:
-                problems.add(em.path(fname), str(exc))
+            except InvalidProvider as exc:  # at the argument, when it says which
+                kind = kind_name(type(em.providers.get(fname)).__name__)
+                at = tuple(kind if part == "$kind" else part for part in exc.at)
+                problems.add((*em.path(fname), *at), str(exc))
             except Exception as exc:  # arguments no check foresaw: said at the field
                 problems.add(
                     em.path(fname),
@@ -204,6 +207,10 @@ class Planner:
                 for guard in self.unique_guards.get(entity, ()):
                     if guard.last in forced:  # not drawn by the guard: remember the combination
                         guard.seen.add(guard.key(row))
+        except PlanError as exc:
+            if exc.entity is None:  # located at the field being drawn
+                exc.entity, exc.field = entity, fname or None
+            raise
         except SeederError:
             raise
         except Exception as exc:  # a value a provider cannot work with: said at its field

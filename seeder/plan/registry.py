@@ -8,6 +8,7 @@ indexes, 8 bytes each), and the specification indexes (``where`` buckets: value
 
 from __future__ import annotations
 
+import json
 from array import array
 from typing import Any
 
@@ -15,6 +16,18 @@ from seeder.model.types import EntityModel, SpecIndex
 from seeder.providers import Row
 
 __all__ = ["Store"]
+
+
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
+def hashable(value: Any) -> Any:
+    """``value`` as a specification index key: plain values as they are; lists and
+    mappings (a ``choice`` of flag lists) by their canonical JSON, in a tuple so
+    that no string can collide with them."""
+    if value.__class__ in _PLAIN:
+        return value
+    return ("json", json.dumps(value, sort_keys=True, default=str))
 
 
 class Store:
@@ -40,9 +53,9 @@ class Store:
     def bucket_key(self, spec: SpecIndex, row: Row) -> Any:
         if len(spec.fields) == 1:
             f = spec.fields[0]
-            return row.links.get(f) if spec.links[0] else row.values.get(f)
+            return row.links.get(f) if spec.links[0] else hashable(row.values.get(f))
         return tuple(
-            row.links.get(f) if is_link else row.values.get(f)
+            row.links.get(f) if is_link else hashable(row.values.get(f))
             for f, is_link in zip(spec.fields, spec.links, strict=True)
         )
 

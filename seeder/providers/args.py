@@ -20,13 +20,13 @@ from typing import Any
 
 from seeder.errors import InvalidProvider
 
-__all__ = ["ARG", "Arg", "arg", "check_args", "kind_name"]
+__all__ = ["ARG", "Arg", "arg", "check_args", "finite", "kind_name"]
 
 ARG = "seeder.arg"
 
 # what a value is, for the kinds an argument may take
 _KINDS: dict[str, tuple[str, Any]] = {
-    "number": ("a number", lambda v: _finite(v)),
+    "number": ("a number", lambda v: finite(v)),
     "whole": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
     "text": ("a string", lambda v: isinstance(v, str)),
     "name": ("a name (letters, digits, _)", lambda v: isinstance(v, str) and v.isidentifier()),
@@ -39,7 +39,7 @@ _KINDS: dict[str, tuple[str, Any]] = {
     ),
     "duration": (
         "a duration (30s, 15m, 1h) or a number",
-        lambda v: isinstance(v, str) or _finite(v),
+        lambda v: isinstance(v, str) or finite(v),
     ),
     "provider": ("a provider", lambda v: _is_provider(v)),
     "scalar": (
@@ -50,7 +50,8 @@ _KINDS: dict[str, tuple[str, Any]] = {
 }
 
 
-def _finite(value: object) -> bool:
+def finite(value: object) -> bool:
+    """A number (not a bool) that a float holds: no NaN, no infinity, no 10**400."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
     try:  # an int too large for a float would overflow every computation with it
@@ -99,7 +100,7 @@ class Arg:
             raise InvalidProvider(
                 f"{owner} {name} must be {self.describe()}, got {value!r}", at=where
             )
-        if _finite(value):
+        if finite(value):
             if self.low is not None and (value < self.low or (self.open_low and value == self.low)):
                 raise InvalidProvider(
                     f"{owner} {name} must be {self.describe()}, got {value!r}", at=where

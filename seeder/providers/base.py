@@ -9,6 +9,7 @@ random stream of its (entity, field). Compiling once keeps the per-item path sho
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidProvider",
     "Provider",
     "Row",
+    "finite_draw",
 ]
 
 # Values that JSON carries as they are; anything else is converted once per draw.
@@ -72,6 +74,17 @@ class CompileContext(Protocol):
     def import_function(self, spec: str) -> Callable[..., Any]: ...
 
 
+def finite_draw(value: Any, what: str) -> Any:
+    """``value``, unless it is a float that JSON cannot carry (an infinity or NaN
+    from a sum or a product that left a float's range): then OverflowError, which
+    the planner reports at the field that drew it."""
+    if value.__class__ is float and not math.isfinite(value):
+        raise OverflowError(
+            f"{what} drew {value}: its arguments leave a float's range; make them smaller"
+        )
+    return value
+
+
 def _check_weight(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise InvalidProvider(f"{name} must be between 0 and 1, got {value!r}")
@@ -93,7 +106,7 @@ class Provider:
     def __post_init__(self) -> None:
         if isinstance(self.null_weight, bool) or not isinstance(self.null_weight, int | float):
             raise InvalidProvider(f"null_weight must be a number, got {self.null_weight!r}")
-        _check_weight("null_weight", float(self.null_weight))
+        _check_weight("null_weight", self.null_weight)  # exact, however large
         if not isinstance(self.unique, bool):
             raise InvalidProvider(f"unique must be true or false, got {self.unique!r}")
         if self.seed_by is not None and not isinstance(self.seed_by, str):

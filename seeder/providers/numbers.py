@@ -8,8 +8,15 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from seeder.providers.args import arg
-from seeder.providers.base import CompileContext, Draw, InvalidProvider, Provider, Row
+from seeder.providers.args import arg, kind_name
+from seeder.providers.base import (
+    CompileContext,
+    Draw,
+    InvalidProvider,
+    Provider,
+    Row,
+    finite_draw,
+)
 
 __all__ = ["LogNormal", "Normal", "Number", "Poisson", "Range", "poisson"]
 
@@ -106,6 +113,11 @@ class Number(Provider):
         """The smallest value this provider can produce (``-inf`` if unbounded)."""
         return -math.inf if self.min is None else self.min
 
+    def average(self) -> float:
+        """The distribution's mean before ``min``/``max`` (``inf`` past a float's
+        range); the planner's estimate of a per-parent count."""
+        return 1.0
+
     def compile(self, ctx: CompileContext) -> Draw:
         return self.compile_rng(ctx.rng)
 
@@ -141,9 +153,10 @@ class Number(Provider):
 
                 sample = sample_round
         final = sample
+        what = kind_name(type(self).__name__)
 
         def draw(row: Row) -> Any:
-            return final()
+            return finite_draw(final(), what)
 
         return draw
 
@@ -164,7 +177,15 @@ class Range(Number):
             )
         if self.low > self.high:
             raise InvalidProvider(f"range low {self.low} is above high {self.high}; swap them")
+        if not self.integral and not math.isfinite(self.high - self.low):
+            raise InvalidProvider(
+                f"uniform [{self.low}, {self.high}] is wider than a float holds; narrow it",
+                at=("$kind",),
+            )
         self._check_bounds(f"[{self.low}, {self.high}]")
+
+    def average(self) -> float:
+        return (self.low + self.high) / 2
 
     def support(self) -> tuple[float, float]:
         return self.low, self.high
@@ -200,6 +221,9 @@ class Normal(Number):
         if not (_is_number(self.mean) and _is_number(self.sd)) or self.sd < 0:
             raise InvalidProvider("normal needs a numeric mean and a sd >= 0")
 
+    def average(self) -> float:
+        return float(self.mean)
+
     def sampler(self, rng: random.Random) -> Any:
         mean, sd, gauss = self.mean, self.sd, rng.gauss
         return lambda: gauss(mean, sd)
@@ -207,7 +231,8 @@ class Normal(Number):
 
 @dataclass(frozen=True)
 class LogNormal(Number):
-    mu: float = field(metadata=arg("number", at=("$kind", 0)))
+    # exp(mu) must stay within a float (e**709.78 is the largest): mu <= 700
+    mu: float = field(metadata=arg("number", high=700, at=("$kind", 0)))
     sigma: float = field(metadata=arg("number", low=0, at=("$kind", 1)))
 
     def __post_init__(self) -> None:
@@ -221,6 +246,12 @@ class LogNormal(Number):
 
     def lowest(self) -> float:
         return max(0.0, super().lowest())
+
+    def average(self) -> float:
+        try:
+            return math.exp(self.mu + self.sigma**2 / 2)
+        except OverflowError:
+            return math.inf
 
     def sampler(self, rng: random.Random) -> Any:
         mu, sigma, lognorm = self.mu, self.sigma, rng.lognormvariate
@@ -242,6 +273,9 @@ class Poisson(Number):
 
     def lowest(self) -> float:
         return max(0.0, super().lowest())
+
+    def average(self) -> float:
+        return float(self.lam)
 
     def sampler(self, rng: random.Random) -> Any:
         lam = self.lam

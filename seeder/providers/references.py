@@ -55,6 +55,8 @@ class Condition:
 
 
 def _operand(value: Any, at: tuple[str | int, ...] = ()) -> Operand:
+    if isinstance(value, dt.date):  # a date is planned and stored as written: 2020-01-31
+        value = value.isoformat()
     if not (value is None or isinstance(value, str | int | float | bool | dt.date)):
         raise InvalidProvider(
             f"where: {value!r} is not a value to compare with; write a plain value "

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seeder.providers.args import arg
-from seeder.providers.base import CompileContext, Draw, InvalidProvider, Provider, Row
+from seeder.providers.base import (
+    CompileContext,
+    Draw,
+    InvalidProvider,
+    Provider,
+    Row,
+    finite_draw,
+)
 from seeder.providers.numbers import Number
 
 __all__ = ["Counter", "DateRange", "Series", "parse_duration", "parse_when"]
@@ -24,12 +31,21 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 def parse_duration(value: object) -> dt.timedelta:
     """``"15m"``, ``"1h"``, ``"2d"``, ``"30s"``, ``"1w"`` or a number of seconds."""
+    seconds: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.timedelta(seconds=value)
-    if isinstance(value, str):
+        seconds = value
+    elif isinstance(value, str):
         m = _DURATION.match(value)
         if m:
-            return dt.timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+            seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds is not None:
+        try:
+            return dt.timedelta(seconds=seconds)
+        except (OverflowError, ValueError):  # past timedelta's 999,999,999 days, or NaN
+            raise InvalidProvider(
+                f"duration {value!r} is beyond what a date can be moved by; give at most "
+                "a few thousand years, e.g. 365d"
+            ) from None
     raise InvalidProvider(
         f"bad duration {value!r}; write a number and a unit: 30s, 15m, 1h, 1d, 1w"
     )
@@ -126,7 +142,11 @@ class Series(Provider):
     def compile(self, ctx: CompileContext) -> Draw:
         if isinstance(self.start, int | float):
             s0, st = self.start, self.step
-            return lambda row: s0 + (row.i - 1) * st
+
+            def number(row: Row) -> Any:
+                return finite_draw(s0 + (row.i - 1) * st, "series")
+
+            return number
         start = parse_when(self.start)
         step = parse_duration(self.step)
         return lambda row: _iso(start + (row.i - 1) * step)
@@ -178,7 +198,7 @@ class Counter(Provider):
                 inc = step(row)
                 if factor is not None:
                     inc *= factor(row)
-                state[0] += max(inc, 0.0)
+                state[0] = finite_draw(state[0] + max(inc, 0.0), "counter")
             return state[0] if digits is None else round(state[0], digits)
 
         return draw

@@ -90,7 +90,7 @@ class Const(Provider):
         return 1.0
 
     def compile(self, ctx: CompileContext) -> Draw:
-        value = self.value
+        value = jsonable(self.value)  # a bare YAML date is sent as written: 2020-01-01
         return lambda row: value
 
 
@@ -157,7 +157,7 @@ class Choice(Provider):
         return float(len(self.values))
 
     def compile(self, ctx: CompileContext) -> Draw:
-        values = tuple(self.values)
+        values = tuple(jsonable(v) for v in self.values)
         rand = ctx.rng.random
         n = len(values)
         if self.weights is None:
@@ -174,7 +174,13 @@ def check_weights(weights: Sequence[Any]) -> None:
     for i, w in enumerate(weights):
         if not _weight(w):
             raise InvalidProvider(f"weights must be numbers >= 0, got {w!r}", at=("weights", i))
-    if math.fsum(float(w) for w in weights) <= 0:
+    try:
+        total = math.fsum(float(w) for w in weights)
+    except OverflowError:
+        raise InvalidProvider(
+            "weights add up to more than a float holds; scale them down (only their ratios count)"
+        ) from None
+    if total <= 0:
         raise InvalidProvider("weights add up to 0; give at least one positive weight")
 
 
@@ -196,6 +202,26 @@ class Template(Provider):
     def compile(self, ctx: CompileContext) -> Draw:
         fmt = self.template.format
         return lambda row: fmt(**row.values)
+
+
+# Faker's arguments that size what it builds (words(nb=..), sentence(nb_words=..),
+# pystr(max_chars=..), pylist(nb_elements=..), json(num_rows=..), zip(uncompressed_size
+# =..)): Faker builds the whole value in memory, so 2**63 words would take the machine
+# down (seeder draws once while compiling). Bounds of numbers (random_int(max=..))
+# are not sizes and stay free.
+FAKE_SIZE_LIMIT = 10_000
+_SIZE_NAMES = re.compile(
+    r"^(nb|length|digits)$|^(nb|num)_|_(chars|digits|size|files|rows|elements)$"
+)
+
+
+def _is_size(name: str) -> bool:
+    return _SIZE_NAMES.search(name) is not None
+
+
+def _short(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]}"
 
 
 @dataclass(frozen=True)
@@ -222,6 +248,13 @@ class Fake(Provider):
             inspect.signature(method).bind(**args)
         except TypeError as exc:
             raise InvalidProvider(f"fake {self.method}: {exc}") from exc
+        for name, value in args.items():
+            if _is_size(name) and isinstance(value, int) and value > FAKE_SIZE_LIMIT:
+                raise InvalidProvider(
+                    f"fake {self.method}: {name}={_short(value)} is too large (at most "
+                    f"{FAKE_SIZE_LIMIT}): Faker would build it in memory; ask for less",
+                    at=(name,),
+                )
         try:
             sample = method(**args)
         except Exception as exc:  # Faker raises many kinds for bad arguments

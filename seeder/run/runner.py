@@ -180,8 +180,18 @@ class Runner:
         from seeder.plan.commandlog import read_log
 
         path = self.settings.source
-        if not path.is_file():
-            raise SeederError(f"command log not found: {path}; check the path")
+        shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:40]}...{str(path)[-20:]}"
+        try:
+            found = path.is_file()
+            if found:
+                path.open("rb").close()  # readable now, not after the first sends
+        except OSError as exc:
+            raise SeederError(
+                f"cannot read the command log {shown}: {exc.strerror}; check the path and "
+                "its permissions"
+            ) from None
+        if not found:
+            raise SeederError(f"command log not found: {shown}; check the path")
         self.settings.options.allowed_from = "a replayed command log"
         bindings = Bindings()
         return self._execute(None, read_log(path, bindings.learn), bindings)

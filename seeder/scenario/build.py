@@ -33,7 +33,7 @@ from seeder.providers import (
     Series,
     Template,
 )
-from seeder.providers.args import check_args
+from seeder.providers.args import check_args, finite
 from seeder.scenario.api import Entity, Scenario
 from seeder.scenario.problems import Path_, Problems
 
@@ -297,8 +297,8 @@ def _number(kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any]) 
         low, high = _pair(arg, ("low", "high"), kind)
         if kind == "uniform":
             low, high = (
-                float(low) if isinstance(low, int) else low,
-                float(high) if isinstance(high, int) else high,
+                float(low) if isinstance(low, int) and finite(low) else low,
+                float(high) if isinstance(high, int) and finite(high) else high,
             )
         return Range(low, high, **bounds, **options)
     if kind == "normal":

@@ -11,6 +11,7 @@ flattens the merge keys.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
@@ -18,13 +19,16 @@ import yaml
 from seeder.errors import Problem, ScenarioError
 from seeder.scenario.problems import Path_, Problems
 
-__all__ = ["MAX_DEPTH", "MAX_NODES", "MAX_SCENARIO_BYTES", "Located", "compose_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_INT", "MAX_NODES", "MAX_SCENARIO_BYTES", "Located", "compose_yaml"]
 
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
 # Values after aliases and merge keys are expanded: a few kilobytes of `&a [*a, *a..]`
 # would otherwise expand to billions ("billion laughs").
 MAX_NODES = 100_000
+# Whole numbers beyond 64 bits overflow every float and every date computation
+# (10**400 as a bound, 2**70 seconds as a step); none is a count or a value to send.
+MAX_INT = 2**63 - 1
 # Plain YAML only: the safe loader would also build bytes (!!binary), sets and
 # ordered pairs, which no provider takes.
 _SCALAR_TAGS = frozenset(
@@ -42,6 +46,9 @@ class Located:
         self.source = source
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.problems = Problems(source, self.locate)
+        # a value no provider could compute with (10**400, .inf) was refused: the
+        # scenario is not built from these values, its problems are said at once
+        self.unusable = False
 
     def locate(self, path: Path_) -> tuple[int | None, int | None]:
         for end in range(len(path), -1, -1):
@@ -210,6 +217,21 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: Located, 
             None, None, f"tag {node.tag!r} refused", node.start_mark
         )
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except ValueError:  # a scalar that looks like a timestamp but is not a date: 2020-13-01
         return node.value
+    if isinstance(value, float) and not math.isfinite(value):
+        doc.unusable = True
+        doc.problems.add(path, f"{node.value} is not a finite number; write a number")
+    elif isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+        doc.unusable = True
+        doc.problems.add(
+            path,
+            f"{_short(node.value)} is too large: numbers in a scenario fit in 64 bits "
+            f"(at most {MAX_INT}); write a smaller number",
+        )
+    return value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} digits)"

@@ -45,6 +45,8 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Locate]:
     except OSError as exc:
         raise ScenarioError([_unreadable(exc, source)]) from exc
     data, doc = compose_yaml(text, source)
+    if doc.unusable:
+        doc.problems.raise_if_any()
     scenario = build_scenario(data, doc.problems, file)
     doc.problems.raise_if_any()
     assert scenario is not None

@@ -7,6 +7,7 @@ not one request."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -255,6 +256,205 @@ CASES = [
         in_file=("cs.py", line_of(NOT_A_FIELD, "{centre}/staff")),
     ),
 ]
+
+
+HUGE = "1" + "0" * 400  # 10**400: an int no float holds
+LONG_NAME = "x" * 300 + ".py"  # past the file system's 255 bytes per name
+CONSUMPTION = "consumption: {uniform: [0.0, 10.0], min: 0.001}"
+STEP = 'taken_at: {series: {start: "2026-01-01T00:00:00Z", step: 15m}}'
+
+# found by the structural fuzz test (tests/scenario/test_structure_fuzz.py), each an
+# internal error or a planned value JSON cannot carry before
+FUZZ_CASES = [
+    Case(
+        "null-weight-beyond-a-float",
+        energy(
+            "postcode: {fake: postcode, null_weight: 0.05}",
+            f"postcode: {{fake: postcode, null_weight: {HUGE}}}  #<",
+        ),
+        needles=("(401 digits) is too large", "fit in 64 bits"),
+        at="null_weight",
+    ),
+    Case(
+        "uniform-bound-beyond-a-float",
+        energy(CONSUMPTION, f"consumption: {{uniform: [0.0, {HUGE}]}}  #<"),
+        needles=("is too large",),
+        at=HUGE[:5],
+    ),
+    Case(
+        "count-beyond-a-float",
+        energy("count: 200", f"count: {HUGE}  #<"),
+        needles=("is too large",),
+        at="count",
+    ),
+    Case(
+        "count-beyond-planning",
+        energy("count: 200", "count: 9000000000000000000  #<"),
+        needles=("beyond what seeder can plan",),
+        at="count",
+    ),
+    Case(
+        "per-count-mean-beyond-planning",
+        energy("count: {range: [1, 3]}", "count: {lognormal: [700, 1]}  #<"),
+        needles=("a per-parent count averaging", "beyond what seeder can plan"),
+        at="count",
+    ),
+    Case(
+        "lognormal-mu-beyond-exp",
+        energy("count: {range: [1, 3]}", "count: {lognormal: [1000, 1]}  #<"),
+        needles=("mu must be a number <= 700", "1000"),
+        at="1000",
+    ),
+    Case(
+        "series-step-beyond-64-bits",
+        energy(
+            STEP,
+            'taken_at: {series: {start: "2026-01-01T00:00:00Z", step: 9223372036854775808}}  #<',
+        ),
+        needles=("is too large",),
+        at="step",
+    ),
+    Case(
+        "series-step-beyond-a-date",
+        energy(STEP, 'taken_at: {series: {start: "2026-01-01T00:00:00Z", step: 1.0e+308}}  #<'),
+        needles=("duration 1e+308 is beyond what a date can be moved by",),
+        at="step",
+    ),
+    Case(
+        "numeric-series-leaves-a-float",
+        energy(
+            "value: {counter: {start: 0, step: {uniform: [0.0, 0.25]}, factor: $consumption}, "
+            "round: 3}",
+            "value: {series: {start: 1.0e+308, step: 1.0e+308}}  #<",
+        ),
+        needles=("series drew inf", "at item reading:2"),
+        at="value",
+    ),
+    Case(
+        "uniform-wider-than-a-float",
+        energy(CONSUMPTION, "consumption: {uniform: [-1.0e+308, 1.0e+308]}  #<"),
+        needles=("wider than a float holds",),
+        at="uniform",
+    ),
+    Case(
+        "choice-weights-overflow-their-sum",
+        energy(
+            "tariff: {choice: {flat: 0.6, time_of_use: 0.3, demand: 0.1}}",
+            "tariff: {choice: {flat: 1.0e+308, time_of_use: 1.0e+308, demand: 0.1}}  #<",
+        ),
+        needles=("weights add up to more than a float holds",),
+        at="tariff",
+    ),
+    Case(
+        "faker-size-beyond-memory",
+        energy("name: {fake: name}", "name: {fake: sentence, nb_words: 9223372036854775807}  #<"),
+        needles=("nb_words=9223372036854775807 is too large (at most 10000)",),
+        at="nb_words",
+    ),
+    Case(
+        "commands-name-too-long",
+        ENERGY.replace(str(ROOT / "commands" / "energy.py"), LONG_NAME + "  #<"),
+        needles=("cannot be looked up (File name too long)", "(303 characters)"),
+        at="commands",
+    ),
+    Case(
+        "commands-name-with-a-nul",
+        ENERGY.replace(str(ROOT / "commands" / "energy.py"), '"a\\0b.py"  #<'),
+        needles=("cannot be looked up (embedded null byte)",),
+        at="commands",
+    ),
+    Case(
+        "report-name-too-long",
+        SCHOOL,
+        flags=("--report", "/tmp/" + LONG_NAME),
+        needles=("cannot write the report", "File name too long"),
+        from_file=False,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", FUZZ_CASES, ids=[c.id for c in FUZZ_CASES])
+def test_fuzz_findings_are_one_located_line_and_nothing_is_sent(
+    case: Case,
+    counter: tuple[Counter, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    check_case(case, counter, tmp_path, capsys, monkeypatch)
+
+
+def test_bare_dates_are_sent_as_written(
+    counter: tuple[Counter, str],  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A bare YAML date (a constant, a choice's values) is a date the service gets as
+    written: it used to reach the JSON encoder as a date object, after ten requests."""
+    from tests.cli.test_hostile_input import _run
+
+    app, url = counter
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        energy("installed_on: {date: [2018-01-01, 2025-12-31]}", "installed_on: 2020-01-01")
+        .replace(
+            "postcode: {fake: postcode, null_weight: 0.05}",
+            "postcode: {choice: [2021-03-04, 2022-05-06]}",
+        )
+        .replace("count: 200", "count: 3")
+    )
+    log = tmp_path / "plan.jsonl"
+    assert _run(["plan", str(path), "--out", str(log)]) == 0, capsys.readouterr().err
+    bodies = [json.loads(line)["body"] for line in log.read_text().splitlines()]
+    assert {b["installed_on"] for b in bodies if "installed_on" in b} == {"2020-01-01"}
+    assert {b["postcode"] for b in bodies if "postcode" in b} <= {"2021-03-04", "2022-05-06"}
+    before = len(app.requests)
+    code = _run(["run", str(path), "--target", url, "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    assert len(app.requests) - before == len(bodies)
+
+
+def test_where_compares_list_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``where:`` on a field holding lists (the school's flags) picks a student with
+    the same flags: the specification index used to hash the lists and fail."""
+    from tests.cli.test_hostile_input import _run
+
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        school(
+            "      name: {fake: name}\n",
+            "      name: {ref: student, field: given_name, where: {flags: $tags}}\n",
+        ).replace(
+            "      relationship: {choice: [grandparent, aunt, uncle, neighbour, family friend]}\n",
+            "      relationship: {choice: [grandparent, aunt, uncle, neighbour, family friend]}\n"
+            "    vars:\n      tags: {from: parent.flags}\n",
+            1,
+        )
+    )
+    log = tmp_path / "plan.jsonl"
+    assert _run(["plan", str(path), "--out", str(log), "--scale", "0.5"]) == 0, (
+        capsys.readouterr().err
+    )
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    students = {r["key"]: r["body"] for r in rows if r["command"] == "EnrolStudent"}
+    contacts = [r for r in rows if r["command"] == "AddEmergencyContact"]
+    assert contacts
+    for contact in contacts:
+        own = contact["refs"]["enrolment_id"].split(".")[0]
+        picked = next((d for d in contact["deps"] if d != own), own)
+        assert students[picked]["flags"] == students[own]["flags"]
+        assert students[picked]["given_name"] == contact["body"]["name"]
+
+
+def test_a_command_log_that_cannot_be_read_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli.test_hostile_input import _run
+
+    code = _run(["replay", "/tmp/" + LONG_NAME, "--target", "http://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "cannot read the command log" in err and "File name too long" in err
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
