@@ -4,26 +4,38 @@ never another exception, never a request.
 The YAML-level fuzz test (``test_loader_fuzz.py``) throws random documents at the
 loader; most of them fail at the first key. Here hypothesis starts from the real
 scenarios (``scenarios/library.yaml``, ``school.yaml``, ``energy.yaml``, read with
-``yaml.safe_load``) and applies a few mutations to the structure, so the mistakes
-reach the later steps (kinds, specifications, ordering, the planner, the first
-commands): a provider replaced by another kind with the right keys and wrong
-values (strings where numbers go, lists where scalars go, None, bools, 1e308,
-10**400, -1, 0, empty lists and strings), unknown keys, near-miss names, cycles
-(ref, per, from, template, seed_by, actor), odd ``where:`` operands, ``unique``
-combinations naming missing fields, count distributions with odd bounds, series
-and counters with missing or wrong start/step/factor, odd weights, skew, mean and
-null_weight. Each structure is dumped with ``yaml.safe_dump`` into a file alone in
-its folder, ``commands:`` an absolute path.
+``yaml.safe_load``, root counts made small) and applies one to three mutations to
+the structure, each keeping the rest valid so that the mistake reaches the later
+steps (kinds, specifications, ordering, the planner, the first commands):
 
-The property: ``load_model`` + ``check_sample`` succeed, or raise a SeederError
-(every problem of a ScenarioError naming the scenario file); after a success,
-planning the first items (and writing them as ``seeder plan`` does) raises nothing
-but SeederError, and every planned body is strict JSON (no NaN or infinity, no
-date objects). The second test sends a few structures through ``seeder run``
-against a server that counts requests.
+- a number already in the scenario (count, bound, mean, skew, weight, step, seed)
+  made an edge value: 0, -1, 0.5, 5e-324, 1e308, -1e308, 2**63, 10**400;
+- a field or a new var given another provider kind, valid but for one slot: a
+  value replaced (edge numbers, strings where numbers go, lists where scalars go,
+  None, bools, nested mappings, empty lists and strings), a key added or dropped;
+- a field given a bare YAML value (a date, a datetime, a huge number, a list);
+- unknown and near-miss keys, near-miss entity, field, ref, per and command names;
+- cycles: ref A -> B -> A, self-references, per: cycles, from: cycles, templates
+  and seed_by naming themselves, actor: {ref: self};
+- where: clauses with odd operands ($in lists holding lists and mappings, $ne of
+  a missing field, unknown operators), unique combinations naming missing fields;
+- counts that are distributions with odd bounds, series and counters with
+  missing or wrong start/step/factor (a factor naming a var of strings), odd
+  round, weights, null_weight; entity keys and top-level keys with odd values.
 
-``SEEDER_FUZZ_EXAMPLES=3000 pytest tests/scenario/test_structure_fuzz.py`` runs a
-longer search (the default is small, so that ``make test`` stays fast).
+Each structure is dumped with ``yaml.safe_dump`` into a file alone in its folder,
+``commands:`` an absolute path. The property: ``load_model`` + ``check_sample``
+succeed, or raise a SeederError (every problem of a ScenarioError naming the
+scenario file); after a success, planning the first items (and writing them as
+``seeder plan`` does) raises nothing but SeederError, and every planned body is
+strict JSON (no NaN or infinity). The second test sends a few structures through
+``seeder run`` against a server that counts requests: exit 0 or 2, no traceback,
+stderr lines that start with the scenario path or ``seeder:``, and nothing sent
+on exit 2.
+
+``SEEDER_FUZZ_EXAMPLES=3000 pytest tests/scenario/test_structure_fuzz.py
+--timeout=0`` runs a longer search and reports every distinct failure (the default
+is small and shrinks one failure, so that ``make test`` stays fast).
 """
 
 from __future__ import annotations
@@ -839,6 +851,32 @@ MUTATIONS: list[Mutation] = [
 ]
 
 
+FAKER_SIZE_CAP = 1000
+
+
+def _cap_faker_sizes(value: Any) -> None:
+    """Caps the numbers among Faker's own arguments. ``{fake: sentence, nb_words:
+    2**63}`` asks Faker for 2**63 words, and seeder calls the method once while
+    compiling: the process grows until the OOM killer stops it (24 GB here) instead
+    of failing, which no assertion could report. seeder now refuses the size
+    arguments it knows by name (``nb_words``, ``max_chars``, ``num_rows``..., above
+    10,000; tests/cli/test_hostile_round_two.py); a Faker method whose size goes by
+    another name could still do it, so here the arguments stay small and a run of
+    this test cannot take the machine down."""
+    if isinstance(value, list):
+        for v in value:
+            _cap_faker_sizes(v)
+    elif isinstance(value, dict):
+        if "fake" in value:
+            for k, v in value.items():
+                if k not in ("fake", "null_weight", "unique", "seed_by") and (
+                    type(v) in (int, float) and abs(v) > FAKER_SIZE_CAP
+                ):
+                    value[k] = FAKER_SIZE_CAP
+        for v in value.values():
+            _cap_faker_sizes(v)
+
+
 @st.composite
 def structures(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
     """A real scenario with one to three mutations (mostly one: each mistake alone
@@ -846,6 +884,7 @@ def structures(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
     data = base(draw(st.sampled_from(BASE_NAMES)))
     n = draw(st.sampled_from([1, 1, 1, 2, 3]))
     done = [draw(st.sampled_from(MUTATIONS))(draw, data) for _ in range(n)]
+    _cap_faker_sizes(data)
     return data, done
 
 
@@ -888,7 +927,7 @@ def check_structure(data: Any, path: Path) -> str:
 
 
 @settings(
-    max_examples=EXAMPLES or 200,
+    max_examples=EXAMPLES or 250,
     deadline=None,
     derandomize=True,  # the same examples in every run of make test
     database=None,
