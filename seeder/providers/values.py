@@ -26,6 +26,7 @@ from seeder.providers.base import (
     Provider,
     Row,
 )
+from seeder.providers.fastfake import fast_method
 
 __all__ = ["Choice", "Const", "Fake", "PythonFunction", "Seq", "Template", "jsonable"]
 
@@ -259,6 +260,11 @@ class Fake(Provider):
             sample = method(**args)
         except Exception as exc:  # Faker raises many kinds for bad arguments
             raise InvalidProvider(f"fake {self.method} fails with these arguments: {exc}") from exc
+        fast = fast_method(gen, self.method, args)
+        if fast is not None:  # Faker's data, drawn without Faker's machinery
+            if type(sample) in JSON_SCALARS:
+                return lambda row: fast()
+            return lambda row: jsonable(fast())
         if type(sample) in JSON_SCALARS:
             if args:
                 return lambda row: method(**args)

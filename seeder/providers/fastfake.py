@@ -1,0 +1,540 @@
+"""Faker's hot methods drawn straight from Faker's own locale data.
+
+Faker spends most of a call in its machinery: ``random_elements`` rebuilds its
+arguments, ``parse`` runs a regular expression per pattern, ``numerify`` four more,
+``isbn13`` builds objects for a check digit. Here each supported method is
+compiled once per field into a closure over the same data — the locale's word
+lists, name and e-mail formats, ISBN rules — drawing with the field's own random
+stream, with the same distributions (uniform over a list, or by the list's
+weights when ``faker_weighting`` is on; the same word-count variation). The values
+are what Faker could have made, but not the ones it makes for the same seed: the
+draws are done differently (README, "Determinism").
+
+:func:`fast_method` answers None for a method it does not know, for arguments it
+does not handle, or when the locale overrides the method with its own code, and
+the provider calls Faker as before.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import operator
+import string
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["fast_method"]
+
+Make = Callable[[], Any]
+_DIGITS = "0123456789"
+
+
+def fast_method(gen: Any, method: str, args: Mapping[str, Any]) -> Make | None:
+    """A zero-argument function making ``gen.<method>(**args)``-like values, or None."""
+    build = _BUILDERS.get(method)
+    if build is None:
+        return None
+    owner = _owner(gen, method)
+    if owner is None:
+        return None
+    try:
+        return build(_Ctx(gen, owner), dict(args))
+    except _Unsupported:
+        return None
+
+
+class _Unsupported(Exception):
+    """Arguments or data this module does not handle: Faker is called instead."""
+
+
+class _Ctx:
+    def __init__(self, gen: Any, owner: Any) -> None:
+        self.gen = gen
+        self.owner = owner  # the provider instance whose method this is
+        self.rand = gen.random.random
+        self.weighting = bool(getattr(owner, "__use_weighting__", True))
+
+    def pick(self, elements: Any) -> Make:
+        """Faker's ``random_element``: uniform, or by the OrderedDict's weights
+        when weighting is on."""
+        rand = self.rand
+        if isinstance(elements, Mapping):
+            keys = tuple(elements.keys())
+            if self.weighting:
+                cum = list(itertools.accumulate(float(w) for w in elements.values()))
+                total, last, find = cum[-1], len(keys) - 1, bisect.bisect_right
+                return lambda: keys[min(find(cum, rand() * total), last)]
+            elements = keys
+        seq = tuple(elements)
+        if not seq:
+            raise _Unsupported
+        n = len(seq)
+        return lambda: seq[int(rand() * n)]
+
+    def attr(self, name: str) -> Any:
+        value = getattr(self.owner, name, None)
+        if value is None:
+            raise _Unsupported
+        return value
+
+    def sub(self, method: str) -> Make:
+        """Another method, fast if possible, else Faker's own (drawing from the same
+        stream, so still deterministic)."""
+        fast = fast_method(self.gen, method, {})
+        if fast is not None:
+            return fast
+        call = getattr(self.gen, method)
+        return lambda: str(call())
+
+
+def _owner(gen: Any, method: str) -> Any:
+    """The provider instance of ``gen.<method>``, if the method is the one of
+    Faker's base provider this module mirrors (not a locale's own code)."""
+    bound = getattr(gen, method, None)
+    func = getattr(bound, "__func__", None)
+    owner = getattr(bound, "__self__", None)
+    if func is None or owner is None:
+        return None
+    base = _BASES.get(method)
+    if base is None:
+        return None
+    import importlib
+
+    try:
+        module = importlib.import_module("faker.providers" + (f".{base}" if base else ""))
+    except ImportError:
+        return None
+    cls = module.Provider if base else module.BaseProvider
+    if getattr(cls, method, None) is not func:
+        return None
+    return owner
+
+
+# -- patterns: {{token}} templates, and numerify/lexify/bothify ---------------
+
+
+def _template(ctx: _Ctx, pattern: str, literal: Callable[[str], str | Make] | None = None) -> Make:
+    """Faker's ``generator.parse``: ``{{ token }}`` replaced by the token's method
+    (``literal`` turns the text between tokens into what it becomes)."""
+    from faker.generator import _re_token
+
+    parts: list[str | Make] = []
+    pos = 0
+
+    def between(piece: str) -> None:
+        if piece:
+            parts.append(piece if literal is None else literal(piece))
+
+    for m in _re_token.finditer(pattern):
+        if m.group(2):  # an argument group: leave it to Faker
+            raise _Unsupported
+        between(pattern[pos : m.start()])
+        parts.append(ctx.sub(m.group(1)))
+        pos = m.end()
+    between(pattern[pos:])
+    if all(isinstance(p, str) for p in parts):
+        text = "".join(p for p in parts if isinstance(p, str))
+        return lambda: text
+    if len(parts) == 1 and not isinstance(parts[0], str):
+        return parts[0]
+    return _joined(parts)
+
+
+def _joined(parts: Sequence[str | Make]) -> Make:
+    calls = [(p, None) if isinstance(p, str) else ("", p) for p in parts]
+
+    def make() -> str:
+        return "".join([text if call is None else call() for text, call in calls])
+
+    return make
+
+
+def _mask(ctx: _Ctx, text: str, *, digits: bool, letters: str | None) -> Make:
+    """numerify (``#`` 0-9, ``%`` 1-9, ``$`` 2-9, ``!`` 0-9 or nothing, ``@`` 1-9 or
+    nothing), lexify (``?`` one of ``letters``), or both (bothify)."""
+    rand = ctx.rand
+    slots: list[tuple[int, str, bool]] = []  # (position, alphabet, may be empty)
+    chars = list(text)
+    for i, c in enumerate(chars):
+        if digits and c in "#%$!@":
+            alphabet = {"#": _DIGITS, "%": _DIGITS[1:], "$": _DIGITS[2:], "!": _DIGITS}.get(
+                c, _DIGITS[1:]
+            )
+            slots.append((i, alphabet, c in "!@"))
+        elif letters is not None and c == "?":
+            slots.append((i, letters, False))
+    if not slots:
+        return lambda: text
+    if all(not empty for _, _, empty in slots) and all(a == _DIGITS for _, a, _ in slots):
+        # the common case, "####-####": fixed text around digits
+        positions = [i for i, _, _ in slots]
+
+        def digits_only() -> str:
+            out = chars[:]
+            for i in positions:
+                out[i] = _DIGITS[int(rand() * 10)]
+            return "".join(out)
+
+        return digits_only
+
+    def make() -> str:
+        out = chars[:]
+        for i, alphabet, empty in slots:
+            if empty and rand() < 0.5:
+                out[i] = ""
+            else:
+                out[i] = alphabet[int(rand() * len(alphabet))]
+        return "".join(out)
+
+    return make
+
+
+def _text_arg(args: dict[str, Any], default: str) -> str:
+    text = args.pop("text", default)
+    if not isinstance(text, str):
+        raise _Unsupported
+    return text
+
+
+def _letters_arg(args: dict[str, Any]) -> str:
+    letters = args.pop("letters", string.ascii_letters)
+    if not isinstance(letters, str) or not letters:
+        raise _Unsupported
+    return letters
+
+
+def _done(args: dict[str, Any]) -> None:
+    if args:  # an argument this module does not mirror
+        raise _Unsupported
+
+
+def _numerify(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    text = _text_arg(args, "###")
+    _done(args)
+    return _mask(ctx, text, digits=True, letters=None)
+
+
+def _lexify(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    text, letters = _text_arg(args, "????"), _letters_arg(args)
+    _done(args)
+    return _mask(ctx, text, digits=False, letters=letters)
+
+
+def _bothify(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    text, letters = _text_arg(args, "## ??"), _letters_arg(args)
+    _done(args)
+    return _mask(ctx, text, digits=True, letters=letters)
+
+
+# -- person, company, internet ---------------------------------------------------
+
+
+def _element(attr: str, lower: bool = False) -> Callable[[_Ctx, dict[str, Any]], Make]:
+    def build(ctx: _Ctx, args: dict[str, Any]) -> Make:
+        _done(args)
+        pick = ctx.pick(ctx.attr(attr))
+        if lower:
+            return lambda: pick().lower()
+        return pick
+
+    return build
+
+
+def _formatted(attr: str) -> Callable[[_Ctx, dict[str, Any]], Make]:
+    """``parse(random_element(self.<attr>))``: name, company."""
+
+    def build(ctx: _Ctx, args: dict[str, Any]) -> Make:
+        _done(args)
+        formats = ctx.attr(attr)
+        keys = tuple(formats.keys()) if isinstance(formats, Mapping) else tuple(formats)
+        compiled = {f: _template(ctx, f) for f in keys}
+        choose = ctx.pick(formats)
+        return lambda: compiled[choose()]()
+
+    return build
+
+
+_MARKERS = frozenset("#%$!@?")
+
+
+def _user_name(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    """Faker's: parse a format, bothify it, to ASCII, lower case, slugified (which
+    drops what is neither a word character, a space nor a hyphen: the dot of
+    ``{{last_name}}.{{first_name}}``)."""
+    _done(args)
+    from faker.utils.text import _re_pattern, slugify
+
+    formats = ctx.attr("user_name_formats")
+    keys = tuple(formats.keys()) if isinstance(formats, Mapping) else tuple(formats)
+
+    def literal(piece: str) -> str | Make:
+        # what slugify would drop goes now (the markers are filled in first)
+        kept = "".join(c for c in piece if c in _MARKERS or not _re_pattern.match(c))
+        return _mask(ctx, kept, digits=True, letters=string.ascii_letters)
+
+    compiled = {f: _template(ctx, f, literal) for f in keys}
+    choose = ctx.pick(formats)
+    to_ascii = ctx.owner._to_ascii
+    plain = not tuple(getattr(ctx.owner, "replacements", ()))
+
+    def make() -> str:
+        text: str = compiled[choose()]()
+        if not (plain and text.isascii()):
+            text = to_ascii(text)
+        text = text.lower()
+        return text if text.isalnum() else slugify(text, allow_unicode=True)
+
+    return make
+
+
+def _email(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    safe = args.pop("safe", True)
+    domain = args.pop("domain", None)
+    _done(args)
+    if domain is not None or safe is not True:
+        raise _Unsupported
+    user, host = ctx.sub("user_name"), ctx.sub("safe_domain_name")
+    return lambda: user() + "@" + host()
+
+
+def _user_at(domain_method: str) -> Callable[[_Ctx, dict[str, Any]], Make]:
+    def build(ctx: _Ctx, args: dict[str, Any]) -> Make:
+        _done(args)
+        user, host = ctx.sub("user_name"), ctx.sub(domain_method)
+        return lambda: (user() + "@" + host()).lower()
+
+    return build
+
+
+# -- lorem -------------------------------------------------------------------------
+
+
+def _nb(ctx: _Ctx, number: int, variable: bool) -> Make:
+    """Faker's ``randomize_nb_elements(number, min=1)``: 60-140% of ``number``."""
+    if not variable:
+        return lambda: number
+    rand = ctx.rand
+    return lambda: max(1, int(number * (60 + int(rand() * 81)) / 100))
+
+
+def _word_list(ctx: _Ctx, args: dict[str, Any]) -> Any:
+    ext = args.pop("ext_word_list", None)
+    part = args.pop("part_of_speech", None)
+    if ext is not None:
+        if not isinstance(ext, list | tuple) or not ext:
+            raise _Unsupported
+        return tuple(ext)
+    if part is not None:
+        raise _Unsupported
+    return ctx.attr("word_list")
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Unsupported
+    return value
+
+
+def _words(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    nb = _whole(args.pop("nb", 3))
+    if args.pop("unique", False):
+        raise _Unsupported
+    pick = ctx.pick(_word_list(ctx, args))
+    _done(args)
+    return lambda: [pick() for _ in range(nb)]
+
+
+def _word(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    pick = ctx.pick(_word_list(ctx, args))
+    _done(args)
+    return pick
+
+
+def _sentence_maker(ctx: _Ctx, nb_words: int, variable: bool, words: Any) -> Make:
+    if nb_words <= 0:
+        return lambda: ""
+    connector = getattr(ctx.owner, "word_connector", " ")
+    end = getattr(ctx.owner, "sentence_punctuation", ".")
+    rand = ctx.rand
+    if isinstance(words, Mapping) and ctx.weighting:
+        pick, count = ctx.pick(words), _nb(ctx, nb_words, variable)
+
+        def weighted() -> str:
+            chosen = [pick() for _ in range(count())]
+            chosen[0] = chosen[0].title()
+            return connector.join(chosen) + end
+
+        return weighted
+    seq = tuple(words.keys()) if isinstance(words, Mapping) else tuple(words)
+    if not seq:
+        raise _Unsupported
+    size = len(seq)
+    low, spread = (nb_words * 60, 81) if variable else (nb_words * 100, 1)
+
+    def make() -> str:
+        # Faker's randomize_nb_elements: 60-140% of nb_words, at least one
+        k = max(1, (low + nb_words * int(rand() * spread)) // 100) if variable else nb_words
+        chosen = [seq[int(rand() * size)] for _ in range(k)]
+        chosen[0] = chosen[0].title()
+        return connector.join(chosen) + end
+
+    return make
+
+
+def _sentence(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    nb = _whole(args.pop("nb_words", 6))
+    variable = args.pop("variable_nb_words", True)
+    words = _word_list(ctx, args)
+    _done(args)
+    return _sentence_maker(ctx, nb, bool(variable), words)
+
+
+def _sentences(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    nb = _whole(args.pop("nb", 3))
+    one = _sentence_maker(ctx, 6, True, _word_list(ctx, args))
+    _done(args)
+    return lambda: [one() for _ in range(nb)]
+
+
+def _paragraph(ctx: _Ctx, args: dict[str, Any]) -> Make:
+    nb = _whole(args.pop("nb_sentences", 3))
+    variable = args.pop("variable_nb_sentences", True)
+    one = _sentence_maker(ctx, 6, True, _word_list(ctx, args))
+    _done(args)
+    if nb <= 0:
+        return lambda: ""
+    count = _nb(ctx, nb, bool(variable))
+    connector = getattr(ctx.owner, "word_connector", " ")
+    return lambda: connector.join([one() for _ in range(count())])
+
+
+# -- isbn ------------------------------------------------------------------------
+
+
+def _isbn(thirteen: bool) -> Callable[[_Ctx, dict[str, Any]], Make]:
+    """Faker's ``isbn13``/``isbn10``: an EAN prefix and a registration group of the
+    locale's rules (uniform), the digits after them uniform, split into registrant
+    and publication by the group's rule, and the check digit."""
+
+    def build(ctx: _Ctx, args: dict[str, Any]) -> Make:
+        sep = args.pop("separator", "-")
+        _done(args)
+        if not isinstance(sep, str):
+            raise _Unsupported
+        rules = ctx.attr("rules")
+        if not rules:
+            raise _Unsupported
+        rand = ctx.rand
+        find = bisect.bisect_right
+        mul = operator.mul
+        weights = _W13 if thirteen else _W10
+        eans = tuple(rules)
+        # per (ean, group): digits to draw, their format, the rules' bounds
+        plans: list[list[tuple[str, str, int, str, list[str], list[str], list[int]]]] = []
+        for ean in eans:
+            groups = []
+            for group, group_rules in rules[ean].items():
+                n = 13 - len(ean) - len(group) - 1
+                ordered = sorted(group_rules)
+                if n < 2 or 10**n > 2**52 or not ordered:
+                    raise _Unsupported
+                lows, highs, lengths = (list(col) for col in zip(*ordered, strict=True))
+                groups.append((ean, group, n, f"%0{n}d", lows, highs, lengths))
+            plans.append(groups)
+
+        def make() -> str:
+            groups = plans[int(rand() * len(plans))]
+            ean, group, n, fmt, lows, highs, lengths = groups[int(rand() * len(groups))]
+            reg_pub = fmt % int(rand() * 10**n)
+            head = reg_pub[:-1]
+            at = find(lows, head) - 1
+            if at < 0 or head > highs[at]:
+                raise ValueError(f"registrant {reg_pub!r} is in no rule of {ean}-{group}")
+            length = lengths[at]
+            registrant, publication = reg_pub[:length], reg_pub[length:]
+            if thirteen:
+                body = (ean + group + reg_pub).encode()
+                total = sum(map(mul, body, weights)) - _OFFSET13
+                return sep.join((ean, group, registrant, publication, str(-total % 10)))
+            body = (group + reg_pub).encode()
+            digit = (sum(map(mul, body, weights)) - _OFFSET10) % 11
+            return sep.join((group, registrant, publication, "X" if digit == 10 else str(digit)))
+
+        return make
+
+    return build
+
+
+# check digits: ISBN-13 weighs its 12 digits 1, 3, 1, 3...; ISBN-10 its 9 digits 1..9.
+# The digits are summed as ASCII bytes; the offsets take the 48s of b"0" back out.
+_W13 = (1, 3) * 6
+_W10 = tuple(range(1, 10))
+_OFFSET13 = 48 * sum(_W13)
+_OFFSET10 = 48 * sum(_W10)
+
+
+# the method -> how it is built; and the base provider whose code it mirrors
+_BUILDERS: dict[str, Callable[[_Ctx, dict[str, Any]], Make]] = {
+    "first_name": _element("first_names"),
+    "last_name": _element("last_names"),
+    "first_name_male": _element("first_names_male"),
+    "first_name_female": _element("first_names_female"),
+    "last_name_male": _element("last_names_male"),
+    "last_name_female": _element("last_names_female"),
+    "prefix_male": _element("prefixes_male"),
+    "prefix_female": _element("prefixes_female"),
+    "suffix_male": _element("suffixes_male"),
+    "suffix_female": _element("suffixes_female"),
+    "name": _formatted("formats"),
+    "name_male": _formatted("formats_male"),
+    "name_female": _formatted("formats_female"),
+    "company": _formatted("formats"),
+    "company_suffix": _element("company_suffixes"),
+    "safe_domain_name": _element("safe_domain_names", lower=True),
+    "free_email_domain": _element("free_email_domains", lower=True),
+    "user_name": _user_name,
+    "email": _email,
+    "safe_email": _user_at("safe_domain_name"),
+    "free_email": _user_at("free_email_domain"),
+    "word": _word,
+    "words": _words,
+    "sentence": _sentence,
+    "sentences": _sentences,
+    "paragraph": _paragraph,
+    "isbn13": _isbn(True),
+    "isbn10": _isbn(False),
+    "numerify": _numerify,
+    "lexify": _lexify,
+    "bothify": _bothify,
+}
+_BASES = {
+    **dict.fromkeys(
+        [
+            "first_name",
+            "last_name",
+            "first_name_male",
+            "first_name_female",
+            "last_name_male",
+            "last_name_female",
+            "prefix_male",
+            "prefix_female",
+            "suffix_male",
+            "suffix_female",
+            "name",
+            "name_male",
+            "name_female",
+        ],
+        "person",
+    ),
+    "company": "company",
+    "company_suffix": "company",
+    **dict.fromkeys(
+        ["safe_domain_name", "free_email_domain", "user_name", "email", "safe_email", "free_email"],
+        "internet",
+    ),
+    **dict.fromkeys(["word", "words", "sentence", "sentences", "paragraph"], "lorem"),
+    "isbn13": "isbn",
+    "isbn10": "isbn",
+    **dict.fromkeys(["numerify", "lexify", "bothify"], ""),
+}
