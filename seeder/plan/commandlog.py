@@ -15,15 +15,29 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import orjson
+
 from seeder.errors import SeederError
 from seeder.plan.items import PlanItem, split_key
 
 if TYPE_CHECKING:  # replay reads logs without loading the model (pydantic, providers)
     from seeder.model import Model
 
-__all__ = ["CsvCommandLog", "JsonlCommandLog", "item_record"]
+__all__ = ["CsvCommandLog", "JsonlCommandLog", "dumps", "item_record"]
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON in UTF-8 (orjson: 5-10x the standard encoder; the standard one
+    for what orjson refuses, such as a whole number past 64 bits from a user
+    function)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _dumps(value: Any) -> str:
+    return dumps(value).decode()
 
 
 def item_record(item: PlanItem, model: Model) -> dict[str, Any]:
@@ -138,7 +152,7 @@ def read_log(
             if not line.strip():
                 continue
             try:
-                r = json.loads(line)
+                r = orjson.loads(line)
                 item = PlanItem(
                     int(r["seq"]),
                     str(r["key"]),

@@ -28,6 +28,7 @@ from tenacity import (
 )
 
 from seeder.errors import SeederError
+from seeder.plan.commandlog import dumps
 from seeder.ports import Outcome, Send, capture, error_message
 from seeder.ports.transports import (
     MAX_BODY_BYTES,
@@ -124,7 +125,7 @@ class HttpPort:
         except (KeyError, ValueError, IndexError) as exc:
             return Outcome(False, status=None, message=f"path template {http.path!r}: {exc}")
         body = {k: v for k, v in fields.items() if k not in path_names}
-        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        data = dumps(body)
         headers = {
             **self.headers,
             "Content-Type": "application/json",
@@ -268,6 +269,6 @@ def _json(body: bytes) -> Any:
     if not body:
         return None
     try:
-        return json.loads(body)
+        return json.loads(body)  # any answer: numbers past 64 bits too
     except ValueError:
         return None
