@@ -4,18 +4,21 @@ instead of a Python set holding every value (about 140 bytes per value).
 
 A false positive — two values with the same fingerprint, about n²/2⁶⁵ likely —
 only makes the planner draw once more; it never lets a duplicate through.
-Fingerprints are blake2b digests of the value's repr, so they (and therefore the
-plan) are the same in every process, unlike ``hash()``.
+Fingerprints are XXH3 digests of the value's repr (xxhash: stable across
+processes and machines, unlike ``hash()``, and 4x cheaper than blake2b), so they,
+and therefore the plan, are the same in every process.
 """
 
 from __future__ import annotations
 
-import hashlib
 from array import array
+
+import xxhash
 
 __all__ = ["FingerprintSet"]
 
-_blake2b = hashlib.blake2b
+_xxh3 = xxhash.xxh3_64_intdigest
+_SIGNED = 1 << 63
 
 
 class FingerprintSet:
@@ -34,8 +37,7 @@ class FingerprintSet:
 
     @staticmethod
     def fingerprint(value: object) -> int:
-        digest = _blake2b(repr(value).encode(), digest_size=8).digest()
-        return int.from_bytes(digest, "big", signed=True) or 1  # 0 marks an empty slot
+        return (_xxh3(repr(value).encode()) - _SIGNED) or 1  # 0 marks an empty slot
 
     def add(self, value: object) -> bool:
         """Adds ``value``; False if it (or its fingerprint) was already there."""
