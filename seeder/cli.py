@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from seeder import flags
+from seeder import __version__, flags
 from seeder.errors import ScenarioError, SeederError
+from seeder.examples import is_packaged
 
 if TYPE_CHECKING:
     from seeder.run.runner import Runner
@@ -113,7 +115,10 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         report=Path(args.report) if args.report else None,
     )
     live = not args.no_progress and sys.stdout.isatty()
-    return Runner(settings, TerminalView(live), os.environ)
+    environ = dict(os.environ)
+    if is_packaged(Path(source)):  # a bundled example: its journal goes here, not in the package
+        environ.setdefault("SEEDER_JOURNAL_DIR", ".seeder")
+    return Runner(settings, TerminalView(live), environ)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -130,13 +135,41 @@ def _replay(args: argparse.Namespace) -> int:
     return _runner(args, args.feed, args.target).replay()
 
 
+def _examples(args: argparse.Namespace) -> int:
+    from seeder.examples import copy_examples, example_names, examples_root
+
+    if args.action == "copy":
+        written = copy_examples(Path(args.folder), force=args.force)
+        print(f"copied {len(written)} files into {args.folder}: commands/ and scenarios/")
+        print(f"try: seeder run {Path(args.folder) / 'scenarios' / 'library.yaml'} --target demo")
+        return 0
+    root = examples_root()
+    for name in example_names():
+        print(f"{name:<10} {root / 'scenarios' / (name + '.yaml')}")
+    print("run one with: seeder run NAME --target demo; edit them after: seeder examples copy DIR")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from seeder.scaffold import scaffold
+
+    folder = Path(args.folder)
+    written = scaffold(folder, force=args.force)
+    print(f"seeder: wrote {len(written)} files into {folder}:")
+    for path in written:
+        print(f"  {path}")
+    where = "" if args.folder == "." else f"cd {shlex.quote(args.folder)} && "
+    print(f"next: {where}seeder run scenarios/tenants.yaml --target demo && python -m pytest")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     try:
         from seeder.demo.server import serve  # the optional 'demo' extra
     except ImportError as exc:
         raise SeederError(
             f"the demo service needs the 'demo' extra ({exc.name} is missing); "
-            "install it with: pip install 'seeder[demo]'"
+            "install it with: pip install 'command-seeder[demo]'"
         ) from exc
     from seeder.demo.faults import FaultSpecError
 
@@ -147,18 +180,24 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+_SCENARIO_HELP = "a scenario file (YAML or Python), or a bundled example's name (seeder examples)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = flags.Parser(
         prog="seeder",
         description="Fill a running service with realistic, "
         "related test data through its own commands.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"seeder {__version__} (command-seeder)"
+    )
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=flags.Parser
     )
 
     plan = sub.add_parser("plan", help="write the command log of a scenario (no network)")
-    plan.add_argument("scenario")
+    plan.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
     plan.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
     plan.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
     plan.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
@@ -166,12 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(handler=_plan)
 
     validate = sub.add_parser("validate", help="check a scenario and summarise it")
-    validate.add_argument("scenario")
+    validate.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
     validate.add_argument("--scale", type=flags.scale, default=1.0)
     validate.set_defaults(handler=_validate)
 
     run = sub.add_parser("run", help="send a scenario's commands to a service")
-    run.add_argument("scenario")
+    run.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
     run.add_argument(
         "--target", default=None, help="URL, demo (default), demo:inprocess, demo:asgi or file:PATH"
     )
@@ -185,6 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--target", required=True, help="URL, demo or demo:asgi")
     flags.execution_flags(replay)
     replay.set_defaults(handler=_replay)
+
+    examples = sub.add_parser("examples", help="list the bundled example scenarios, or copy them")
+    examples.add_argument("action", nargs="?", choices=("list", "copy"), default="list")
+    examples.add_argument("folder", nargs="?", default=".", help="where copy writes (default .)")
+    examples.add_argument("--force", action="store_true", help="overwrite existing files")
+    examples.set_defaults(handler=_examples)
+
+    init = sub.add_parser("init", help="scaffold a project that runs against the demo at once")
+    init.add_argument("folder", nargs="?", default=".", metavar="DIR", help="default: .")
+    init.add_argument("--force", action="store_true", help="write into a non-empty folder")
+    init.set_defaults(handler=_init)
 
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")

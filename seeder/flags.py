@@ -19,6 +19,7 @@ __all__ = [
     "rate",
     "report_path",
     "scale",
+    "scenario",
     "seconds",
     "seed",
 ]
@@ -31,6 +32,17 @@ class Parser(argparse.ArgumentParser):
         # one line, no usage dump (DESIGN: errors are one or two lines); --help has it
         where = " ".join(["seeder", *self.prog.split()[1:]])
         self.exit(USAGE_EXIT, f"seeder: {message}; see '{where} --help'\n")
+
+
+def scenario(text: str) -> str:
+    """A scenario file, or the name of a bundled example (``library``: see
+    ``seeder examples``). A missing file is left for the loader to report."""
+    from seeder.examples import find_example
+
+    if Path(text).exists():
+        return text
+    bundled = find_example(text)
+    return text if bundled is None else str(bundled)
 
 
 def scale(text: str) -> float:
