@@ -113,6 +113,7 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         fresh=args.fresh,
         resend_uncertain=args.uncertain == "resend",
         report=Path(args.report) if args.report else None,
+        junit=Path(args.junit) if args.junit else None,
     )
     live = not args.no_progress and sys.stdout.isatty()
     environ = dict(os.environ)

@@ -141,7 +141,14 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         type=report_path,
         default=None,
         metavar="PATH.json",
-        help="also write the report as JSON",
+        help="also write the report as JSON (its schema: seeder/report.schema.json)",
+    )
+    parser.add_argument(
+        "--junit",
+        type=report_path,
+        default=None,
+        metavar="PATH.xml",
+        help="also write a JUnit XML report: one test case per entity",
     )
     parser.add_argument(
         "--timeout",

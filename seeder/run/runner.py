@@ -105,6 +105,14 @@ class View(Protocol):
         """What the service holds now (the embedded demo)."""
         ...
 
+    def annotate(self, lines: Sequence[str]) -> None:
+        """CI annotations (GitHub Actions workflow commands), one per line."""
+        ...
+
+    def summary(self, stats: RunStats, code: int) -> None:
+        """The run's last line: its outcome in one greppable line."""
+        ...
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -122,6 +130,7 @@ class RunSettings:
     fresh: bool = False
     resend_uncertain: bool = False
     report: Path | None = None
+    junit: Path | None = None
 
     def resume_command(self) -> str:
         """The command that continues this run."""
@@ -187,10 +196,18 @@ class Runner:
         return self._execute(None, read_log(path, bindings.learn), bindings)
 
     def _execute(self, model: Model | None, items: Iterable[PlanItem], bindings: Bindings) -> int:
-        s, view = self.settings, self.view
         stats = RunStats()
         if model is not None:
             stats.track(model)
+        code = self._send(model, items, bindings, stats)
+        self._write_reports(stats, model)
+        self.view.summary(stats, code)
+        return code
+
+    def _send(
+        self, model: Model | None, items: Iterable[PlanItem], bindings: Bindings, stats: RunStats
+    ) -> int:
+        s, view = self.settings, self.view
         _check_url_credentials(s.target, s.options, bindings)
         with open_target(s.target, s.options, model) as target:
             progress = view.progress(model)
@@ -245,7 +262,6 @@ class Runner:
             view.report(stats, model)
             if target.counts is not None:
                 view.counts({k: v for k, v in target.counts().items() if v})
-        self._write_report(stats, model)
         if stats.interrupted:
             view.note(f"seeder: interrupted by {stats.interrupted}")
             if journal is not None:
@@ -278,14 +294,23 @@ class Runner:
         self.view.note(f"seeder: journal {path}")
         return journal
 
-    def _write_report(self, stats: RunStats, model: Model | None) -> None:
-        report = self.settings.report
-        if report is None:
-            return
-        try:
-            report.write_text(stats.to_json(model) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise SeederError(f"cannot write the report {report}: {exc.strerror}") from exc
+    def _write_reports(self, stats: RunStats, model: Model | None) -> None:
+        from seeder.run.ci import github_annotations, junit_xml
+
+        s = self.settings
+        if s.report is not None:
+            _write(s.report, stats.to_json(model) + "\n")
+        if s.junit is not None:
+            _write(s.junit, junit_xml(stats, model, s.source.stem))
+        if self.environ.get("GITHUB_ACTIONS") == "true":
+            self.view.annotate(github_annotations(stats, model, str(s.source)))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SeederError(f"cannot write the report {path}: {exc.strerror}") from exc
 
 
 def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:
