@@ -40,11 +40,12 @@ def _output(path: str) -> Iterator[IO[str]]:
 
 def _plan(args: argparse.Namespace) -> int:
     from seeder.model import load_model
-    from seeder.plan.checks import check_sample
+    from seeder.plan.checks import check_sample, check_size
     from seeder.plan.commandlog import CsvCommandLog, JsonlCommandLog
     from seeder.plan.planner import plan_items
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_size(model)
     check_sample(model)
     if args.format == "csv":
         if args.out == "-":
@@ -68,9 +69,10 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from seeder.model import load_model
-    from seeder.plan.checks import check_sample
+    from seeder.plan.checks import check_sample, check_size
 
     model = load_model(args.scenario, scale=args.scale)
+    check_size(model)
     check_sample(model)
     print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint {model.fingerprint})")
     width = max(len(n) for n in model.entities)
@@ -114,6 +116,7 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         resend_uncertain=args.uncertain == "resend",
         report=Path(args.report) if args.report else None,
         junit=Path(args.junit) if args.junit else None,
+        yes=getattr(args, "yes", False),
     )
     live = not args.no_progress and sys.stdout.isatty()
     environ = dict(os.environ)
@@ -124,9 +127,10 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
 
 def _run(args: argparse.Namespace) -> int:
     from seeder.model import load_model
-    from seeder.plan.checks import check_sample
+    from seeder.plan.checks import check_sample, check_size
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_size(model)
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
     return _runner(args, args.scenario, target).run_model(model)
@@ -250,7 +254,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM before the run takes signals over (loading, planning the sample,
+    starting the target): handled like SIGINT's KeyboardInterrupt."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted("SIGTERM")
+
+
+@contextlib.contextmanager
+def _start_up_signals() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` while this command runs (the run itself
+    installs its own graceful handlers, then gives these back)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # called from a thread (a test): signals are not ours to take
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with _start_up_signals():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -262,7 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SeederError as exc:
         print(f"seeder: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
+        print(f"seeder: interrupted by {name}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `seeder plan x | head`: the reader left, which is fine
         devnull = os.open(os.devnull, os.O_WRONLY)

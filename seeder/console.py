@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from seeder.plan.items import PlanItem
-from seeder.run.stats import RunStats
+from seeder.run.stats import RunStats, duration
 
 if TYPE_CHECKING:
     from seeder.model import Model
@@ -58,7 +58,7 @@ class QuietProgress:
         if final:
             eta = f"in {elapsed:,.1f}s"
         elif rate > 0 and total > self.done:
-            eta = f"ETA {_duration((total - self.done) / rate)}"
+            eta = f"ETA {duration((total - self.done) / rate)}"
         else:
             eta = "ETA -"
         print(
@@ -75,17 +75,6 @@ class QuietProgress:
     def __exit__(self, *exc: object) -> None:
         if self.done:
             self._line(time.monotonic(), final=True)
-
-
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 class LiveProgress:

@@ -158,6 +158,11 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
     parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="send a run of more than 10,000,000 commands (refused without it)",
+    )
+    parser.add_argument(
         "--journal",
         default=None,
         metavar="PATH",

@@ -6,15 +6,29 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from seeder.errors import PlanError
+from seeder.errors import PlanError, SeederError
 from seeder.model import Model
 from seeder.plan.planner import Planner
 from seeder.scenario.problems import Problems
 
-__all__ = ["check_sample"]
+__all__ = ["MAX_COMMANDS", "check_sample", "check_size"]
+
+# More commands than any run or command log of this tool can be meant to hold (at
+# 100,000 commands/s, a day is 8.6e9): a typo in --scale, refused before planning.
+MAX_COMMANDS = 1_000_000_000
 
 SAMPLE_ITEMS = 5000
 PER_ENTITY = 20
+
+
+def check_size(model: Model, limit: int = MAX_COMMANDS) -> None:
+    """Refuses a plan of more than ``limit`` commands (expected), in one line."""
+    expected = model.expected_total()
+    if expected > limit:
+        raise SeederError(
+            f"--scale {model.scale:g} plans ~{expected:,.3g} commands, more than the "
+            f"{limit:,} seeder plans at most; lower --scale"
+        )
 
 
 def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:

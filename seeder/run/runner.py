@@ -28,7 +28,7 @@ from seeder.run.executor import Executor
 from seeder.run.guard import Guard, redact_url, url_userinfo
 from seeder.run.journal import Journal, default_path
 from seeder.run.results import Results
-from seeder.run.stats import RunStats
+from seeder.run.stats import RunStats, duration
 from seeder.run.targets import Target, TargetOptions, resolve_target
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_INTERRUPTED = 0, 1, 130
+ANNOUNCED_RUN = 100_000  # from this many commands, the plan's size is said before sending
+LARGE_RUN = 10_000_000  # from this many, the run needs --yes
+ASSUMED_RATE = 1_000.0  # commands/s for an estimate without --rate: the demo's (README)
 
 
 @dataclass
@@ -131,6 +134,7 @@ class RunSettings:
     resend_uncertain: bool = False
     report: Path | None = None
     junit: Path | None = None
+    yes: bool = False  # a run over LARGE_RUN commands goes ahead
 
     def resume_command(self) -> str:
         """The command that continues this run."""
@@ -179,10 +183,30 @@ class Runner:
         """Plans ``model`` and sends it."""
         from seeder.plan.planner import plan_items
 
+        self._check_size(model)
         options = self.settings.options
         options.allowed_targets = model.scenario.allowed_targets
         options.allowed_from = model.scenario.source or "the scenario"
         return self._execute(model, plan_items(model), Bindings.of_model(model))
+
+    def _check_size(self, model: Model) -> None:
+        """Says how big a large run is and how long it may take; refuses one over
+        LARGE_RUN commands unless --yes."""
+        expected = model.expected_total()
+        if expected < ANNOUNCED_RUN:
+            return
+        rate = self.settings.options.rate or ASSUMED_RATE
+        how = "--rate" if self.settings.options.rate else "an assumed"
+        took = duration(expected / rate)
+        if expected > LARGE_RUN and not self.settings.yes:
+            raise SeederError(
+                f"this run plans ~{expected:,.0f} commands (about {took} at {how} "
+                f"{rate:,.0f}/s), more than {LARGE_RUN:,}; add --yes to send them, "
+                "or lower --scale"
+            )
+        self.view.note(
+            f"seeder: planned ~{expected:,.0f} commands; about {took} at {how} {rate:,.0f}/s"
+        )
 
     def replay(self) -> int:
         """Sends the command log at ``settings.source``."""

@@ -20,7 +20,7 @@ from seeder.providers.references import Ref
 if TYPE_CHECKING:
     from seeder.model import Model
 
-__all__ = ["REPORT_VERSION", "EntityCounts", "RunStats"]
+__all__ = ["REPORT_VERSION", "EntityCounts", "RunStats", "duration"]
 
 # The JSON report's format (seeder/report.schema.json describes it): raised when a
 # field changes meaning or goes away; new fields may appear within a version.
@@ -225,6 +225,18 @@ class RunStats:
 
     def to_json(self, model: Model | None = None) -> str:
         return json.dumps(self.as_dict(model), indent=2, default=list)
+
+
+def duration(seconds: float) -> str:
+    """``42s``, ``3m07s``, ``2h05m``: a duration as progress lines and estimates say it."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:
