@@ -120,6 +120,7 @@ def main() -> None:
             scale,
             "--no-journal",
             "--no-progress",
+            "--yes",
         ]
     best: dict[str, float] = {}
     for _ in range(args.repeat):  # in rounds, each client once per round
