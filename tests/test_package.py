@@ -33,6 +33,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package"), pytest.mark.
 CACHE = Path(os.environ.get("SEEDER_TEST_CACHE", Path.home() / ".cache" / "seeder-tests"))
 README = (ROOT / "README.md").read_text()
 PIP = (sys.executable, "-m", "pip")
+NOT_SOURCE = (
+    ".git",
+    ".venv",
+    ".hypothesis",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".seeder",
+)
 
 
 def _sh(argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> str:
@@ -82,7 +93,11 @@ def _wheelhouse(want: list[str]) -> Path:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     base = tmp_path_factory.mktemp("package")
     dist = base / "dist"
-    _sh([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], cwd=base)
+    # built from a copy: setuptools writes egg-info and build/ into the source tree,
+    # which must stay clean and may be built by another test run at the same time
+    source = base / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
+    _sh([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], cwd=base)
     (wheel,) = dist.glob("command_seeder-*.whl")
     want = [f"{wheel}[demo]", "pytest"]  # the wheel with its demo extra, and pytest
     house = _wheelhouse(want)
