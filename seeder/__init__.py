@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+__version__ = "0.1.0"  # the distribution's version too (pyproject.toml reads it)
+
 if TYPE_CHECKING:
     from seeder.commands import Command, Credential, HttpBinding, InProcessBinding, bind
     from seeder.errors import PlanError, Problem, ScenarioError, SeederError

@@ -10,13 +10,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from seeder import flags
+from seeder import __version__, flags
 from seeder.errors import ScenarioError, SeederError
+from seeder.examples import is_packaged
 
 if TYPE_CHECKING:
     from seeder.run.runner import Runner
@@ -38,11 +40,12 @@ def _output(path: str) -> Iterator[IO[str]]:
 
 def _plan(args: argparse.Namespace) -> int:
     from seeder.model import load_model
-    from seeder.plan.checks import check_sample
+    from seeder.plan.checks import check_sample, check_size
     from seeder.plan.commandlog import CsvCommandLog, JsonlCommandLog
     from seeder.plan.planner import plan_items
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_size(model)
     check_sample(model)
     if args.format == "csv":
         if args.out == "-":
@@ -66,9 +69,10 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from seeder.model import load_model
-    from seeder.plan.checks import check_sample
+    from seeder.plan.checks import check_sample, check_size
 
     model = load_model(args.scenario, scale=args.scale)
+    check_size(model)
     check_sample(model)
     print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint {model.fingerprint})")
     width = max(len(n) for n in model.entities)
@@ -111,16 +115,22 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         fresh=args.fresh,
         resend_uncertain=args.uncertain == "resend",
         report=Path(args.report) if args.report else None,
+        junit=Path(args.junit) if args.junit else None,
+        yes=getattr(args, "yes", False),
     )
     live = not args.no_progress and sys.stdout.isatty()
-    return Runner(settings, TerminalView(live), os.environ)
+    environ = dict(os.environ)
+    if is_packaged(Path(source)):  # a bundled example: its journal goes here, not in the package
+        environ.setdefault("SEEDER_JOURNAL_DIR", ".seeder")
+    return Runner(settings, TerminalView(live), environ)
 
 
 def _run(args: argparse.Namespace) -> int:
     from seeder.model import load_model
-    from seeder.plan.checks import check_sample
+    from seeder.plan.checks import check_sample, check_size
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_size(model)
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
     return _runner(args, args.scenario, target).run_model(model)
@@ -130,13 +140,41 @@ def _replay(args: argparse.Namespace) -> int:
     return _runner(args, args.feed, args.target).replay()
 
 
+def _examples(args: argparse.Namespace) -> int:
+    from seeder.examples import copy_examples, example_names, examples_root
+
+    if args.action == "copy":
+        written = copy_examples(Path(args.folder), force=args.force)
+        print(f"copied {len(written)} files into {args.folder}: commands/ and scenarios/")
+        print(f"try: seeder run {Path(args.folder) / 'scenarios' / 'library.yaml'} --target demo")
+        return 0
+    root = examples_root()
+    for name in example_names():
+        print(f"{name:<10} {root / 'scenarios' / (name + '.yaml')}")
+    print("run one with: seeder run NAME --target demo; edit them after: seeder examples copy DIR")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from seeder.scaffold import scaffold
+
+    folder = Path(args.folder)
+    written = scaffold(folder, force=args.force)
+    print(f"seeder: wrote {len(written)} files into {folder}:")
+    for path in written:
+        print(f"  {path}")
+    where = "" if args.folder == "." else f"cd {shlex.quote(args.folder)} && "
+    print(f"next: {where}seeder run scenarios/tenants.yaml --target demo && python -m pytest")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     try:
         from seeder.demo.server import serve  # the optional 'demo' extra
     except ImportError as exc:
         raise SeederError(
             f"the demo service needs the 'demo' extra ({exc.name} is missing); "
-            "install it with: pip install 'seeder[demo]'"
+            "install it with: pip install 'command-seeder[demo]'"
         ) from exc
     from seeder.demo.faults import FaultSpecError
 
@@ -147,18 +185,24 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+_SCENARIO_HELP = "a scenario file (YAML or Python), or a bundled example's name (seeder examples)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = flags.Parser(
         prog="seeder",
         description="Fill a running service with realistic, "
         "related test data through its own commands.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"seeder {__version__} (command-seeder)"
+    )
     sub = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=flags.Parser
     )
 
     plan = sub.add_parser("plan", help="write the command log of a scenario (no network)")
-    plan.add_argument("scenario")
+    plan.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
     plan.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
     plan.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
     plan.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
@@ -166,12 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(handler=_plan)
 
     validate = sub.add_parser("validate", help="check a scenario and summarise it")
-    validate.add_argument("scenario")
+    validate.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
     validate.add_argument("--scale", type=flags.scale, default=1.0)
     validate.set_defaults(handler=_validate)
 
     run = sub.add_parser("run", help="send a scenario's commands to a service")
-    run.add_argument("scenario")
+    run.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
     run.add_argument(
         "--target", default=None, help="URL, demo (default), demo:inprocess, demo:asgi or file:PATH"
     )
@@ -186,6 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
     flags.execution_flags(replay)
     replay.set_defaults(handler=_replay)
 
+    examples = sub.add_parser("examples", help="list the bundled example scenarios, or copy them")
+    examples.add_argument("action", nargs="?", choices=("list", "copy"), default="list")
+    examples.add_argument("folder", nargs="?", default=".", help="where copy writes (default .)")
+    examples.add_argument("--force", action="store_true", help="overwrite existing files")
+    examples.set_defaults(handler=_examples)
+
+    init = sub.add_parser("init", help="scaffold a project that runs against the demo at once")
+    init.add_argument("folder", nargs="?", default=".", metavar="DIR", help="default: .")
+    init.add_argument("--force", action="store_true", help="write into a non-empty folder")
+    init.set_defaults(handler=_init)
+
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=flags.port, default=8000)
@@ -199,7 +254,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM before the run takes signals over (loading, planning the sample,
+    starting the target): handled like SIGINT's KeyboardInterrupt."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted("SIGTERM")
+
+
+@contextlib.contextmanager
+def _start_up_signals() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` while this command runs (the run itself
+    installs its own graceful handlers, then gives these back)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # called from a thread (a test): signals are not ours to take
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    with _start_up_signals():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -211,7 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SeederError as exc:
         print(f"seeder: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
+        print(f"seeder: interrupted by {name}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `seeder plan x | head`: the reader left, which is fine
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -15,20 +15,26 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from seeder.plan.items import PlanItem
-from seeder.run.stats import RunStats
+from seeder.run.stats import RunStats, duration
 
 if TYPE_CHECKING:
     from seeder.model import Model
 
-__all__ = ["LiveProgress", "QuietProgress", "TerminalView", "print_report"]
+__all__ = ["LiveProgress", "QuietProgress", "TerminalView", "print_report", "summary_line"]
 
 
 class QuietProgress:
-    """A line every ``every`` seconds on ``out``: done so far and the rate."""
+    """For CI logs: a line every ``every`` seconds on ``out`` — done/total, percent,
+    rate, ETA and how many were not created — and a last one when the run ends, whose
+    counts are the final table's (the total is the plan's expected size, an estimate
+    until the run ends)."""
 
-    def __init__(self, out: IO[str] | None = None, every: float = 5.0) -> None:
+    def __init__(
+        self, out: IO[str] | None = None, every: float = 5.0, total: float | None = None
+    ) -> None:
         self.out = out or sys.stderr
         self.every = every
+        self.total = total
         self.done = 0
         self.problems = 0
         self.started = time.monotonic()
@@ -42,19 +48,33 @@ class QuietProgress:
         now = time.monotonic()
         if now - self.last >= self.every:
             self.last = now
-            rate = self.done / max(now - self.started, 1e-9)
-            print(
-                f"seeder: {self.done:,} commands done ({rate:,.0f}/s), {self.problems:,} not "
-                "created",
-                file=self.out,
-                flush=True,
-            )
+            self._line(now, final=False)
+
+    def _line(self, now: float, *, final: bool) -> None:
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.done / elapsed
+        total = self.done if final or not self.total else max(round(self.total), self.done)
+        percent = 100.0 * self.done / total if total else 100.0
+        if final:
+            eta = f"in {elapsed:,.1f}s"
+        elif rate > 0 and total > self.done:
+            eta = f"ETA {duration((total - self.done) / rate)}"
+        else:
+            eta = "ETA -"
+        print(
+            f"seeder: {self.done:,}/{total:,} commands ({percent:.0f}%), {rate:,.0f}/s, "
+            f"{eta}, {self.problems:,} not created",
+            file=self.out,
+            flush=True,
+        )
 
     def __enter__(self) -> QuietProgress:
+        self.started = self.last = time.monotonic()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        if self.done:
+            self._line(time.monotonic(), final=True)
 
 
 class LiveProgress:
@@ -171,18 +191,37 @@ def print_report(stats: RunStats, model: Model | None, console: Console) -> None
         console.print(dist)
 
 
+def summary_line(stats: RunStats, code: int) -> str:
+    """The run in one line of ``key=value`` words, the last of its output, for
+    whoever greps a CI log (``grep '^seeder summary:'``)."""
+    data = stats.as_dict()
+    t = data["totals"]
+    status = "interrupted" if stats.interrupted else ("ok" if stats.ok else "incomplete")
+    words = [f"status={status}", f"exit={code}"]
+    words += [f"{k}={t[k]}" for k in ("created", "rejected", "failed", "skipped", "uncertain")]
+    if t["earlier"]:
+        words.append(f"earlier={t['earlier']}")
+    words += [f"elapsed={data['elapsed_seconds']}s", f"rate={data['commands_per_second']}/s"]
+    return "seeder summary: " + " ".join(words)
+
+
 class TerminalView:
     """A run as the CLI shows it: live bars on a terminal (quiet lines otherwise),
-    notes on stderr, the report and the service's counts on stdout."""
+    notes on stderr, the report and the service's counts on stdout. Off a terminal
+    (a CI log, a file) lines are never wrapped: rich would fold tables at 80 columns."""
 
     def __init__(self, live: bool, console: Console | None = None) -> None:
         self.live = live
-        self.console = console or Console(highlight=False)
+        if console is None:
+            console = Console(highlight=False)
+            if not console.is_terminal:
+                console = Console(highlight=False, width=_UNWRAPPED)
+        self.console = console
 
     def progress(self, model: Model | None) -> LiveProgress | QuietProgress:
         if self.live and model is not None:
             return LiveProgress(model, self.console)
-        return QuietProgress()
+        return QuietProgress(total=model.expected_total() if model is not None else None)
 
     def note(self, line: str) -> None:
         print(line, file=sys.stderr, flush=True)
@@ -195,3 +234,13 @@ class TerminalView:
             "service now holds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()),
             soft_wrap=True,
         )
+
+    def annotate(self, lines: Sequence[str]) -> None:
+        for line in lines:
+            print(line, flush=True)
+
+    def summary(self, stats: RunStats, code: int) -> None:
+        self.console.print(summary_line(stats, code), soft_wrap=True, markup=False)
+
+
+_UNWRAPPED = 1000  # columns: wider than any table row, so nothing folds; lines are not padded

@@ -19,6 +19,7 @@ __all__ = [
     "rate",
     "report_path",
     "scale",
+    "scenario",
     "seconds",
     "seed",
 ]
@@ -31,6 +32,17 @@ class Parser(argparse.ArgumentParser):
         # one line, no usage dump (DESIGN: errors are one or two lines); --help has it
         where = " ".join(["seeder", *self.prog.split()[1:]])
         self.exit(USAGE_EXIT, f"seeder: {message}; see '{where} --help'\n")
+
+
+def scenario(text: str) -> str:
+    """A scenario file, or the name of a bundled example (``library``: see
+    ``seeder examples``). A missing file is left for the loader to report."""
+    from seeder.examples import find_example
+
+    if Path(text).exists():
+        return text
+    bundled = find_example(text)
+    return text if bundled is None else str(bundled)
 
 
 def scale(text: str) -> float:
@@ -136,7 +148,14 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         type=report_path,
         default=None,
         metavar="PATH.json",
-        help="also write the report as JSON",
+        help="also write the report as JSON (its schema: seeder/report.schema.json)",
+    )
+    parser.add_argument(
+        "--junit",
+        type=report_path,
+        default=None,
+        metavar="PATH.xml",
+        help="also write a JUnit XML report: one test case per entity",
     )
     parser.add_argument(
         "--timeout",
@@ -145,6 +164,11 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         help="seconds to wait for one answer before retrying (default 10)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="send a run of more than 10,000,000 commands (refused without it)",
+    )
     parser.add_argument(
         "--journal",
         default=None,

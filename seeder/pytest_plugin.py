@@ -18,9 +18,9 @@ Nothing heavy is imported until a test asks for a fixture.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import pytest
 
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 SCENARIO = "seeder_scenario"
 TARGET = "seeder_target"
+_T = TypeVar("_T")
 _MADE = pytest.StashKey[Any]()
+_SAID = pytest.StashKey[dict[str, str]]()  # configuration errors said so far: the first test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,11 +82,29 @@ def seeder_seed(request: pytest.FixtureRequest) -> int | str:
     return str(request.node.nodeid)
 
 
-def _fail_on_error(exc: Exception) -> None:
+def _start(request: pytest.FixtureRequest, start: Callable[[], _T]) -> _T:
+    """``start()``; a configuration mistake (a missing extra, an unknown target)
+    fails the test with its message alone, once per session."""
     from seeder.errors import SeederError
 
-    if isinstance(exc, SeederError):  # a configuration mistake: its message, no traceback
-        pytest.fail(str(exc), pytrace=False)
+    try:
+        return start()
+    except SeederError as exc:
+        message = str(exc)
+    _fail_once(request, message)
+
+
+def _fail_once(request: pytest.FixtureRequest, message: str) -> NoReturn:
+    """Fails the test with ``message`` the first time in the session; later tests
+    that meet the same mistake point at that first one instead of repeating it.
+    Called outside ``except``, so no exception chain is printed with it."""
+    said: dict[str, str] = request.config.stash.setdefault(_SAID, {})
+    first = said.setdefault(message, request.node.nodeid)
+    if first == request.node.nodeid:
+        pytest.fail(message, pytrace=False)
+    pytest.fail(
+        f"seeder: the given fixture cannot start; the reason is under {first}", pytrace=False
+    )
 
 
 @pytest.fixture
@@ -98,11 +118,7 @@ def given(
     service, with their real ids; a fresh registry per test."""
     from seeder.testing import Given
 
-    try:
-        made = Given(seeder_scenario, seeder_target, seed=seeder_seed)
-    except Exception as exc:
-        _fail_on_error(exc)
-        raise
+    made = _start(request, lambda: Given(seeder_scenario, seeder_target, seed=seeder_seed))
     request.node.stash[_MADE] = made
     try:
         yield made
@@ -121,11 +137,7 @@ async def agiven(
     """The async face of ``given`` (``await agiven("book")``), for anyio tests."""
     from seeder.testing import AsyncGiven
 
-    try:
-        made = AsyncGiven(seeder_scenario, seeder_target, seed=seeder_seed)
-    except Exception as exc:
-        _fail_on_error(exc)
-        raise
+    made = _start(request, lambda: AsyncGiven(seeder_scenario, seeder_target, seed=seeder_seed))
     request.node.stash[_MADE] = made
     try:
         yield made

@@ -136,3 +136,26 @@ def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return err
+
+
+_REPORT_SCHEMA: dict[str, Any] = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Every JSON report a test leaves in its tmp_path validates against the schema
+    shipped in the package (seeder/report.schema.json)."""
+    tmp = getattr(item, "funcargs", {}).get("tmp_path")
+    if not isinstance(tmp, Path) or not tmp.is_dir():
+        return
+    import jsonschema
+
+    if not _REPORT_SCHEMA:
+        _REPORT_SCHEMA.update(json.loads((ROOT / "seeder" / "report.schema.json").read_text()))
+    for path in tmp.rglob("*.json"):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and {"totals", "entities", "latency_ms"} <= data.keys():
+            jsonschema.validate(data, _REPORT_SCHEMA)

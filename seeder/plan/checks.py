@@ -6,24 +6,54 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from seeder.errors import PlanError
+from seeder.errors import PlanError, SeederError
 from seeder.model import Model
 from seeder.plan.planner import Planner
 from seeder.scenario.problems import Problems
 
-__all__ = ["check_sample"]
+__all__ = ["MAX_COMMANDS", "check_sample", "check_size"]
+
+# More commands than any run or command log of this tool can be meant to hold (at
+# 100,000 commands/s, a day is 8.6e9): a typo in --scale, refused before planning.
+MAX_COMMANDS = 1_000_000_000
 
 SAMPLE_ITEMS = 5000
 PER_ENTITY = 20
 
 
+def check_size(model: Model, limit: int = MAX_COMMANDS) -> None:
+    """Refuses a plan of more than ``limit`` commands (expected), in one line."""
+    expected = model.expected_total()
+    if expected > limit:
+        raise SeederError(
+            f"--scale {model.scale:g} plans ~{expected:,.3g} commands, more than the "
+            f"{limit:,} seeder plans at most; lower --scale"
+        )
+
+
+def sample_model(model: Model) -> Model:
+    """``model`` scaled down so that its smallest root has about PER_ENTITY items:
+    every entity then comes up within a few hundred items, whatever --scale (the
+    full plan reaches the members of a 50,000-book library only after the books).
+    The same scenario and seed: the same providers, the same first values."""
+    from seeder.model import compile_model
+
+    counts = [model.entities[r].count or 0 for r in model.roots]
+    if not counts or min(counts) <= PER_ENTITY:
+        return model
+    factor = max(PER_ENTITY / c for c in counts if c)
+    return compile_model(model.scenario, scale=model.scale * factor, locate=model.locate)
+
+
 def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:
-    """Plans up to ``limit`` items and validates up to 20 bodies per entity."""
+    """Plans a sample of ``model`` (:func:`sample_model`, at most ``limit`` items)
+    and validates up to 20 bodies per entity: in a fraction of a second at any
+    scale, so the run's first command goes out soon after start."""
     problems = Problems(model.scenario.source, model.locate)
     seen: dict[str, int] = {}
     reported: set[tuple[str, str]] = set()
     try:
-        for n, item in enumerate(Planner(model).items()):
+        for n, item in enumerate(Planner(sample_model(model)).items()):
             if n >= limit or (
                 len(seen) == len(model.entities) and all(v >= PER_ENTITY for v in seen.values())
             ):

@@ -28,7 +28,7 @@ from seeder.run.executor import Executor
 from seeder.run.guard import Guard, redact_url, url_userinfo
 from seeder.run.journal import Journal, default_path
 from seeder.run.results import Results
-from seeder.run.stats import RunStats
+from seeder.run.stats import RunStats, duration
 from seeder.run.targets import Target, TargetOptions, resolve_target
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_NOT_ALL_DONE, EXIT_INTERRUPTED = 0, 1, 130
+ANNOUNCED_RUN = 100_000  # from this many commands, the plan's size is said before sending
+LARGE_RUN = 10_000_000  # from this many, the run needs --yes
+ASSUMED_RATE = 1_000.0  # commands/s for an estimate without --rate: the demo's (README)
 
 
 @dataclass
@@ -105,6 +108,14 @@ class View(Protocol):
         """What the service holds now (the embedded demo)."""
         ...
 
+    def annotate(self, lines: Sequence[str]) -> None:
+        """CI annotations (GitHub Actions workflow commands), one per line."""
+        ...
+
+    def summary(self, stats: RunStats, code: int) -> None:
+        """The run's last line: its outcome in one greppable line."""
+        ...
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -122,6 +133,8 @@ class RunSettings:
     fresh: bool = False
     resend_uncertain: bool = False
     report: Path | None = None
+    junit: Path | None = None
+    yes: bool = False  # a run over LARGE_RUN commands goes ahead
 
     def resume_command(self) -> str:
         """The command that continues this run."""
@@ -170,10 +183,30 @@ class Runner:
         """Plans ``model`` and sends it."""
         from seeder.plan.planner import plan_items
 
+        self._check_size(model)
         options = self.settings.options
         options.allowed_targets = model.scenario.allowed_targets
         options.allowed_from = model.scenario.source or "the scenario"
         return self._execute(model, plan_items(model), Bindings.of_model(model))
+
+    def _check_size(self, model: Model) -> None:
+        """Says how big a large run is and how long it may take; refuses one over
+        LARGE_RUN commands unless --yes."""
+        expected = model.expected_total()
+        if expected < ANNOUNCED_RUN:
+            return
+        rate = self.settings.options.rate or ASSUMED_RATE
+        how = "--rate" if self.settings.options.rate else "an assumed"
+        took = duration(expected / rate)
+        if expected > LARGE_RUN and not self.settings.yes:
+            raise SeederError(
+                f"this run plans ~{expected:,.0f} commands (about {took} at {how} "
+                f"{rate:,.0f}/s), more than {LARGE_RUN:,}; add --yes to send them, "
+                "or lower --scale"
+            )
+        self.view.note(
+            f"seeder: planned ~{expected:,.0f} commands; about {took} at {how} {rate:,.0f}/s"
+        )
 
     def replay(self) -> int:
         """Sends the command log at ``settings.source``."""
@@ -197,10 +230,18 @@ class Runner:
         return self._execute(None, read_log(path, bindings.learn), bindings)
 
     def _execute(self, model: Model | None, items: Iterable[PlanItem], bindings: Bindings) -> int:
-        s, view = self.settings, self.view
         stats = RunStats()
         if model is not None:
             stats.track(model)
+        code = self._send(model, items, bindings, stats)
+        self._write_reports(stats, model)
+        self.view.summary(stats, code)
+        return code
+
+    def _send(
+        self, model: Model | None, items: Iterable[PlanItem], bindings: Bindings, stats: RunStats
+    ) -> int:
+        s, view = self.settings, self.view
         _check_url_credentials(s.target, s.options, bindings)
         with open_target(s.target, s.options, model) as target:
             progress = view.progress(model)
@@ -255,7 +296,6 @@ class Runner:
             view.report(stats, model)
             if target.counts is not None:
                 view.counts({k: v for k, v in target.counts().items() if v})
-        self._write_report(stats, model)
         if stats.interrupted:
             view.note(f"seeder: interrupted by {stats.interrupted}")
             if journal is not None:
@@ -288,14 +328,23 @@ class Runner:
         self.view.note(f"seeder: journal {path}")
         return journal
 
-    def _write_report(self, stats: RunStats, model: Model | None) -> None:
-        report = self.settings.report
-        if report is None:
-            return
-        try:
-            report.write_text(stats.to_json(model) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise SeederError(f"cannot write the report {report}: {exc.strerror}") from exc
+    def _write_reports(self, stats: RunStats, model: Model | None) -> None:
+        from seeder.run.ci import github_annotations, junit_xml
+
+        s = self.settings
+        if s.report is not None:
+            _write(s.report, stats.to_json(model) + "\n")
+        if s.junit is not None:
+            _write(s.junit, junit_xml(stats, model, s.source.stem))
+        if self.environ.get("GITHUB_ACTIONS") == "true":
+            self.view.annotate(github_annotations(stats, model, str(s.source)))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise SeederError(f"cannot write the report {path}: {exc.strerror}") from exc
 
 
 def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:

@@ -20,7 +20,11 @@ from seeder.providers.references import Ref
 if TYPE_CHECKING:
     from seeder.model import Model
 
-__all__ = ["EntityCounts", "RunStats"]
+__all__ = ["REPORT_VERSION", "EntityCounts", "RunStats", "duration"]
+
+# The JSON report's format (seeder/report.schema.json describes it): raised when a
+# field changes meaning or goes away; new fields may appear within a version.
+REPORT_VERSION = 1
 
 
 @dataclass
@@ -49,6 +53,7 @@ class RunStats:
     notes: list[str] = field(default_factory=list)
     interrupted: str | None = None  # the signal that stopped the run
     uncertain_keys: list[str] = field(default_factory=list)
+    command_of: dict[str, str] = field(default_factory=dict)  # entity -> its command's name
 
     def track(self, model: Model) -> None:
         """Measure the achieved distribution of each reference of ``model``."""
@@ -65,10 +70,12 @@ class RunStats:
     def finish(self) -> None:
         self.finished_at = time.monotonic()
 
-    def _counts(self, entity: str) -> EntityCounts:
+    def _counts(self, entity: str, command: str | None = None) -> EntityCounts:
         counts = self.entities.get(entity)
         if counts is None:
             counts = self.entities[entity] = EntityCounts()
+            if command is not None:
+                self.command_of[entity] = command
         return counts
 
     def _retried(self, outcome: Outcome) -> None:
@@ -76,7 +83,7 @@ class RunStats:
             self.retries[reason] += n
 
     def created(self, item: PlanItem, latency: float, outcome: Outcome) -> None:
-        self._counts(item.entity).created += 1
+        self._counts(item.entity, item.command).created += 1
         self.latencies.append(latency)
         self._retried(outcome)
         fields = self.track_fields.get(item.entity)
@@ -93,20 +100,20 @@ class RunStats:
                 uses[target] += 1
 
     def rejected(self, item: PlanItem, outcome: Outcome, latency: float) -> None:
-        self._counts(item.entity).rejected += 1
+        self._counts(item.entity, item.command).rejected += 1
         self.latencies.append(latency)
         self._retried(outcome)
         self.rejections[(item.command, outcome.status, outcome.message[:200])] += 1
 
     def failed(self, item: PlanItem, outcome: Outcome, latency: float | None = None) -> None:
-        self._counts(item.entity).failed += 1
+        self._counts(item.entity, item.command).failed += 1
         if latency is not None:
             self.latencies.append(latency)
         self._retried(outcome)
         self.failures[(item.command, outcome.status, outcome.message[:200])] += 1
 
     def uncertain(self, item: PlanItem, outcome: Outcome, latency: float | None = None) -> None:
-        self._counts(item.entity).uncertain += 1
+        self._counts(item.entity, item.command).uncertain += 1
         if latency is not None:
             self.latencies.append(latency)
         self._retried(outcome)
@@ -115,16 +122,16 @@ class RunStats:
 
     def earlier(self, item: PlanItem) -> None:
         """Done by the run being resumed."""
-        self._counts(item.entity).earlier += 1
+        self._counts(item.entity, item.command).earlier += 1
 
     def rejected_earlier(self, item: PlanItem) -> None:
-        self._counts(item.entity).rejected += 1
+        self._counts(item.entity, item.command).rejected += 1
         self.rejections[(item.command, None, "(rejected in the run being resumed)")] += 1
 
     def skipped(self, item: PlanItem, cause: str) -> None:
         """``cause``: the dependency's key, maybe followed by why (``"user:9 (never
         planned or sent)"``); causes are counted by the dependency's entity."""
-        self._counts(item.entity).skipped += 1
+        self._counts(item.entity, item.command).skipped += 1
         entity, _, rest = cause.partition(":")
         why = rest.partition(" ")[2].strip("()")
         self.skip_causes[(item.entity, f"{entity}, {why}" if why else entity)] += 1
@@ -154,6 +161,7 @@ class RunStats:
         lat = sorted(self.latencies)
         sent = t.created + t.rejected + t.failed
         return {
+            "version": REPORT_VERSION,
             "ok": self.ok,
             "elapsed_seconds": round(elapsed, 3),
             "commands_per_second": round(sent / elapsed, 1),
@@ -217,6 +225,18 @@ class RunStats:
 
     def to_json(self, model: Model | None = None) -> str:
         return json.dumps(self.as_dict(model), indent=2, default=list)
+
+
+def duration(seconds: float) -> str:
+    """``42s``, ``3m07s``, ``2h05m``: a duration as progress lines and estimates say it."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
 
 
 def _percentile(sorted_values: list[float], q: float) -> float:

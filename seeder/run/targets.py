@@ -249,7 +249,7 @@ def _demo(name: str, options: TargetOptions, handlers: Collection[str]) -> Targe
         what = f"target {name.partition(':')[0]!r}" if options.objects else "the demo target"
         raise options.error(
             f"{what} needs the 'demo' extra ({exc.name} is missing); install it with: "
-            "pip install 'seeder[demo]'"
+            "pip install 'command-seeder[demo]'"
         ) from exc
     kind = name.partition(":")[2] or ("served" if options.demo_served else "inprocess")
     if options.objects:  # a test's: in memory, nothing to count

@@ -58,7 +58,10 @@ def _check_file(file: Path, source: str) -> None:
     device is refused before anything reads from it)."""
     try:
         if not file.exists():
-            what = f"scenario file not found: {source}; check the path"
+            what = (
+                f"scenario file not found: {source}; check the path "
+                "(or name a bundled example: seeder examples lists them)"
+            )
         elif file.is_dir():
             what = f"scenario {source} is a folder; give the YAML or Python file in it"
         elif not file.is_file():

@@ -48,7 +48,7 @@ def test_quiet_progress_prints_a_line_every_interval() -> None:
     _run(quiet)
     lines = out.getvalue().splitlines()
     assert len(lines) > 100 and lines[-1].startswith("seeder: ")
-    assert "commands done" in lines[-1] and "0 not created" in lines[-1]
+    assert "commands (" in lines[-1] and lines[-1].endswith(", 0 not created")
 
 
 def test_report_table_and_json_agree() -> None:
