@@ -68,6 +68,7 @@ class RegisterMember(Command):
     tenant_id: int
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320)
+    password: str | None = Field(default=None, min_length=8, max_length=200)  # to log in
 
 
 @bind(

@@ -141,7 +141,14 @@ def _demo(args: argparse.Namespace) -> int:
     from seeder.demo.faults import FaultSpecError
 
     try:
-        serve(host=args.host, port=args.port, db=args.db, faults=args.faults)
+        serve(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            faults=args.faults,
+            ignore_idempotency_key=args.ignore_idempotency_key,
+            block_seconds=args.block,
+        )
     except FaultSpecError as exc:
         raise SeederError(str(exc)) from exc
     return 0
@@ -194,6 +201,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--faults", default=None, help="fault injection, e.g. status503=0.1,drop=0.02,seed=7"
+    )
+    demo.add_argument(
+        "--ignore-idempotency-key",
+        action="store_true",
+        help="behave like a service that never heard of Idempotency-Key",
+    )
+    demo.add_argument(
+        "--block",
+        type=flags.block_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="block the event loop this long per command request (like password hashing)",
     )
     demo.set_defaults(handler=_demo)
     return parser

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -74,16 +75,30 @@ def concurrency(text: str) -> int:
     return value
 
 
-def seconds(text: str) -> float:
-    try:
-        value = float(text.removesuffix("s"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--timeout needs seconds, e.g. 2.5, got {text!r}"
-        ) from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"--timeout must be > 0 and finite, got {text}")
-    return value
+def _seconds(flag: str, example: str, most: float = math.inf) -> Callable[[str], float]:
+    """A parser of seconds for ``flag``: > 0, finite, at most ``most`` (0 allowed
+    when bounded, meaning off)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.removesuffix("s"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{flag} needs seconds, e.g. {example}, got {text!r}"
+            ) from None
+        if most == math.inf and not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"{flag} must be > 0 and finite, got {text}")
+        if most != math.inf and not 0 <= value <= most:
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be between 0 and {most:g} seconds, got {text}"
+            )
+        return value
+
+    return parse
+
+
+seconds = _seconds("--timeout", "2.5")
+block_seconds = _seconds("--block", "0.05", most=60)
 
 
 def rate(text: str) -> float:

@@ -11,13 +11,14 @@ command. Other 4xx are the service's rejections: never retried, kept with its wo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from tenacity import (
     AsyncRetrying,
@@ -27,8 +28,9 @@ from tenacity import (
     stop_after_delay,
 )
 
+from seeder.commands import HttpBinding
 from seeder.errors import SeederError
-from seeder.ports import Outcome, Send, capture, error_message
+from seeder.ports import Found, Outcome, Send, _path_value, capture, error_message
 from seeder.ports.transports import (
     MAX_BODY_BYTES,
     AiohttpTransport,
@@ -164,6 +166,33 @@ class HttpPort:
             retries_by_reason=retries,
         )
 
+    async def look_up(self, request: Send) -> Found:
+        """Runs the binding's lookup for ``request`` (see :class:`seeder.Lookup`)."""
+        http = request.http
+        lookup = http.lookup if http is not None else None
+        if http is None or lookup is None:
+            return Found(None, settled=False, message="its binding declares no lookup")
+        fields = request.fields
+        params = {param: fields.get(name) for param, name in lookup.query.items()}
+        unknown = [name for name, value in params.items() if value is None]
+        if unknown:
+            return Found(None, settled=False, message=f"no value to look up by ({unknown[0]})")
+        path = lookup.path.format_map({n: _segment(fields.get(n)) for n in lookup.path_fields()})
+        query = urlencode({k: _query_value(v) for k, v in params.items()})
+        url = self.base_url + path + (f"?{query}" if query else "")
+        headers = dict(self.headers)
+        if request.credential is not None:
+            cred, value = request.credential
+            headers[cred.header] = cred.template.format(value=value)
+        try:
+            raw = await self._attempt("GET", url, headers, b"")
+        except Transient as first:
+            answer = await self._retry("GET", url, headers, b"", first)
+            if isinstance(answer, Outcome):
+                return Found(None, settled=False, message=f"the lookup failed: {answer.message}")
+            raw = answer[0]
+        return _found(http, fields, raw)
+
     async def _retry(
         self,
         method: str,
@@ -262,6 +291,55 @@ def _uncertain(exc: Transient, attempts: int, retries: dict[str, int]) -> Outcom
         retries_by_reason=retries,
         uncertain=True,
     )
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _found(http: HttpBinding, fields: Mapping[str, Any], raw: RawResponse) -> Found:
+    """The lookup's answer read: one entity with the command's values is found."""
+    lookup = http.lookup
+    assert lookup is not None
+    body = _json(raw.body)
+    if lookup.items is None and raw.status == 404:
+        return Found(None)
+    if not 200 <= raw.status < 300:
+        words = error_message(body, raw.body[:200].decode(errors="replace"))
+        return Found(None, settled=False, message=f"the lookup answered {raw.status}: {words}")
+    if lookup.items is None:
+        matches: Any = [body]
+    else:
+        matches = _path_value(body, lookup.items) if lookup.items else body
+    if not isinstance(matches, list) or not all(isinstance(m, Mapping) for m in matches):
+        return Found(
+            None, settled=False, message=f"the lookup's answer has no list at {lookup.items!r}"
+        )
+    if not matches:
+        return Found(None)
+    if len(matches) > 1:
+        return Found(None, settled=False, message=f"the lookup found {len(matches)} matches")
+    entity = matches[0]
+    differs = [
+        name
+        for name, value in fields.items()
+        if name in entity and json.loads(json.dumps(value, default=str)) != entity[name]
+    ]
+    if differs:
+        return Found(
+            None,
+            settled=False,
+            message=f"the lookup found an entity with other values ({', '.join(differs[:3])})",
+        )
+    identity = lookup.identity or http.identity
+    found = http if identity == http.identity else _with_identity(http, identity)
+    return Found(capture(found, None, entity))
+
+
+def _with_identity(http: HttpBinding, identity: str | None) -> HttpBinding:
+    return dataclasses.replace(http, identity=identity)
 
 
 def _json(body: bytes) -> Any:

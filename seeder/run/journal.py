@@ -126,6 +126,7 @@ class Journal:
         self._buffer: dict[str, tuple[Any, ...]] = {}
         self._last = time.monotonic()
         self.prior: dict[str, bytearray] = {}  # states from the run being resumed
+        self.prior_written_at = 0.0  # when the run being resumed last wrote (epoch s)
         self._lock: Any = None
 
     # -- opening ------------------------------------------------------------------
@@ -240,6 +241,10 @@ class Journal:
             )
 
     def _load_prior(self) -> None:
+        self.prior_written_at = max(
+            (p.stat().st_mtime for p in (self.path, Path(f"{self.path}-wal")) if p.exists()),
+            default=0.0,
+        )
         prior = self.prior
         for key, state in self._db.execute("SELECT key, state FROM items ORDER BY rowid"):
             entity, n = split_key(key)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import shlex
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,6 +197,7 @@ class Runner:
             progress = view.progress(model)
             results = Results()
             reacquire: set[str] = set()
+            settle: set[str] = set()
             journal = self._open_journal(model, bindings) if s.journaled else None
             if journal is not None and s.resume:
                 from seeder.run.resume import resume_items
@@ -208,6 +210,7 @@ class Runner:
                     bindings,
                     resend_uncertain=s.resend_uncertain,
                     reacquire=reacquire,
+                    settle=settle,
                     on_done=progress,
                 )
             view.note(f"seeder: sending to {target.description}")
@@ -220,6 +223,7 @@ class Runner:
                             journal=journal,
                             results=results,
                             reacquire=reacquire,
+                            settle=settle,
                             signals=True,
                         ),
                         items,
@@ -319,6 +323,7 @@ async def run_items(
     journal: Journal | None = None,
     results: Results | None = None,
     reacquire: set[str] | None = None,
+    settle: set[str] | None = None,
     signals: bool = False,
 ) -> RunStats:
     """Sends ``items``. With ``signals`` (the CLI, in the main thread), SIGINT and
@@ -336,7 +341,12 @@ async def run_items(
         on_done=progress,
         journal=journal,
         reacquire=reacquire,
+        settle=settle,
     )
+    if journal is not None and journal.prior_written_at:
+        # the killed run's requests may still be in the service for one timeout
+        since = time.time() - journal.prior_written_at
+        executor.recovery.quiet_until = time.monotonic() + max(0.0, options.timeout - since)
     try:
         async with anyio.create_task_group() as tg:
             with anyio.CancelScope() as scope:

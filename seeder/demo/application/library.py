@@ -7,6 +7,7 @@ from typing import Any
 from seeder.demo.application.commands import (
     BorrowBook,
     CreateTenant,
+    LogInMember,
     PublishBook,
     RegisterAuthor,
     RegisterMember,
@@ -49,8 +50,21 @@ def publish_book(uow: UnitOfWork, cmd: PublishBook, _: str | None) -> dict[str, 
 def register_member(uow: UnitOfWork, cmd: RegisterMember, _: str | None) -> dict[str, Any]:
     rules.require_tenant(uow.library.tenant_exists(cmd.tenant_id), cmd.tenant_id)
     token = rules.new_member_token()
-    member_id = uow.library.add_member(cmd.tenant_id, cmd.name, cmd.email, token)
-    return {"id": member_id, **cmd.model_dump(mode="json"), "token": token}
+    member_id = uow.library.add_member(cmd.tenant_id, cmd.name, cmd.email, token, cmd.password)
+    fields = cmd.model_dump(mode="json", exclude={"password"})
+    return {"id": member_id, **fields, "token": token}
+
+
+def log_in_member(uow: UnitOfWork, cmd: LogInMember, _: str | None) -> dict[str, Any]:
+    """A new token for a member registered with a password (the old one is revoked)."""
+    repo = uow.library
+    rules.require_tenant(repo.tenant_exists(cmd.tenant_id), cmd.tenant_id)
+    member = rules.authenticate(
+        repo.member_by_password(cmd.tenant_id, cmd.email, cmd.password), cmd.email
+    )
+    token = rules.new_member_token()
+    repo.replace_token(member.id, token)
+    return {"id": member.id, "tenant_id": member.tenant_id, "token": token}
 
 
 def borrow_book(uow: UnitOfWork, cmd: BorrowBook, credential: str | None) -> dict[str, Any]:
@@ -74,5 +88,6 @@ HANDLERS = {
     "register_author": Handler(RegisterAuthor, register_author),
     "publish_book": Handler(PublishBook, publish_book),
     "register_member": Handler(RegisterMember, register_member),
+    "log_in_member": Handler(LogInMember, log_in_member),
     "borrow_book": Handler(BorrowBook, borrow_book),
 }

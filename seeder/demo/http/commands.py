@@ -51,6 +51,14 @@ def register_member(
     return app.register_member(_payload(body, tenant_id=tenant_id), idempotency_key=key)
 
 
+@router.post("/tenants/{tenant_id}/members/login", status_code=200, summary="LogInMember")
+def log_in_member(
+    tenant_id: int, body: c.LogInMemberBody, app: App, key: IdempotencyKey = None
+) -> Json:
+    """A new token for a member registered with a password; the old token is revoked."""
+    return app.log_in_member(_payload(body, tenant_id=tenant_id), idempotency_key=key)
+
+
 @router.post(
     "/tenants/{tenant_id}/books/{book_number}/loans", status_code=201, summary="BorrowBook"
 )
