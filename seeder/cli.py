@@ -96,6 +96,8 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         headers=expand_headers(args.header, os.environ),
         http_client=args.http_client,
         timeout=args.timeout,
+        adaptive=args.adaptive,
+        retry_for=args.retry_for,
         allow_any_target=args.allow_any_target,
     )
     settings = RunSettings(

@@ -136,6 +136,8 @@ class HttpBinding:
     # -- recovery without idempotency keys (see Lookup and Adopt) -------------------
     lookup: Lookup | None = None
     adopt: Adopt | None = None
+    # -- pacing: seconds to wait for this command's answer (None: --timeout) -------
+    timeout: float | None = None
     # where the commands module made it (file, line): its mistakes are said there
     defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
@@ -177,6 +179,12 @@ def _http_problem(b: HttpBinding) -> str | None:
         return f"credential must be a Credential(...), got {b.credential!r}"
     if not isinstance(b.idempotent, bool):
         return f"idempotent must be True or False, got {b.idempotent!r}"
+    if b.timeout is not None and (
+        isinstance(b.timeout, bool)
+        or not isinstance(b.timeout, int | float)
+        or not 0 < b.timeout < float("inf")
+    ):
+        return f"timeout must be seconds > 0 (or None for --timeout), got {b.timeout!r}"
     return _recovery_problem(b)
 
 

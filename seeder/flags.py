@@ -99,6 +99,7 @@ def _seconds(flag: str, example: str, most: float = math.inf) -> Callable[[str],
 
 seconds = _seconds("--timeout", "2.5")
 block_seconds = _seconds("--block", "0.05", most=60)
+retry_seconds = _seconds("--retry-for", "90", most=86_400)
 
 
 def rate(text: str) -> float:
@@ -151,6 +152,21 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         type=seconds,
         default=10.0,
         help="seconds to wait for one answer before retrying (default 10)",
+    )
+    parser.add_argument(
+        "--no-adaptive",
+        dest="adaptive",
+        action="store_false",
+        help="keep --concurrency commands in flight all along (default: paced to the "
+        "service's latency and failures, up to --concurrency)",
+    )
+    parser.add_argument(
+        "--retry-for",
+        type=retry_seconds,
+        default=90.0,
+        metavar="SECONDS",
+        help="how long one command keeps retrying transient failures (default 90: "
+        "rides out a service restart of a minute; 0: no retry)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
     parser.add_argument(

@@ -60,8 +60,13 @@ NOT_APPLIED_STATUSES = frozenset({408, 429, 503})
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    attempts: int = 8
-    total_seconds: float = 60.0
+    """How long one command keeps trying. The defaults ride out a service restart
+    of a minute (``total_seconds`` of retrying, waits up to ``maximum`` apart, so
+    the service is found again within seconds of coming back); ``attempts`` caps
+    the tries whatever the time."""
+
+    attempts: int = 100
+    total_seconds: float = 90.0
     initial: float = 0.05
     maximum: float = 5.0
     timeout: float = 10.0
@@ -136,14 +141,15 @@ class HttpPort:
             cred, value = request.credential
             headers[cred.header] = cred.template.format(value=value)
         url = self.base_url + path
+        timeout = http.timeout  # the binding's, or the policy's (--timeout)
         try:  # the fast path: most commands succeed at the first attempt
-            raw = await self._attempt(http.method, url, headers, data)
+            raw = await self._attempt(http.method, url, headers, data, timeout)
             attempts, retries = 1, dict[str, int]()
         except Transient as first:
             if not http.idempotent and first.maybe_applied:
                 return _uncertain(first, 1, {})
             outcome_or_raw = await self._retry(
-                http.method, url, headers, data, first, http.idempotent
+                http.method, url, headers, data, first, http.idempotent, timeout
             )
             if isinstance(outcome_or_raw, Outcome):
                 return outcome_or_raw
@@ -185,7 +191,7 @@ class HttpPort:
             cred, value = request.credential
             headers[cred.header] = cred.template.format(value=value)
         try:
-            raw = await self._attempt("GET", url, headers, b"")
+            raw = await self._attempt("GET", url, headers, b"", http.timeout)
         except Transient as first:
             answer = await self._retry("GET", url, headers, b"", first)
             if isinstance(answer, Outcome):
@@ -201,6 +207,7 @@ class HttpPort:
         data: bytes,
         first: Transient,
         idempotent: bool = True,
+        timeout: float | None = None,
     ) -> Outcome | tuple[RawResponse, int, dict[str, int]]:
         """Attempts 2..n with backoff; the outcome when giving up."""
         retries = {first.reason: 1}
@@ -221,7 +228,7 @@ class HttpPort:
                 with attempt:
                     attempts += 1
                     try:
-                        raw = await self._attempt(method, url, headers, data)
+                        raw = await self._attempt(method, url, headers, data, timeout)
                     except Transient as exc:
                         if not idempotent and exc.maybe_applied:
                             return _uncertain(exc, attempts, retries)
@@ -247,9 +254,16 @@ class HttpPort:
         return before
 
     async def _attempt(
-        self, method: str, url: str, headers: Mapping[str, str], data: bytes
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        data: bytes,
+        timeout: float | None = None,
     ) -> RawResponse:
-        raw = await self.transport.request(method, url, headers, data, self.policy.timeout)
+        raw = await self.transport.request(
+            method, url, headers, data, timeout or self.policy.timeout
+        )
         if raw.status in RETRY_STATUSES:
             raise Transient(
                 f"HTTP {raw.status}",

@@ -31,6 +31,7 @@ from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split
 from seeder.ports import Found, Outcome, Port, Send
 from seeder.run.bindings import Bindings
 from seeder.run.journal import Journal, Mark
+from seeder.run.pacing import AdaptiveLimit, FixedLimit
 from seeder.run.recovery import ADOPTED, FOUND, RESENT, ROUNDS, UNSETTLED, Recovery
 from seeder.run.results import DONE, PENDING, Results
 from seeder.run.stats import RunStats
@@ -39,28 +40,36 @@ __all__ = ["Executor"]
 
 
 class _Slots:
-    """At most ``n`` sends at once: a counter on the fast path (no checkpoint), a
-    queue of events handed over one at a time when full."""
+    """At most ``limit`` sends at once (the pacing moves it): a counter on the fast
+    path (no checkpoint), a queue of events woken in order when full."""
 
-    __slots__ = ("free", "waiters")
+    __slots__ = ("limit", "used", "waiters")
 
     def __init__(self, n: int) -> None:
-        self.free = n
+        self.limit = n
+        self.used = 0
         self.waiters: deque[anyio.Event] = deque()
 
     async def acquire(self) -> None:
-        if self.free > 0 and not self.waiters:
-            self.free -= 1
+        if self.used < self.limit and not self.waiters:
+            self.used += 1
             return
         event = anyio.Event()
         self.waiters.append(event)
-        await event.wait()  # the releaser hands its slot over
+        await event.wait()  # the releaser counted this slot as used for us
 
     def release(self) -> None:
-        if self.waiters:
+        self.used -= 1
+        self._wake()
+
+    def set_limit(self, n: int) -> None:
+        self.limit = n
+        self._wake()
+
+    def _wake(self) -> None:
+        while self.waiters and self.used < self.limit:
+            self.used += 1
             self.waiters.popleft().set()
-        else:
-            self.free += 1
 
 
 class Executor:
@@ -77,6 +86,8 @@ class Executor:
         journal: Journal | None = None,
         reacquire: set[str] | None = None,
         settle: set[str] | None = None,
+        adaptive: bool = False,
+        timeout: float = 10.0,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
@@ -98,7 +109,11 @@ class Executor:
         self._inflight: set[str] = set()  # taken from the plan, not finished
         self._waiting: dict[str, anyio.Event] = {}  # only for keys someone waits on
         self._parked = 0
-        self._slots = _Slots(concurrency)
+        # pacing: sends in flight follow the limit, up to ``concurrency``
+        self.pacing = AdaptiveLimit(concurrency) if adaptive else FixedLimit(concurrency)
+        self.stats.pacing = self.pacing
+        self.timeout = timeout
+        self._slots = _Slots(self.pacing.limit)
         self._items: Iterator[PlanItem] = iter(())
         self._next_at = 0.0
 
@@ -224,13 +239,23 @@ class Executor:
         self._record(item, outcome, latency, journal)
 
     async def _send(self, request: Send) -> tuple[Outcome, float]:
-        await self._slots.acquire()
+        slots = self._slots
+        await slots.acquire()
         try:
+            inflight = slots.used
             started = time.perf_counter()
             outcome = await self.port.send(request)
-            return outcome, time.perf_counter() - started
+            latency = time.perf_counter() - started
         finally:
-            self._slots.release()
+            slots.release()
+        if self.pacing.adaptive:
+            dropped = bool(outcome.retries_by_reason) or (not outcome.ok and outcome.retryable)
+            http = request.http
+            timeout = http.timeout if http is not None and http.timeout else self.timeout
+            limit = self.pacing.sample(latency, dropped, inflight, timeout)
+            if limit != slots.limit:
+                slots.set_limit(limit)
+        return outcome, latency
 
     async def _settled(
         self,

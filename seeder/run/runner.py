@@ -59,17 +59,37 @@ class RunOptions:
     headers: Mapping[str, str] = field(default_factory=dict)
     http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     timeout: float = 10.0
+    adaptive: bool = True  # concurrency paced to the service, up to ``concurrency``
+    retry_for: float = 90.0  # seconds one command keeps retrying (a restart of a minute)
     grace: float = 15.0  # seconds in-flight commands get to finish after SIGINT/SIGTERM
     allowed_targets: Sequence[str] | None = None  # the scenario's URL patterns
     allowed_from: str = "the scenario"  # where they were written, for messages
     allow_any_target: bool = False
+
+    def pacing_words(self) -> str:
+        """How the run paces itself and rides out failures, for its first line."""
+        pace = (
+            f"concurrency paced to the service, up to {self.concurrency}"
+            if self.adaptive
+            else f"concurrency {self.concurrency}"
+        )
+        if not self.retry_for:
+            return f"{pace}; transient failures not retried"
+        return (
+            f"{pace}; transient failures retried for up to {self.retry_for:g}s per command "
+            "(rides out a service restart)"
+        )
 
     def target_options(self) -> TargetOptions:
         return TargetOptions(
             concurrency=self.concurrency,
             headers=self.headers,
             http_client=self.http_client,
-            policy=RetryPolicy(timeout=self.timeout),
+            policy=RetryPolicy(
+                attempts=RetryPolicy().attempts if self.retry_for else 1,
+                timeout=self.timeout,
+                total_seconds=self.retry_for,
+            ),
             guard=Guard(self.allowed_targets, self.allowed_from, self.allow_any_target),
             check_reachable=True,
         )
@@ -213,7 +233,7 @@ class Runner:
                     settle=settle,
                     on_done=progress,
                 )
-            view.note(f"seeder: sending to {target.description}")
+            view.note(f"seeder: sending to {target.description}; {s.options.pacing_words()}")
             status = "failed"
             try:
                 with progress:
@@ -342,6 +362,8 @@ async def run_items(
         journal=journal,
         reacquire=reacquire,
         settle=settle,
+        adaptive=options.adaptive,
+        timeout=options.timeout,
     )
     if journal is not None and journal.prior_written_at:
         # the killed run's requests may still be in the service for one timeout

@@ -51,6 +51,7 @@ class RunStats:
     uncertain_keys: list[str] = field(default_factory=list)
     # how each uncertain item was settled (recovery without idempotency keys)
     settlements: Counter[tuple[str, str]] = field(default_factory=Counter)
+    pacing: Any = None  # the executor's concurrency limit (run.pacing), for its trace
     settled_keys: list[tuple[str, str, str]] = field(default_factory=list)  # key, how, why
 
     def track(self, model: Model) -> None:
@@ -200,6 +201,7 @@ class RunStats:
             "credentials_reacquired": self.reacquired,
             "notes": self.notes,
             "interrupted": self.interrupted,
+            "concurrency": self.pacing.as_dict() if self.pacing is not None else None,
             "distributions": self.distributions(model),
         }
 
