@@ -101,18 +101,19 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         allow_any_target=args.allow_any_target,
     )
     settings = RunSettings(
-        command=args.command,
+        command="run" if args.command == "undo" else args.command,
         source=Path(source),
         target=target,
         options=options,
         seed=getattr(args, "seed", None),
         scale=getattr(args, "scale", 1.0),
         journal=Path(args.journal) if args.journal else None,
-        journal_on=args.journal_on,
-        resume=args.resume,
-        fresh=args.fresh,
-        resend_uncertain=args.uncertain == "resend",
+        journal_on=getattr(args, "journal_on", True),
+        resume=getattr(args, "resume", False),
+        fresh=getattr(args, "fresh", False),
+        resend_uncertain=getattr(args, "uncertain", "skip") == "resend",
         report=Path(args.report) if args.report else None,
+        refresh=getattr(args, "refresh", False),
     )
     live = not args.no_progress and sys.stdout.isatty()
     return Runner(settings, TerminalView(live), os.environ)
@@ -126,6 +127,16 @@ def _run(args: argparse.Namespace) -> int:
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
     return _runner(args, args.scenario, target).run_model(model)
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from seeder.scenario.load import load_scenario
+
+    scenario, _ = load_scenario(args.scenario)  # for its allowed targets
+    runner = _runner(args, args.scenario, args.target)
+    runner.settings.options.allowed_targets = scenario.allowed_targets
+    runner.settings.options.allowed_from = scenario.source or "the scenario"
+    return runner.undo()
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -188,6 +199,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
     flags.execution_flags(run)
     run.set_defaults(handler=_run)
+
+    run.add_argument(
+        "--refresh",
+        action="store_true",
+        help="first undo what the journal's previous run created (seeder undo), then "
+        "seed again; run it again to continue after a crash",
+    )
+
+    undo = sub.add_parser(
+        "undo", help="delete what a journaled run created, dependents first (resumable)"
+    )
+    undo.add_argument("scenario")
+    undo.add_argument("--target", required=True, help="the URL the run was sent to")
+    flags.undo_flags(undo)
+    undo.set_defaults(handler=_undo)
 
     replay = sub.add_parser("replay", help="send a command log (from seeder plan)")
     replay.add_argument("feed", metavar="FEED.jsonl")

@@ -31,6 +31,7 @@ __all__ = [
     "HttpBinding",
     "InProcessBinding",
     "Lookup",
+    "Undo",
     "bind",
     "binding_of",
 ]
@@ -138,6 +139,8 @@ class HttpBinding:
     adopt: Adopt | None = None
     # -- pacing: seconds to wait for this command's answer (None: --timeout) -------
     timeout: float | None = None
+    # -- undo: the command that deletes what this one made (seeder undo, --refresh) --
+    undo: Undo | None = None
     # where the commands module made it (file, line): its mistakes are said there
     defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
@@ -185,6 +188,8 @@ def _http_problem(b: HttpBinding) -> str | None:
         or not 0 < b.timeout < float("inf")
     ):
         return f"timeout must be seconds > 0 (or None for --timeout), got {b.timeout!r}"
+    if b.undo is not None and not isinstance(b.undo, Undo):
+        return f"undo must be an Undo(...), got {b.undo!r}"
     return _recovery_problem(b)
 
 
@@ -195,6 +200,54 @@ def _status(code: object) -> bool:
 @functools.lru_cache(maxsize=1024)
 def _path_fields(path: str) -> tuple[str, ...]:
     return tuple(name for _, name, _, _ in string.Formatter().parse(path) if name is not None)
+
+
+# -- undo ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """The command that deletes what a command made, for ``seeder undo`` and
+    ``seeder run --refresh``: ``method`` and ``path``, whose ``{names}`` are the
+    command's fields as sent or the values captured from its answer (its identity
+    ``id``, ``number``...). ``gone`` statuses say it was deleted already (an undo
+    resumed after a crash). Entities whose binding has no Undo are kept, and said so.
+    """
+
+    path: str
+    method: Literal["DELETE", "POST", "PUT", "PATCH"] = "DELETE"
+    success: tuple[int, ...] = (200, 202, 204)
+    gone: tuple[int, ...] = (404, 410)
+
+    def __post_init__(self) -> None:
+        where = _caller()
+        if self.method not in ("DELETE", "POST", "PUT", "PATCH"):
+            raise BindingError(
+                f"Undo method {self.method!r} must be DELETE, POST, PUT or PATCH", where
+            )
+        if not isinstance(self.path, str) or not self.path.startswith("/"):
+            raise BindingError(
+                f"Undo path {self.path!r} must start with '/', e.g. '/books/{{id}}'", where
+            )
+        try:
+            names = _path_fields(self.path)
+        except ValueError as exc:
+            raise BindingError(
+                f"Undo path {self.path!r}: {exc}; balance its braces", where
+            ) from None
+        bad = next((n for n in names if not n.isidentifier()), None)
+        if bad is not None:
+            raise BindingError(
+                f"Undo path {self.path!r}: {{{bad}}} must name a field or a captured value", where
+            )
+        for name, codes in (("success", self.success), ("gone", self.gone)):
+            if not (isinstance(codes, tuple) and all(_status(c) for c in codes)):
+                raise BindingError(
+                    f"Undo {name} must be a tuple of HTTP statuses, got {codes!r}", where
+                )
+
+    def path_fields(self) -> tuple[str, ...]:
+        return _path_fields(self.path)
 
 
 # -- recovery without idempotency keys ---------------------------------------------
@@ -308,6 +361,20 @@ def _check_recovery_fields(cls: type[Command], http: HttpBinding) -> None:
                 raise BindingError(
                     f"Lookup names {name!r}, which is not a field of {cls.__name__}",
                     lookup.defined_at,
+                )
+    undo = http.undo
+    if undo is not None:
+        known = {*fields, *http.captures}
+        if http.identity and http.identity != "Location":
+            known.add(http.identity)
+        if http.identity == "Location":
+            known.add("id")
+        for name in undo.path_fields():
+            if name not in known:
+                raise BindingError(
+                    f"Undo path names {name!r}, which is neither a field of {cls.__name__} "
+                    f"nor captured from its answer ({', '.join(sorted(known))})",
+                    http.defined_at,
                 )
     login = http.credential.login if http.credential is not None else None
     if login is not None:

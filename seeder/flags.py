@@ -125,7 +125,23 @@ def port(text: str) -> int:
     return value
 
 
+def undo_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags ``seeder undo`` shares with a run: how it sends, and its journal."""
+    _sending_flags(parser)
+    parser.add_argument(
+        "--journal",
+        default=None,
+        metavar="PATH",
+        help="the run's journal (default: .seeder/NAME.journal beside the scenario)",
+    )
+
+
 def execution_flags(parser: argparse.ArgumentParser) -> None:
+    _sending_flags(parser)
+    _journal_flags(parser)
+
+
+def _sending_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=concurrency,
@@ -170,6 +186,20 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
     parser.add_argument(
+        "--allow-any-target",
+        action="store_true",
+        help="allow a non-loopback URL target when the scenario lists no allowed_targets",
+    )
+    parser.add_argument(
+        "--http-client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="HTTP client for URL targets (default aiohttp: see README)",
+    )
+
+
+def _journal_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--journal",
         default=None,
         metavar="PATH",
@@ -197,15 +227,4 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         dest="journal_on",
         action="store_false",
         help="keep no journal (the run cannot be resumed)",
-    )
-    parser.add_argument(
-        "--allow-any-target",
-        action="store_true",
-        help="allow a non-loopback URL target when the scenario lists no allowed_targets",
-    )
-    parser.add_argument(
-        "--http-client",
-        choices=("aiohttp", "httpx"),
-        default="aiohttp",
-        help="HTTP client for URL targets (default aiohttp: see README)",
     )

@@ -81,7 +81,7 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-def _segment(value: Any) -> str:
+def segment(value: Any) -> str:
     text = "" if value is None else str(value)
     if text in ("", ".", ".."):  # never let a value walk out of the path template
         return quote(text, safe="").replace(".", "%2E") or "%20"
@@ -127,7 +127,7 @@ class HttpPort:
         fields = request.fields
         path_names = http.path_fields()
         try:
-            path = http.path.format_map({n: _segment(fields.get(n)) for n in path_names})
+            path = http.path.format_map({n: segment(fields.get(n)) for n in path_names})
         except (KeyError, ValueError, IndexError) as exc:
             return Outcome(False, status=None, message=f"path template {http.path!r}: {exc}")
         body = {k: v for k, v in fields.items() if k not in path_names}
@@ -183,7 +183,7 @@ class HttpPort:
         unknown = [name for name, value in params.items() if value is None]
         if unknown:
             return Found(None, settled=False, message=f"no value to look up by ({unknown[0]})")
-        path = lookup.path.format_map({n: _segment(fields.get(n)) for n in lookup.path_fields()})
+        path = lookup.path.format_map({n: segment(fields.get(n)) for n in lookup.path_fields()})
         query = urlencode({k: _query_value(v) for k, v in params.items()})
         url = self.base_url + path + (f"?{query}" if query else "")
         headers = dict(self.headers)

@@ -35,6 +35,7 @@ from seeder.run.pacing import AdaptiveLimit, FixedLimit
 from seeder.run.recovery import ADOPTED, FOUND, RESENT, ROUNDS, UNSETTLED, Recovery
 from seeder.run.results import DONE, PENDING, Results
 from seeder.run.stats import RunStats
+from seeder.run.undo import with_undo
 
 __all__ = ["Executor"]
 
@@ -88,6 +89,7 @@ class Executor:
         settle: set[str] | None = None,
         adaptive: bool = False,
         timeout: float = 10.0,
+        done_mark: Mark | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
@@ -113,6 +115,7 @@ class Executor:
         self.pacing = AdaptiveLimit(concurrency) if adaptive else FixedLimit(concurrency)
         self.stats.pacing = self.pacing
         self.timeout = timeout
+        self.done_mark = done_mark  # an undo journals its deletions only, as this mark
         self._slots = _Slots(self.pacing.limit)
         self._items: Iterator[PlanItem] = iter(())
         self._next_at = 0.0
@@ -236,7 +239,7 @@ class Executor:
                 outcome, latency = await self._send(request)
         if resent and outcome.ok:
             self.stats.settled(item, RESENT)
-        self._record(item, outcome, latency, journal)
+        self._record(item, outcome, latency, journal, request)
 
     async def _send(self, request: Send) -> tuple[Outcome, float]:
         slots = self._slots
@@ -288,13 +291,13 @@ class Executor:
             self.results.done(item.key, captured)
             self.stats.earlier(item)
             if self.journal is not None:
-                self.journal.record(item.key, Mark.DONE, captured)
+                self.journal.record(item.key, Mark.DONE, with_undo(captured, item, request))
             self._finish(item, "earlier")
         else:
             done = Outcome(
                 True, captured, retries_by_reason=outcome.retries_by_reason if outcome else {}
             )
-            self._record(item, done, 0.0, self.journal)
+            self._record(item, done, 0.0, self.journal, request)
 
     async def _deps_done(self, item: PlanItem) -> bool:
         """Waits for the item's dependencies in flight; False (the item skipped,
@@ -352,7 +355,12 @@ class Executor:
         return Send(item, fields, http, in_process, credential)
 
     def _record(
-        self, item: PlanItem, outcome: Outcome, latency: float, journal: Journal | None
+        self,
+        item: PlanItem,
+        outcome: Outcome,
+        latency: float,
+        journal: Journal | None,
+        request: Send | None = None,
     ) -> None:
         """The answer, in the results, the statistics and the journal."""
         if outcome.ok:
@@ -370,9 +378,12 @@ class Executor:
             else:
                 self.stats.rejected(item, outcome, latency)
                 what, mark = "rejected", Mark.REJECTED
-        if journal is not None:
+        if journal is not None and self.done_mark is not None:  # an undo: only what it did
             if outcome.ok:
-                journal.record(item.key, mark, outcome.captured)
+                journal.record(item.key, self.done_mark)
+        elif journal is not None:
+            if outcome.ok:
+                journal.record(item.key, mark, with_undo(outcome.captured, item, request))
             else:
                 journal.record(item.key, mark, None, outcome.status, outcome.message[:500])
         self._finish(item, what)

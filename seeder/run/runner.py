@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import shlex
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -27,7 +27,7 @@ from seeder.ports.http import RetryPolicy
 from seeder.run.bindings import Bindings
 from seeder.run.executor import Executor
 from seeder.run.guard import Guard, redact_url, url_userinfo
-from seeder.run.journal import Journal, default_path
+from seeder.run.journal import Journal, Mark, default_path
 from seeder.run.results import Results
 from seeder.run.stats import RunStats
 from seeder.run.targets import Target, TargetOptions, resolve_target
@@ -143,6 +143,7 @@ class RunSettings:
     fresh: bool = False
     resend_uncertain: bool = False
     report: Path | None = None
+    refresh: bool = False  # undo the journal's run first, then seed again
 
     def resume_command(self) -> str:
         """The command that continues this run."""
@@ -181,6 +182,17 @@ class Runner:
                 "--uncertain resend decides what a --resume does with commands that may "
                 "have been applied; add --resume, or drop --uncertain"
             )
+        if s.refresh and (s.resume or s.fresh or not s.journal_on):
+            raise SeederError(
+                "--refresh undoes the journal's run and seeds again: it cannot go with "
+                + ("--resume" if s.resume else "--fresh" if s.fresh else "--no-journal")
+                + " (to continue a refresh, run the same --refresh again)"
+            )
+        if s.refresh and not s.target.startswith(("http://", "https://")):
+            raise SeederError(
+                f"--refresh needs a URL target: {s.target} starts empty on every run, so "
+                "there is nothing to undo"
+            )
         if not s.target.startswith(("http://", "https://")) and (s.resume or s.journal):
             raise SeederError(
                 f"--resume and --journal need a URL target: {s.target} starts empty (or "
@@ -194,7 +206,95 @@ class Runner:
         options = self.settings.options
         options.allowed_targets = model.scenario.allowed_targets
         options.allowed_from = model.scenario.source or "the scenario"
-        return self._execute(model, plan_items(model), Bindings.of_model(model))
+        generation = 0
+        if self.settings.refresh:
+            previous = self._undo_previous()
+            if previous is None:
+                return EXIT_NOT_ALL_DONE
+            generation = previous + 1
+        return self._execute(model, plan_items(model), Bindings.of_model(model), generation)
+
+    def _journal_path(self) -> Path:
+        s = self.settings
+        return s.journal or default_path(s.source, s.target, self.environ)
+
+    def undo(self) -> int:
+        """``seeder undo``: deletes what the journal's run created, dependents first."""
+        journal = Journal.start_undo(self._journal_path(), redact_url(self.settings.target))
+        code, _ = self._undo(journal)
+        return code
+
+    def _undo_previous(self) -> int | None:
+        """``--refresh``, first half: undoes the journal's run (if any); its generation,
+        or None when something of it remains (then nothing is seeded)."""
+        path = self._journal_path()
+        if not path.exists():
+            self.view.note(f"seeder: --refresh: no journal at {path}, nothing to undo")
+            return -1
+        journal = Journal.start_undo(path, redact_url(self.settings.target))
+        code, generation = self._undo(journal)
+        if code != EXIT_OK:
+            self.view.note(
+                "seeder: --refresh: the previous run is not completely undone, so nothing "
+                "was seeded again; run the same command again to continue"
+            )
+            return None
+        return generation
+
+    def _undo(self, journal: Journal) -> tuple[int, int]:
+        from seeder.run.undo import undo_plan
+
+        s, view = self.settings, self.view
+        generation = journal.generation
+        status = "interrupted"
+        try:
+            done, undone = journal.done_in_order()
+            run = f"{journal.identity.get('fingerprint', '')}~{generation}"
+            plan = undo_plan(done, undone, run)
+            results, stats = Results(), RunStats()
+            for key in plan.kept_keys:
+                results.failed(key)
+            for key in plan.undone_keys:
+                results.done(key, {})
+            with open_target(s.target, s.options, None) as target:
+                view.note(
+                    f"seeder: undoing the run journaled in {journal.path} at "
+                    f"{target.description}: {len(plan.items):,} to delete"
+                    + (f", {len(plan.undone_keys):,} deleted earlier" if plan.undone_keys else "")
+                )
+                progress = view.progress(None)
+                with progress:
+                    anyio.run(
+                        functools.partial(
+                            run_items,
+                            journal=journal,
+                            results=results,
+                            signals=True,
+                            done_mark=Mark.UNDONE,
+                        ),
+                        plan.items,
+                        target.port(),
+                        plan.bindings,
+                        s.options,
+                        stats,
+                        progress,
+                    )
+                view.report(stats, None)
+            for entity, n in sorted(plan.kept.items()):
+                view.note(
+                    f"seeder: undo kept {n:,} {entity}: its binding declares no Undo "
+                    "(add undo=Undo(...) to its HttpBinding), so what it refers to stays too"
+                )
+            deleted = stats.total.created
+            view.note(f"seeder: undo deleted {deleted:,} (and {len(plan.undone_keys):,} earlier)")
+            complete = stats.ok and not plan.kept
+            if stats.interrupted:
+                view.note(f"seeder: undo interrupted by {stats.interrupted}; run it again to go on")
+                return EXIT_INTERRUPTED, generation
+            status = "undone" if complete else "undo-partial"
+            return (EXIT_OK if complete else EXIT_NOT_ALL_DONE), generation
+        finally:
+            journal.close(status)
 
     def replay(self) -> int:
         """Sends the command log at ``settings.source``."""
@@ -207,7 +307,13 @@ class Runner:
         bindings = Bindings()
         return self._execute(None, read_log(path, bindings.learn), bindings)
 
-    def _execute(self, model: Model | None, items: Iterable[PlanItem], bindings: Bindings) -> int:
+    def _execute(
+        self,
+        model: Model | None,
+        items: Iterable[PlanItem],
+        bindings: Bindings,
+        generation: int = 0,
+    ) -> int:
         s, view = self.settings, self.view
         stats = RunStats()
         if model is not None:
@@ -218,7 +324,9 @@ class Runner:
             results = Results()
             reacquire: set[str] = set()
             settle: set[str] = set()
-            journal = self._open_journal(model, bindings) if s.journaled else None
+            journal = self._open_journal(model, bindings, generation) if s.journaled else None
+            if journal is not None and journal.generation:  # a refreshed run: new keys
+                items = _of_generation(items, journal.generation)
             if journal is not None and s.resume:
                 from seeder.run.resume import resume_items
 
@@ -279,7 +387,9 @@ class Runner:
             return EXIT_INTERRUPTED
         return EXIT_OK if stats.ok else EXIT_NOT_ALL_DONE
 
-    def _open_journal(self, model: Model | None, bindings: Bindings) -> Journal:
+    def _open_journal(
+        self, model: Model | None, bindings: Bindings, generation: int = 0
+    ) -> Journal:
         from seeder.run.resume import log_identity, run_identity
 
         s = self.settings
@@ -295,8 +405,9 @@ class Runner:
             path,
             identity,
             resume=s.resume,
-            fresh=s.fresh,
+            fresh=s.fresh or generation > 0,
             secrets=secrets,
+            generation=generation,
             resume_hint=f"'{s.resume_command()}'",
         )
         self.view.note(f"seeder: journal {path}")
@@ -310,6 +421,15 @@ class Runner:
             report.write_text(stats.to_json(model) + "\n", encoding="utf-8")
         except OSError as exc:
             raise SeederError(f"cannot write the report {report}: {exc.strerror}") from exc
+
+
+def _of_generation(items: Iterable[PlanItem], generation: int) -> Iterator[PlanItem]:
+    """The plan's items with idempotency keys of this generation: a refreshed run
+    is new to a service that stored the keys of the run it replaced."""
+    suffix = f"~{generation}"
+    for item in items:
+        item.idempotency_key += suffix
+        yield item
 
 
 def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:
@@ -345,6 +465,7 @@ async def run_items(
     reacquire: set[str] | None = None,
     settle: set[str] | None = None,
     signals: bool = False,
+    done_mark: Mark | None = None,
 ) -> RunStats:
     """Sends ``items``. With ``signals`` (the CLI, in the main thread), SIGINT and
     SIGTERM stop the run gracefully: no new item is taken, those in flight get
@@ -364,6 +485,7 @@ async def run_items(
         settle=settle,
         adaptive=options.adaptive,
         timeout=options.timeout,
+        done_mark=done_mark,
     )
     if journal is not None and journal.prior_written_at:
         # the killed run's requests may still be in the service for one timeout

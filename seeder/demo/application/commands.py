@@ -73,6 +73,30 @@ class LogInMember(LogInMemberBody):
     tenant_id: int
 
 
+class RemoveTenant(Body):
+    tenant_id: int
+
+
+class RemoveAuthor(Body):
+    tenant_id: int
+    author_id: int
+
+
+class RemoveBook(Body):
+    tenant_id: int
+    book_number: int
+
+
+class RemoveMember(Body):
+    tenant_id: int
+    member_id: int
+
+
+class RemoveLoan(Body):
+    tenant_id: int
+    loan_id: int
+
+
 class BorrowBookBody(Body):
     member_id: int
     due_on: dt.date | None = None

@@ -11,6 +11,11 @@ from seeder.demo.application.commands import (
     PublishBook,
     RegisterAuthor,
     RegisterMember,
+    RemoveAuthor,
+    RemoveBook,
+    RemoveLoan,
+    RemoveMember,
+    RemoveTenant,
 )
 from seeder.demo.application.unit_of_work import Handler, UnitOfWork
 from seeder.demo.domain import library as rules
@@ -79,6 +84,54 @@ def borrow_book(uow: UnitOfWork, cmd: BorrowBook, credential: str | None) -> dic
     return {"id": loan_id, **fields}
 
 
+# removals: dependents first (a tenant with authors, an author with books, a book
+# or a member with loans are refused with 409), a missing one is a 404
+
+
+def remove_tenant(uow: UnitOfWork, cmd: RemoveTenant, _: str | None) -> dict[str, Any]:
+    what, t = f"tenant {cmd.tenant_id}", (cmd.tenant_id,)
+    for table, noun in (("authors", "authors"), ("books", "books"), ("members", "members")):
+        rules.require_unused(uow.library.count(table, "tenant_id = ?", t), what, noun, "in_use")
+    rules.require_found(uow.library.remove("tenants", "id = ?", t), what)
+    return {"removed": what}
+
+
+def remove_author(uow: UnitOfWork, cmd: RemoveAuthor, _: str | None) -> dict[str, Any]:
+    what, repo = f"author {cmd.author_id} of tenant {cmd.tenant_id}", uow.library
+    rules.require_unused(
+        repo.count("books", "author_id = ?", (cmd.author_id,)), what, "books", "in_use"
+    )
+    key = (cmd.author_id, cmd.tenant_id)
+    rules.require_found(repo.remove("authors", "id = ? AND tenant_id = ?", key), what)
+    return {"removed": what}
+
+
+def remove_book(uow: UnitOfWork, cmd: RemoveBook, _: str | None) -> dict[str, Any]:
+    what, repo = f"book {cmd.book_number} of tenant {cmd.tenant_id}", uow.library
+    key = (cmd.tenant_id, cmd.book_number)
+    loans = repo.count("loans", "tenant_id = ? AND book_number = ?", key)
+    rules.require_unused(loans, what, "loans", "in_use")
+    rules.require_found(repo.remove("books", "tenant_id = ? AND number = ?", key), what)
+    return {"removed": what}
+
+
+def remove_member(uow: UnitOfWork, cmd: RemoveMember, _: str | None) -> dict[str, Any]:
+    what, repo = f"member {cmd.member_id} of tenant {cmd.tenant_id}", uow.library
+    rules.require_unused(
+        repo.count("loans", "member_id = ?", (cmd.member_id,)), what, "loans", "in_use"
+    )
+    key = (cmd.member_id, cmd.tenant_id)
+    rules.require_found(repo.remove("members", "id = ? AND tenant_id = ?", key), what)
+    return {"removed": what}
+
+
+def remove_loan(uow: UnitOfWork, cmd: RemoveLoan, _: str | None) -> dict[str, Any]:
+    what = f"loan {cmd.loan_id} of tenant {cmd.tenant_id}"
+    key = (cmd.loan_id, cmd.tenant_id)
+    rules.require_found(uow.library.remove("loans", "id = ? AND tenant_id = ?", key), what)
+    return {"removed": what}
+
+
 def _book(cmd: BorrowBook) -> tuple[int, int]:
     return cmd.tenant_id, cmd.book_number
 
@@ -89,5 +142,10 @@ HANDLERS = {
     "publish_book": Handler(PublishBook, publish_book),
     "register_member": Handler(RegisterMember, register_member),
     "log_in_member": Handler(LogInMember, log_in_member),
+    "remove_tenant": Handler(RemoveTenant, remove_tenant),
+    "remove_author": Handler(RemoveAuthor, remove_author),
+    "remove_book": Handler(RemoveBook, remove_book),
+    "remove_member": Handler(RemoveMember, remove_member),
+    "remove_loan": Handler(RemoveLoan, remove_loan),
     "borrow_book": Handler(BorrowBook, borrow_book),
 }

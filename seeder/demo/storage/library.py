@@ -100,6 +100,15 @@ class LibraryRepository:
             )
         )
 
+    def count(self, table: str, where: str, params: tuple[object, ...]) -> int:
+        """How many rows of a library ``table`` match ``where`` (removal rules)."""
+        return int(scalar(self._sql, f"SELECT count(*) FROM {table} WHERE {where}", params))
+
+    def remove(self, table: str, where: str, params: tuple[object, ...]) -> bool:
+        """Deletes the rows of a library ``table`` matching ``where``; False if none."""
+        rows = self._sql.query(f"DELETE FROM {table} WHERE {where} RETURNING 1", params)
+        return bool(rows)
+
     def member_by_password(self, tenant_id: int, email: str, password: str) -> Member | None:
         """The member of ``tenant_id`` with this email and password (a log-in)."""
         row = one(
