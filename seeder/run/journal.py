@@ -328,8 +328,17 @@ class Journal:
                 undone.append(key)
         return done, [k for k in undone if k in done]
 
-    def meta(self) -> dict[str, str]:
-        return self._meta()
+    @staticmethod
+    def read_meta(path: Path) -> dict[str, str]:
+        """What the journal at ``path`` says of its run (without opening it for one)."""
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                return dict(db.execute("SELECT key, value FROM meta").fetchall())
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            raise SeederError(f"cannot read the journal {path}: {exc}") from exc
 
     def set_status(self, status: str) -> None:
         with self._transaction():

@@ -10,6 +10,7 @@ done, 1 something not done (or planning failed part-way), 130 interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shlex
 import time
@@ -220,6 +221,8 @@ class Runner:
 
     def undo(self) -> int:
         """``seeder undo``: deletes what the journal's run created, dependents first."""
+        if not self._finish_previous():
+            return EXIT_NOT_ALL_DONE
         journal = Journal.start_undo(self._journal_path(), redact_url(self.settings.target))
         code, _ = self._undo(journal)
         return code
@@ -231,6 +234,8 @@ class Runner:
         if not path.exists():
             self.view.note(f"seeder: --refresh: no journal at {path}, nothing to undo")
             return -1
+        if not self._finish_previous():
+            return None
         journal = Journal.start_undo(path, redact_url(self.settings.target))
         code, generation = self._undo(journal)
         if code != EXIT_OK:
@@ -240,6 +245,30 @@ class Runner:
             )
             return None
         return generation
+
+    def _finish_previous(self) -> bool:
+        """A run that did not finish may have had commands applied whose answers the
+        journal lost (its last batch, those in flight): it is resumed first, with
+        its own seed and scale, so everything it sent is known before it is undone
+        (the service answers what it applied by idempotency key or lookup)."""
+        path = self._journal_path()
+        meta = Journal.read_meta(path) if path.exists() else {}
+        status = meta.get("status")
+        if status is None or status in ("finished", "undone", "undoing", "undo-partial"):
+            return True
+        from seeder.model import load_model
+
+        seed, scale = int(meta["seed"]), float(meta["scale"])
+        self.view.note(
+            f"seeder: the run journaled in {path} did not finish ({status}): resuming it "
+            "first, so that every command it sent is known before it is undone"
+        )
+        settings = dataclasses.replace(
+            self.settings, resume=True, refresh=False, fresh=False, seed=seed, scale=scale
+        )
+        settings = dataclasses.replace(settings, report=None, journal=path)
+        model = load_model(settings.source, scale=scale, seed=seed)
+        return Runner(settings, self.view, self.environ).run_model(model) != EXIT_INTERRUPTED
 
     def _undo(self, journal: Journal) -> tuple[int, int]:
         from seeder.run.undo import undo_plan
