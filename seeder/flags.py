@@ -128,6 +128,10 @@ def port(text: str) -> int:
 def undo_flags(parser: argparse.ArgumentParser) -> None:
     """The flags ``seeder undo`` shares with a run: how it sends, and its journal."""
     _sending_flags(parser)
+    _journal_path_flag(parser)
+
+
+def _journal_path_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--journal",
         default=None,
@@ -199,12 +203,7 @@ def _sending_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _journal_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--journal",
-        default=None,
-        metavar="PATH",
-        help="the run's journal (default: .seeder/NAME.journal beside the scenario)",
-    )
+    _journal_path_flag(parser)
     parser.add_argument(
         "--resume",
         action="store_true",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from seeder.demo.application.commands import (
@@ -88,48 +89,60 @@ def borrow_book(uow: UnitOfWork, cmd: BorrowBook, credential: str | None) -> dic
 # or a member with loans are refused with 409), a missing one is a 404
 
 
-def remove_tenant(uow: UnitOfWork, cmd: RemoveTenant, _: str | None) -> dict[str, Any]:
-    what, t = f"tenant {cmd.tenant_id}", (cmd.tenant_id,)
-    for table, noun in (("authors", "authors"), ("books", "books"), ("members", "members")):
-        rules.require_unused(uow.library.count(table, "tenant_id = ?", t), what, noun, "in_use")
-    rules.require_found(uow.library.remove("tenants", "id = ?", t), what)
-    return {"removed": what}
+@dataclass(frozen=True, slots=True)
+class _Removal:
+    """``DELETE FROM table WHERE where`` with the command's ``keys``, refused while
+    a row of ``users`` (table, condition, the command's fields) refers to it."""
+
+    noun: str
+    table: str
+    where: str
+    keys: tuple[str, ...]
+    users: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    def __call__(self, uow: UnitOfWork, cmd: Any, _: str | None) -> dict[str, Any]:
+        values = cmd.model_dump()
+        what = f"{self.noun} {values[self.keys[0]]}" + (
+            f" of tenant {cmd.tenant_id}" if self.noun != "tenant" else ""
+        )
+        for table, condition, fields in self.users:
+            users = uow.library.count(table, condition, tuple(values[f] for f in fields))
+            rules.require_unused(users, what, table, "in_use")
+        params = tuple(values[k] for k in self.keys)
+        rules.require_found(uow.library.remove(self.table, self.where, params), what)
+        return {"removed": what}
 
 
-def remove_author(uow: UnitOfWork, cmd: RemoveAuthor, _: str | None) -> dict[str, Any]:
-    what, repo = f"author {cmd.author_id} of tenant {cmd.tenant_id}", uow.library
-    rules.require_unused(
-        repo.count("books", "author_id = ?", (cmd.author_id,)), what, "books", "in_use"
-    )
-    key = (cmd.author_id, cmd.tenant_id)
-    rules.require_found(repo.remove("authors", "id = ? AND tenant_id = ?", key), what)
-    return {"removed": what}
-
-
-def remove_book(uow: UnitOfWork, cmd: RemoveBook, _: str | None) -> dict[str, Any]:
-    what, repo = f"book {cmd.book_number} of tenant {cmd.tenant_id}", uow.library
-    key = (cmd.tenant_id, cmd.book_number)
-    loans = repo.count("loans", "tenant_id = ? AND book_number = ?", key)
-    rules.require_unused(loans, what, "loans", "in_use")
-    rules.require_found(repo.remove("books", "tenant_id = ? AND number = ?", key), what)
-    return {"removed": what}
-
-
-def remove_member(uow: UnitOfWork, cmd: RemoveMember, _: str | None) -> dict[str, Any]:
-    what, repo = f"member {cmd.member_id} of tenant {cmd.tenant_id}", uow.library
-    rules.require_unused(
-        repo.count("loans", "member_id = ?", (cmd.member_id,)), what, "loans", "in_use"
-    )
-    key = (cmd.member_id, cmd.tenant_id)
-    rules.require_found(repo.remove("members", "id = ? AND tenant_id = ?", key), what)
-    return {"removed": what}
-
-
-def remove_loan(uow: UnitOfWork, cmd: RemoveLoan, _: str | None) -> dict[str, Any]:
-    what = f"loan {cmd.loan_id} of tenant {cmd.tenant_id}"
-    key = (cmd.loan_id, cmd.tenant_id)
-    rules.require_found(uow.library.remove("loans", "id = ? AND tenant_id = ?", key), what)
-    return {"removed": what}
+_IN_TENANT = ("tenant_id = ?", ("tenant_id",))
+remove_tenant = _Removal(
+    "tenant",
+    "tenants",
+    "id = ?",
+    ("tenant_id",),
+    tuple((table, *_IN_TENANT) for table in ("authors", "books", "members")),
+)
+remove_author = _Removal(
+    "author",
+    "authors",
+    "id = ? AND tenant_id = ?",
+    ("author_id", "tenant_id"),
+    (("books", "author_id = ?", ("author_id",)),),
+)
+remove_book = _Removal(
+    "book",
+    "books",
+    "number = ? AND tenant_id = ?",
+    ("book_number", "tenant_id"),
+    (("loans", "tenant_id = ? AND book_number = ?", ("tenant_id", "book_number")),),
+)
+remove_member = _Removal(
+    "member",
+    "members",
+    "id = ? AND tenant_id = ?",
+    ("member_id", "tenant_id"),
+    (("loans", "member_id = ?", ("member_id",)),),
+)
+remove_loan = _Removal("loan", "loans", "id = ? AND tenant_id = ?", ("loan_id", "tenant_id"))
 
 
 def _book(cmd: BorrowBook) -> tuple[int, int]:
