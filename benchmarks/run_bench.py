@@ -438,12 +438,20 @@ _TOTAL = re.compile(r"total\D*([\d,]+)")
 
 
 def run_seeder(
-    log: Path, requests: int, server: Server, cpu: int | None, timeout: float, journal: bool = True
+    log: Path,
+    requests: int,
+    server: Server,
+    cpu: int | None,
+    timeout: float,
+    journal: bool = True,
+    adaptive: bool = True,
 ) -> Run:
     command = [SEEDER, "replay", str(log), "--target", server.url]
     command += ["--concurrency", str(CONCURRENCY), "--no-progress"]
     if not journal:
         command.append("--no-journal")
+    if not adaptive:
+        command.append("--no-adaptive")
     out, wall, used, server_cpu = timed(command, cpu, server, timeout)
     rate, total = _RATE.search(out), _TOTAL.search(out)
     if rate is None or total is None:
@@ -452,6 +460,8 @@ def run_seeder(
     if created != requests:
         raise RuntimeError(f"seeder created {created} of {requests}:\n{out}")
     label = "seeder replay" if journal else "seeder replay --no-journal"
+    if not adaptive:
+        label += " --no-adaptive"
     return Run(label, requests, wall, float(rate.group(2)), used, server_cpu)
 
 
@@ -641,6 +651,7 @@ def bench(args: argparse.Namespace) -> int:
                 rounds: dict[str, list[Run]] = {
                     "seeder": [],
                     "nojournal": [],
+                    "fixed": [],
                     "aiohttp": [],
                     "httpx": [],
                 }
@@ -651,6 +662,9 @@ def bench(args: argparse.Namespace) -> int:
                     rounds["nojournal"].append(
                         run_seeder(log, args.requests, server, client_cpu, timeout, False)
                     )
+                    rounds["fixed"].append(
+                        run_seeder(log, args.requests, server, client_cpu, timeout, adaptive=False)
+                    )
                     rounds["aiohttp"].append(
                         run_loop("aiohttp", args.requests, server, client_cpu, timeout)
                     )
@@ -658,8 +672,13 @@ def bench(args: argparse.Namespace) -> int:
                         run_loop("httpx", args.httpx_requests, server, client_cpu, timeout)
                     )
             seeder, aio, hx = (best(rounds[k]) for k in ("seeder", "aiohttp", "httpx"))
-            bare = best(rounds["nojournal"])
-            print_table([seeder, bare, aio, hx], (fixed_wall, fixed_cpu))
+            bare, fixed = best(rounds["nojournal"]), best(rounds["fixed"])
+            print_table([seeder, bare, fixed, aio, hx], (fixed_wall, fixed_cpu))
+            print(
+                "  adaptive concurrency (the default) vs --no-adaptive: "
+                f"{seeder.wall_rate / fixed.wall_rate:.3f} (wall clock), "
+                f"{seeder.own_rate / fixed.own_rate:.3f} (own timers) of the throughput"
+            )
             for label, with_, without in (
                 ("wall clock", seeder.wall_rate, bare.wall_rate),
                 ("own timers", seeder.own_rate, bare.own_rate),

@@ -12,17 +12,25 @@ from typing import Literal
 
 from pydantic import Field
 
-from seeder.commands import Command, Credential, HttpBinding, bind
+from seeder.commands import Command, Credential, HttpBinding, Undo, bind
 
 
-@bind(http=HttpBinding("POST", "/tenants", success=(201,)), handler="create_tenant")
+@bind(
+    http=HttpBinding("POST", "/tenants", success=(201,), undo=Undo("/tenants/{id}")),
+    handler="create_tenant",
+)
 class CreateTenant(Command):
     name: str = Field(min_length=1, max_length=200)
     plan: Literal["free", "team", "enterprise"] = "free"
 
 
 @bind(
-    http=HttpBinding("POST", "/tenants/{tenant_id}/authors", success=(201,)),
+    http=HttpBinding(
+        "POST",
+        "/tenants/{tenant_id}/authors",
+        success=(201,),
+        undo=Undo("/tenants/{tenant_id}/authors/{id}"),
+    ),
     handler="register_author",
 )
 class RegisterAuthor(Command):
@@ -38,6 +46,7 @@ class RegisterAuthor(Command):
         success=(201,),
         identity="number",
         captures={"number": "number"},
+        undo=Undo("/tenants/{tenant_id}/books/{number}"),
     ),
     handler="publish_book",
 )
@@ -61,6 +70,7 @@ MEMBER_TOKEN = Credential(name="token", capture="token", header="Authorization")
         success=(201,),
         captures={"token": "token"},
         credential=MEMBER_TOKEN,
+        undo=Undo("/tenants/{tenant_id}/members/{id}"),
     ),
     handler="register_member",
 )
@@ -68,10 +78,16 @@ class RegisterMember(Command):
     tenant_id: int
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320)
+    password: str | None = Field(default=None, min_length=8, max_length=200)  # to log in
 
 
 @bind(
-    http=HttpBinding("POST", "/tenants/{tenant_id}/books/{book_number}/loans", success=(201,)),
+    http=HttpBinding(
+        "POST",
+        "/tenants/{tenant_id}/books/{book_number}/loans",
+        success=(201,),
+        undo=Undo("/tenants/{tenant_id}/loans/{id}"),
+    ),
     handler="borrow_book",
 )
 class BorrowBook(Command):

@@ -100,23 +100,26 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         headers=expand_headers(args.header, os.environ),
         http_client=args.http_client,
         timeout=args.timeout,
+        adaptive=args.adaptive,
+        retry_for=args.retry_for,
         allow_any_target=args.allow_any_target,
     )
     settings = RunSettings(
-        command=args.command,
+        command="run" if args.command == "undo" else args.command,
         source=Path(source),
         target=target,
         options=options,
         seed=getattr(args, "seed", None),
         scale=getattr(args, "scale", 1.0),
         journal=Path(args.journal) if args.journal else None,
-        journal_on=args.journal_on,
-        resume=args.resume,
-        fresh=args.fresh,
-        resend_uncertain=args.uncertain == "resend",
+        journal_on=getattr(args, "journal_on", True),
+        resume=getattr(args, "resume", False),
+        fresh=getattr(args, "fresh", False),
+        resend_uncertain=getattr(args, "uncertain", "skip") == "resend",
         report=Path(args.report) if args.report else None,
         junit=Path(args.junit) if args.junit else None,
         yes=getattr(args, "yes", False),
+        refresh=getattr(args, "refresh", False),
     )
     live = not args.no_progress and sys.stdout.isatty()
     environ = dict(os.environ)
@@ -134,6 +137,16 @@ def _run(args: argparse.Namespace) -> int:
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
     return _runner(args, args.scenario, target).run_model(model)
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from seeder.scenario.load import load_scenario
+
+    scenario, _ = load_scenario(args.scenario)  # for its allowed targets
+    runner = _runner(args, args.scenario, args.target)
+    runner.settings.options.allowed_targets = scenario.allowed_targets
+    runner.settings.options.allowed_from = scenario.source or "the scenario"
+    return runner.undo()
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -179,7 +192,14 @@ def _demo(args: argparse.Namespace) -> int:
     from seeder.demo.faults import FaultSpecError
 
     try:
-        serve(host=args.host, port=args.port, db=args.db, faults=args.faults)
+        serve(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            faults=args.faults,
+            ignore_idempotency_key=args.ignore_idempotency_key,
+            block_seconds=args.block,
+        )
     except FaultSpecError as exc:
         raise SeederError(str(exc)) from exc
     return 0
@@ -224,6 +244,21 @@ def build_parser() -> argparse.ArgumentParser:
     flags.execution_flags(run)
     run.set_defaults(handler=_run)
 
+    run.add_argument(
+        "--refresh",
+        action="store_true",
+        help="first undo what the journal's previous run created (seeder undo), then "
+        "seed again; run it again to continue after a crash",
+    )
+
+    undo = sub.add_parser(
+        "undo", help="delete what a journaled run created, dependents first (resumable)"
+    )
+    undo.add_argument("scenario")
+    undo.add_argument("--target", required=True, help="the URL the run was sent to")
+    flags.undo_flags(undo)
+    undo.set_defaults(handler=_undo)
+
     replay = sub.add_parser("replay", help="send a command log (from seeder plan)")
     replay.add_argument("feed", metavar="FEED.jsonl")
     replay.add_argument("--target", required=True, help="URL, demo or demo:asgi")
@@ -249,6 +284,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--faults", default=None, help="fault injection, e.g. status503=0.1,drop=0.02,seed=7"
+    )
+    demo.add_argument(
+        "--ignore-idempotency-key",
+        action="store_true",
+        help="behave like a service that never heard of Idempotency-Key",
+    )
+    demo.add_argument(
+        "--block",
+        type=flags.block_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="block the event loop this long per command request (like password hashing)",
     )
     demo.set_defaults(handler=_demo)
     return parser

@@ -24,11 +24,14 @@ from seeder.errors import BindingError
 
 __all__ = [
     "HTTP_METHODS",
+    "Adopt",
     "Binding",
     "Command",
     "Credential",
     "HttpBinding",
     "InProcessBinding",
+    "Lookup",
+    "Undo",
     "bind",
     "binding_of",
 ]
@@ -73,9 +76,25 @@ class Credential:
     header: str = "Authorization"
     template: str = "Bearer {value}"
     secret: bool = True
+    # -- recovery: how to get the credential again (it is never journaled) ----------
+    # a login command (a Command class with an HTTP binding) whose fields are the
+    # holder's fields of the same names (the secret the plan drew); its answer holds
+    # the credential at ``capture``, like the creating command's answer
+    login: type[Command] | None = None
 
     def __post_init__(self) -> None:
         where = _caller()
+        if self.login is not None and not (
+            isinstance(self.login, type)
+            and issubclass(self.login, Command)
+            and (b := binding_of(self.login)) is not None
+            and b.http is not None
+        ):
+            raise BindingError(
+                f"Credential login must be a Command class with an HTTP binding "
+                f"(@bind(http=HttpBinding('POST', '/login'))), got {self.login!r}",
+                where,
+            )
         for attr in ("name", "capture", "header", "template"):
             value = getattr(self, attr)
             if not isinstance(value, str) or not value:
@@ -103,7 +122,9 @@ class HttpBinding:
     (``id``, ``data.id``) or the literal ``"Location"`` for the Location header's last
     segment; ``captures`` are further response fields recorded for references
     (``number`` for a composite key). ``idempotent`` says whether the service honours
-    ``Idempotency-Key``; without it a crashed run cannot safely re-send.
+    ``Idempotency-Key``; without it a crashed run cannot safely re-send, unless
+    ``lookup`` says how to find what the command made (and ``adopt`` what a
+    conflict answer means): see :class:`Lookup`, :class:`Adopt`.
     """
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -113,6 +134,13 @@ class HttpBinding:
     captures: Mapping[str, str] = field(default_factory=dict)
     credential: Credential | None = None
     idempotent: bool = True
+    # -- recovery without idempotency keys (see Lookup and Adopt) -------------------
+    lookup: Lookup | None = None
+    adopt: Adopt | None = None
+    # -- pacing: seconds to wait for this command's answer (None: --timeout) -------
+    timeout: float | None = None
+    # -- undo: the command that deletes what this one made (seeder undo, --refresh) --
+    undo: Undo | None = None
     # where the commands module made it (file, line): its mistakes are said there
     defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
@@ -154,7 +182,15 @@ def _http_problem(b: HttpBinding) -> str | None:
         return f"credential must be a Credential(...), got {b.credential!r}"
     if not isinstance(b.idempotent, bool):
         return f"idempotent must be True or False, got {b.idempotent!r}"
-    return None
+    if b.timeout is not None and (
+        isinstance(b.timeout, bool)
+        or not isinstance(b.timeout, int | float)
+        or not 0 < b.timeout < float("inf")
+    ):
+        return f"timeout must be seconds > 0 (or None for --timeout), got {b.timeout!r}"
+    if b.undo is not None and not isinstance(b.undo, Undo):
+        return f"undo must be an Undo(...), got {b.undo!r}"
+    return _recovery_problem(b)
 
 
 def _status(code: object) -> bool:
@@ -164,6 +200,191 @@ def _status(code: object) -> bool:
 @functools.lru_cache(maxsize=1024)
 def _path_fields(path: str) -> tuple[str, ...]:
     return tuple(name for _, name, _, _ in string.Formatter().parse(path) if name is not None)
+
+
+# -- undo ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """The command that deletes what a command made, for ``seeder undo`` and
+    ``seeder run --refresh``: ``method`` and ``path``, whose ``{names}`` are the
+    command's fields as sent or the values captured from its answer (its identity
+    ``id``, ``number``...). ``gone`` statuses say it was deleted already (an undo
+    resumed after a crash). Entities whose binding has no Undo are kept, and said so.
+    """
+
+    path: str
+    method: Literal["DELETE", "POST", "PUT", "PATCH"] = "DELETE"
+    success: tuple[int, ...] = (200, 202, 204)
+    gone: tuple[int, ...] = (404, 410)
+
+    def __post_init__(self) -> None:
+        where = _caller()
+        if self.method not in ("DELETE", "POST", "PUT", "PATCH"):
+            raise BindingError(
+                f"Undo method {self.method!r} must be DELETE, POST, PUT or PATCH", where
+            )
+        if not isinstance(self.path, str) or not self.path.startswith("/"):
+            raise BindingError(
+                f"Undo path {self.path!r} must start with '/', e.g. '/books/{{id}}'", where
+            )
+        try:
+            names = _path_fields(self.path)
+        except ValueError as exc:
+            raise BindingError(
+                f"Undo path {self.path!r}: {exc}; balance its braces", where
+            ) from None
+        bad = next((n for n in names if not n.isidentifier()), None)
+        if bad is not None:
+            raise BindingError(
+                f"Undo path {self.path!r}: {{{bad}}} must name a field or a captured value", where
+            )
+        for name, codes in (("success", self.success), ("gone", self.gone)):
+            if not (isinstance(codes, tuple) and all(_status(c) for c in codes)):
+                raise BindingError(
+                    f"Undo {name} must be a tuple of HTTP statuses, got {codes!r}", where
+                )
+
+    def path_fields(self) -> tuple[str, ...]:
+        return _path_fields(self.path)
+
+
+# -- recovery without idempotency keys ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """How to find what a command made, by a natural key, when its service does not
+    honour ``Idempotency-Key``: a ``GET`` of ``path`` (the command's fields
+    interpolated, like the binding's path) with ``query`` parameters taken from the
+    command's fields (``{"isbn": "isbn"}``: parameter name -> field).
+
+    ``items`` is the dotted path of the list of matches in the answer (``items``,
+    ``data.results``; ``""``: the answer is the list): none is *not found*, one is
+    the entity, more is ambiguous. ``items=None``: the answer is the entity itself
+    and 404 means not found. The identity and captures are read from the entity
+    with the binding's own paths, or ``identity`` when given.
+    """
+
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    items: str | None = "items"
+    identity: str | None = None
+    defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        where = self.defined_at or _caller()
+        object.__setattr__(self, "defined_at", where)
+        problem = _lookup_problem(self)
+        if problem:
+            raise BindingError(f"Lookup {problem}", where)
+
+    def path_fields(self) -> tuple[str, ...]:
+        return _path_fields(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Adopt:
+    """What a conflict answer means: the entity exists already. A command sent
+    again after an uncertain outcome (a lost answer, a crash) that meets one of
+    ``statuses`` — with ``message`` in its words, when given (case-insensitive) —
+    adopts the entity the binding's lookup finds, if its fields are the command's.
+    A first send meeting a conflict stays a rejection: the entity is someone else's.
+    """
+
+    statuses: tuple[int, ...] = (409,)
+    message: str | None = None
+
+    def __post_init__(self) -> None:
+        problem = _adopt_problem(self)
+        if problem:
+            raise BindingError(f"Adopt {problem}", _caller())
+
+
+def _lookup_problem(lookup: Lookup) -> str | None:
+    if not isinstance(lookup.path, str) or not lookup.path.startswith("/"):
+        return f"path {lookup.path!r} must start with '/', e.g. '/users'"
+    try:
+        names = lookup.path_fields()
+    except ValueError as exc:
+        return f"path {lookup.path!r}: {exc}; balance its braces"
+    bad = next((n for n in names if not n.isidentifier()), None)
+    if bad is not None:
+        return f"path {lookup.path!r}: {{{bad}}} must name one field of the command"
+    if not isinstance(lookup.query, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) and k and v.isidentifier()
+        for k, v in lookup.query.items()
+    ):
+        return f"query must map parameter names to fields, got {lookup.query!r}"
+    if lookup.items is not None and not isinstance(lookup.items, str):
+        return f"items must be a response path, '' or None, got {lookup.items!r}"
+    if lookup.identity is not None and (
+        not isinstance(lookup.identity, str) or not lookup.identity
+    ):
+        return f"identity must be a response path, got {lookup.identity!r}"
+    return None
+
+
+def _adopt_problem(adopt: Adopt) -> str | None:
+    if not (isinstance(adopt.statuses, tuple) and adopt.statuses) or not all(
+        _status(c) and c >= 400 for c in adopt.statuses
+    ):
+        return f"statuses must be a tuple of 4xx/5xx statuses, got {adopt.statuses!r}"
+    if adopt.message is not None and (not isinstance(adopt.message, str) or not adopt.message):
+        return f"message must be a non-empty string or None, got {adopt.message!r}"
+    return None
+
+
+def _recovery_problem(b: HttpBinding) -> str | None:
+    if b.lookup is not None and not isinstance(b.lookup, Lookup):
+        return f"lookup must be a Lookup(...), got {b.lookup!r}"
+    if b.adopt is not None and not isinstance(b.adopt, Adopt):
+        return f"adopt must be an Adopt(...), got {b.adopt!r}"
+    if b.adopt is not None and b.lookup is None:
+        return "adopt needs a lookup to find the entity it adopts; add lookup=Lookup(...)"
+    if b.lookup is not None and (b.lookup.identity or b.identity) == "Location":
+        return (
+            "lookup needs an identity path in its answer (the binding's is 'Location'); "
+            "give Lookup(..., identity='id')"
+        )
+    return None
+
+
+def _check_recovery_fields(cls: type[Command], http: HttpBinding) -> None:
+    """The recovery options name fields the command has (checked when bound)."""
+    fields = cls.model_fields
+    lookup = http.lookup
+    if lookup is not None:
+        for name in (*lookup.path_fields(), *lookup.query.values()):
+            if name not in fields:
+                raise BindingError(
+                    f"Lookup names {name!r}, which is not a field of {cls.__name__}",
+                    lookup.defined_at,
+                )
+    undo = http.undo
+    if undo is not None:
+        known = {*fields, *http.captures}
+        if http.identity and http.identity != "Location":
+            known.add(http.identity)
+        if http.identity == "Location":
+            known.add("id")
+        for name in undo.path_fields():
+            if name not in known:
+                raise BindingError(
+                    f"Undo path names {name!r}, which is neither a field of {cls.__name__} "
+                    f"nor captured from its answer ({', '.join(sorted(known))})",
+                    http.defined_at,
+                )
+    login = http.credential.login if http.credential is not None else None
+    if login is not None:
+        missing = [n for n in login.model_fields if n not in fields]
+        if missing:
+            raise BindingError(
+                f"Credential login {login.__name__} needs {', '.join(missing)}, which "
+                f"{cls.__name__} does not have (its fields are sent from the holder's)",
+                http.defined_at,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +425,8 @@ def bind(*, http: HttpBinding | None = None, handler: str | None = None) -> Call
     def decorate(cls: C) -> C:
         if not (isinstance(cls, type) and issubclass(cls, Command)):
             raise BindingError(f"@bind decorates a seeder.Command subclass, got {cls!r}", _caller())
+        if http is not None:
+            _check_recovery_fields(cls, http)
         cls.__seeder_binding__ = Binding(
             http=http, in_process=InProcessBinding(handler) if handler else None
         )

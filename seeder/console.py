@@ -154,6 +154,24 @@ def print_report(stats: RunStats, model: Model | None, console: Console) -> None
             markup=True,
             highlight=False,
         )
+    settled = data["settled"]["counts"]
+    if settled:
+        words = {
+            "found": "found by lookup (had been applied)",
+            "resent": "not found by lookup, sent again",
+            "adopted": "sent again, met its conflict answer: adopted",
+            "unsettled": "lookup could not tell: left uncertain",
+        }
+        console.print("uncertain commands settled:")
+        for s in settled:
+            console.print(f"  {s['entity']}: {s['count']:,} {words.get(s['how'], s['how'])}")
+    pacing = data["concurrency"]
+    if pacing and pacing["adaptive"] and len(pacing["trace"]) > 1:
+        limits = [limit for _, limit in pacing["trace"]]
+        console.print(
+            f"concurrency paced between {min(limits)} and {max(limits)} (at most "
+            f"{pacing['maximum']}), {pacing['drops']} backoffs; ended at {pacing['limit']}"
+        )
     if data["credentials_reacquired"]:
         console.print(f"credentials re-acquired: {data['credentials_reacquired']:,}")
     for note in data["notes"][:10]:

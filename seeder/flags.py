@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -93,16 +94,31 @@ def concurrency(text: str) -> int:
     return value
 
 
-def seconds(text: str) -> float:
-    try:
-        value = float(text.removesuffix("s"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--timeout needs seconds, e.g. 2.5, got {text!r}"
-        ) from None
-    if not 0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"--timeout must be > 0 and finite, got {text}")
-    return value
+def _seconds(flag: str, example: str, most: float = math.inf) -> Callable[[str], float]:
+    """A parser of seconds for ``flag``: > 0, finite, at most ``most`` (0 allowed
+    when bounded, meaning off)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text.removesuffix("s"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{flag} needs seconds, e.g. {example}, got {text!r}"
+            ) from None
+        if most == math.inf and not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"{flag} must be > 0 and finite, got {text}")
+        if most != math.inf and not 0 <= value <= most:
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be between 0 and {most:g} seconds, got {text}"
+            )
+        return value
+
+    return parse
+
+
+seconds = _seconds("--timeout", "2.5")
+block_seconds = _seconds("--block", "0.05", most=60)
+retry_seconds = _seconds("--retry-for", "90", most=86_400)
 
 
 def rate(text: str) -> float:
@@ -128,7 +144,27 @@ def port(text: str) -> int:
     return value
 
 
+def undo_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags ``seeder undo`` shares with a run: how it sends, and its journal."""
+    _sending_flags(parser)
+    _journal_path_flag(parser)
+
+
+def _journal_path_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--journal",
+        default=None,
+        metavar="PATH",
+        help="the run's journal (default: .seeder/NAME.journal beside the scenario)",
+    )
+
+
 def execution_flags(parser: argparse.ArgumentParser) -> None:
+    _sending_flags(parser)
+    _journal_flags(parser)
+
+
+def _sending_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=concurrency,
@@ -163,6 +199,21 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         default=10.0,
         help="seconds to wait for one answer before retrying (default 10)",
     )
+    parser.add_argument(
+        "--no-adaptive",
+        dest="adaptive",
+        action="store_false",
+        help="keep --concurrency commands in flight all along (default: paced to the "
+        "service's latency and failures, up to --concurrency)",
+    )
+    parser.add_argument(
+        "--retry-for",
+        type=retry_seconds,
+        default=90.0,
+        metavar="SECONDS",
+        help="how long one command keeps retrying transient failures (default 90: "
+        "rides out a service restart of a minute; 0: no retry)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no live progress bars")
     parser.add_argument(
         "--yes",
@@ -170,11 +221,20 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         help="send a run of more than 10,000,000 commands (refused without it)",
     )
     parser.add_argument(
-        "--journal",
-        default=None,
-        metavar="PATH",
-        help="the run's journal (default: .seeder/NAME.journal beside the scenario)",
+        "--allow-any-target",
+        action="store_true",
+        help="allow a non-loopback URL target when the scenario lists no allowed_targets",
     )
+    parser.add_argument(
+        "--http-client",
+        choices=("aiohttp", "httpx"),
+        default="aiohttp",
+        help="HTTP client for URL targets (default aiohttp: see README)",
+    )
+
+
+def _journal_flags(parser: argparse.ArgumentParser) -> None:
+    _journal_path_flag(parser)
     parser.add_argument(
         "--resume",
         action="store_true",
@@ -197,15 +257,4 @@ def execution_flags(parser: argparse.ArgumentParser) -> None:
         dest="journal_on",
         action="store_false",
         help="keep no journal (the run cannot be resumed)",
-    )
-    parser.add_argument(
-        "--allow-any-target",
-        action="store_true",
-        help="allow a non-loopback URL target when the scenario lists no allowed_targets",
-    )
-    parser.add_argument(
-        "--http-client",
-        choices=("aiohttp", "httpx"),
-        default="aiohttp",
-        help="HTTP client for URL targets (default aiohttp: see README)",
     )

@@ -19,6 +19,7 @@ from seeder.demo.faults import FaultInjector, FaultSpec, parse_faults
 from seeder.demo.http import commands, reads
 from seeder.demo.http.errors import install_error_handlers
 from seeder.demo.http.faults import FaultMiddleware
+from seeder.demo.http.quirks import QuirksMiddleware
 from seeder.demo.storage.backends import open_database
 
 __all__ = ["Application", "DemoAPI", "build_application", "create_app"]
@@ -34,17 +35,33 @@ class DemoAPI(FastAPI):
     (it needs the server's raw ``send`` to drop a connection)."""
 
     faults: FaultSpec = FaultSpec()
+    ignore_idempotency_key: bool = False
+    block_seconds: float = 0.0
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()
-        if not self.faults.active:
-            return stack
-        return FaultMiddleware(stack, FaultInjector(self.faults))
+        if self.faults.active:
+            stack = FaultMiddleware(stack, FaultInjector(self.faults))
+        if self.ignore_idempotency_key or self.block_seconds:
+            stack = QuirksMiddleware(
+                stack,
+                ignore_idempotency_key=self.ignore_idempotency_key,
+                block_seconds=self.block_seconds,
+            )
+        return stack
 
 
-def create_app(db: str | None = None, faults: str | None = None) -> FastAPI:
+def create_app(
+    db: str | None = None,
+    faults: str | None = None,
+    *,
+    ignore_idempotency_key: bool = False,
+    block_seconds: float = 0.0,
+) -> FastAPI:
     """The demo service as an ASGI app. ``faults`` is a fault spec
-    (:func:`seeder.demo.faults.parse_faults`); a bad one raises ``ValueError``."""
+    (:func:`seeder.demo.faults.parse_faults`); a bad one raises ``ValueError``.
+    ``ignore_idempotency_key`` and ``block_seconds``: see
+    :mod:`seeder.demo.http.quirks`."""
     spec = parse_faults(faults)
     application = build_application(db)
 
@@ -60,6 +77,8 @@ def create_app(db: str | None = None, faults: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api.faults = spec
+    api.ignore_idempotency_key = ignore_idempotency_key
+    api.block_seconds = block_seconds
     api.state.application = application
     install_error_handlers(api)
     api.include_router(commands.router)

@@ -22,16 +22,27 @@ __all__ = ["FAULTS_ENV", "serve", "serve_in_thread"]
 FAULTS_ENV = "SEEDER_DEMO_FAULTS"
 
 
-def serve(host: str, port: int, db: str | None, faults: str | None = None) -> None:
+def serve(
+    host: str,
+    port: int,
+    db: str | None,
+    faults: str | None = None,
+    *,
+    ignore_idempotency_key: bool = False,
+    block_seconds: float = 0.0,
+) -> None:
     """Serve the demo until interrupted (Ctrl-C stops it cleanly).
 
     ``faults`` defaults to the ``SEEDER_DEMO_FAULTS`` environment variable; a bad
     spec raises :class:`~seeder.demo.faults.FaultSpecError` before anything starts.
+    ``ignore_idempotency_key``, ``block_seconds``: see :mod:`seeder.demo.http.quirks`.
     """
     if faults is None:
         faults = os.environ.get(FAULTS_ENV)
     parse_faults(faults)  # fail before binding the port
-    app = create_app(db, faults)
+    app = create_app(
+        db, faults, ignore_idempotency_key=ignore_idempotency_key, block_seconds=block_seconds
+    )
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 

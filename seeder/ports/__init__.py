@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding
 from seeder.plan.items import PlanItem
 
-__all__ = ["Outcome", "Port", "Send", "capture"]
+__all__ = ["Found", "LooksUp", "Outcome", "Port", "Send", "capture"]
 
 
 @dataclass(slots=True)
@@ -62,6 +62,25 @@ class Port(Protocol):
     async def send(self, request: Send) -> Outcome: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(slots=True)
+class Found:
+    """What a binding's lookup said about a command's entity: ``captured`` (its
+    identity and captures) when found; None and ``settled`` when the service has
+    no such entity; ``settled`` False when the lookup could not tell (no answer,
+    several matches, an entity with other values), said in ``message``."""
+
+    captured: dict[str, Any] | None
+    settled: bool = True
+    message: str = ""
+
+
+@runtime_checkable
+class LooksUp(Protocol):
+    """A port that can run a binding's lookup (HTTP)."""
+
+    async def look_up(self, request: Send) -> Found: ...
 
 
 MAX_CAPTURE_BYTES = 1 << 20

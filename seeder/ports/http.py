@@ -11,13 +11,14 @@ command. Other 4xx are the service's rejections: never retried, kept with its wo
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from tenacity import (
     AsyncRetrying,
@@ -27,9 +28,10 @@ from tenacity import (
     stop_after_delay,
 )
 
+from seeder.commands import HttpBinding
 from seeder.errors import SeederError
 from seeder.plan.commandlog import dumps
-from seeder.ports import Outcome, Send, capture, error_message
+from seeder.ports import Found, Outcome, Send, _path_value, capture, error_message
 from seeder.ports.transports import (
     MAX_BODY_BYTES,
     AiohttpTransport,
@@ -59,8 +61,13 @@ NOT_APPLIED_STATUSES = frozenset({408, 429, 503})
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    attempts: int = 8
-    total_seconds: float = 60.0
+    """How long one command keeps trying. The defaults ride out a service restart
+    of a minute (``total_seconds`` of retrying, waits up to ``maximum`` apart, so
+    the service is found again within seconds of coming back); ``attempts`` caps
+    the tries whatever the time."""
+
+    attempts: int = 100
+    total_seconds: float = 90.0
     initial: float = 0.05
     maximum: float = 5.0
     timeout: float = 10.0
@@ -75,7 +82,7 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-def _segment(value: Any) -> str:
+def segment(value: Any) -> str:
     text = "" if value is None else str(value)
     if text in ("", ".", ".."):  # never let a value walk out of the path template
         return quote(text, safe="").replace(".", "%2E") or "%20"
@@ -121,7 +128,7 @@ class HttpPort:
         fields = request.fields
         path_names = http.path_fields()
         try:
-            path = http.path.format_map({n: _segment(fields.get(n)) for n in path_names})
+            path = http.path.format_map({n: segment(fields.get(n)) for n in path_names})
         except (KeyError, ValueError, IndexError) as exc:
             return Outcome(False, status=None, message=f"path template {http.path!r}: {exc}")
         body = {k: v for k, v in fields.items() if k not in path_names}
@@ -135,14 +142,15 @@ class HttpPort:
             cred, value = request.credential
             headers[cred.header] = cred.template.format(value=value)
         url = self.base_url + path
+        timeout = http.timeout  # the binding's, or the policy's (--timeout)
         try:  # the fast path: most commands succeed at the first attempt
-            raw = await self._attempt(http.method, url, headers, data)
+            raw = await self._attempt(http.method, url, headers, data, timeout)
             attempts, retries = 1, dict[str, int]()
         except Transient as first:
             if not http.idempotent and first.maybe_applied:
                 return _uncertain(first, 1, {})
             outcome_or_raw = await self._retry(
-                http.method, url, headers, data, first, http.idempotent
+                http.method, url, headers, data, first, http.idempotent, timeout
             )
             if isinstance(outcome_or_raw, Outcome):
                 return outcome_or_raw
@@ -165,6 +173,33 @@ class HttpPort:
             retries_by_reason=retries,
         )
 
+    async def look_up(self, request: Send) -> Found:
+        """Runs the binding's lookup for ``request`` (see :class:`seeder.Lookup`)."""
+        http = request.http
+        lookup = http.lookup if http is not None else None
+        if http is None or lookup is None:
+            return Found(None, settled=False, message="its binding declares no lookup")
+        fields = request.fields
+        params = {param: fields.get(name) for param, name in lookup.query.items()}
+        unknown = [name for name, value in params.items() if value is None]
+        if unknown:
+            return Found(None, settled=False, message=f"no value to look up by ({unknown[0]})")
+        path = lookup.path.format_map({n: segment(fields.get(n)) for n in lookup.path_fields()})
+        query = urlencode({k: _query_value(v) for k, v in params.items()})
+        url = self.base_url + path + (f"?{query}" if query else "")
+        headers = dict(self.headers)
+        if request.credential is not None:
+            cred, value = request.credential
+            headers[cred.header] = cred.template.format(value=value)
+        try:
+            raw = await self._attempt("GET", url, headers, b"", http.timeout)
+        except Transient as first:
+            answer = await self._retry("GET", url, headers, b"", first)
+            if isinstance(answer, Outcome):
+                return Found(None, settled=False, message=f"the lookup failed: {answer.message}")
+            raw = answer[0]
+        return _found(http, fields, raw)
+
     async def _retry(
         self,
         method: str,
@@ -173,6 +208,7 @@ class HttpPort:
         data: bytes,
         first: Transient,
         idempotent: bool = True,
+        timeout: float | None = None,
     ) -> Outcome | tuple[RawResponse, int, dict[str, int]]:
         """Attempts 2..n with backoff; the outcome when giving up."""
         retries = {first.reason: 1}
@@ -193,7 +229,7 @@ class HttpPort:
                 with attempt:
                     attempts += 1
                     try:
-                        raw = await self._attempt(method, url, headers, data)
+                        raw = await self._attempt(method, url, headers, data, timeout)
                     except Transient as exc:
                         if not idempotent and exc.maybe_applied:
                             return _uncertain(exc, attempts, retries)
@@ -219,9 +255,16 @@ class HttpPort:
         return before
 
     async def _attempt(
-        self, method: str, url: str, headers: Mapping[str, str], data: bytes
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        data: bytes,
+        timeout: float | None = None,
     ) -> RawResponse:
-        raw = await self.transport.request(method, url, headers, data, self.policy.timeout)
+        raw = await self.transport.request(
+            method, url, headers, data, timeout or self.policy.timeout
+        )
         if raw.status in RETRY_STATUSES:
             raise Transient(
                 f"HTTP {raw.status}",
@@ -263,6 +306,55 @@ def _uncertain(exc: Transient, attempts: int, retries: dict[str, int]) -> Outcom
         retries_by_reason=retries,
         uncertain=True,
     )
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _found(http: HttpBinding, fields: Mapping[str, Any], raw: RawResponse) -> Found:
+    """The lookup's answer read: one entity with the command's values is found."""
+    lookup = http.lookup
+    assert lookup is not None
+    body = _json(raw.body)
+    if lookup.items is None and raw.status == 404:
+        return Found(None)
+    if not 200 <= raw.status < 300:
+        words = error_message(body, raw.body[:200].decode(errors="replace"))
+        return Found(None, settled=False, message=f"the lookup answered {raw.status}: {words}")
+    if lookup.items is None:
+        matches: Any = [body]
+    else:
+        matches = _path_value(body, lookup.items) if lookup.items else body
+    if not isinstance(matches, list) or not all(isinstance(m, Mapping) for m in matches):
+        return Found(
+            None, settled=False, message=f"the lookup's answer has no list at {lookup.items!r}"
+        )
+    if not matches:
+        return Found(None)
+    if len(matches) > 1:
+        return Found(None, settled=False, message=f"the lookup found {len(matches)} matches")
+    entity = matches[0]
+    differs = [
+        name
+        for name, value in fields.items()
+        if name in entity and json.loads(json.dumps(value, default=str)) != entity[name]
+    ]
+    if differs:
+        return Found(
+            None,
+            settled=False,
+            message=f"the lookup found an entity with other values ({', '.join(differs[:3])})",
+        )
+    identity = lookup.identity or http.identity
+    found = http if identity == http.identity else _with_identity(http, identity)
+    return Found(capture(found, None, entity))
+
+
+def _with_identity(http: HttpBinding, identity: str | None) -> HttpBinding:
+    return dataclasses.replace(http, identity=identity)
 
 
 def _json(body: bytes) -> Any:

@@ -28,38 +28,49 @@ import anyio.lowlevel
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding
 from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split_key
-from seeder.ports import Outcome, Port, Send
+from seeder.ports import Found, Outcome, Port, Send
 from seeder.run.bindings import Bindings
 from seeder.run.journal import Journal, Mark
+from seeder.run.pacing import AdaptiveLimit, FixedLimit
+from seeder.run.recovery import ADOPTED, FOUND, RESENT, ROUNDS, UNSETTLED, Recovery
 from seeder.run.results import DONE, PENDING, Results
 from seeder.run.stats import RunStats
+from seeder.run.undo import with_undo
 
 __all__ = ["Executor"]
 
 
 class _Slots:
-    """At most ``n`` sends at once: a counter on the fast path (no checkpoint), a
-    queue of events handed over one at a time when full."""
+    """At most ``limit`` sends at once (the pacing moves it): a counter on the fast
+    path (no checkpoint), a queue of events woken in order when full."""
 
-    __slots__ = ("free", "waiters")
+    __slots__ = ("limit", "used", "waiters")
 
     def __init__(self, n: int) -> None:
-        self.free = n
+        self.limit = n
+        self.used = 0
         self.waiters: deque[anyio.Event] = deque()
 
     async def acquire(self) -> None:
-        if self.free > 0 and not self.waiters:
-            self.free -= 1
+        if self.used < self.limit and not self.waiters:
+            self.used += 1
             return
         event = anyio.Event()
         self.waiters.append(event)
-        await event.wait()  # the releaser hands its slot over
+        await event.wait()  # the releaser counted this slot as used for us
 
     def release(self) -> None:
-        if self.waiters:
+        self.used -= 1
+        self._wake()
+
+    def set_limit(self, n: int) -> None:
+        self.limit = n
+        self._wake()
+
+    def _wake(self) -> None:
+        while self.waiters and self.used < self.limit:
+            self.used += 1
             self.waiters.popleft().set()
-        else:
-            self.free += 1
 
 
 class Executor:
@@ -75,6 +86,10 @@ class Executor:
         on_done: Callable[[PlanItem, str], None] | None = None,
         journal: Journal | None = None,
         reacquire: set[str] | None = None,
+        settle: set[str] | None = None,
+        adaptive: bool = False,
+        timeout: float = 10.0,
+        done_mark: Mark | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
@@ -87,13 +102,21 @@ class Executor:
         self.on_done = on_done
         self.journal = journal
         self.reacquire = reacquire if reacquire is not None else set()  # re-sent for a credential
+        self.recovery = Recovery(port)
+        if settle is not None:  # filled as the resume goes through the plan
+            self.recovery.settle = settle
         self.stopping = False
         self.resolves = port.needs_values
         self.window = concurrency * 16
         self._inflight: set[str] = set()  # taken from the plan, not finished
         self._waiting: dict[str, anyio.Event] = {}  # only for keys someone waits on
         self._parked = 0
-        self._slots = _Slots(concurrency)
+        # pacing: sends in flight follow the limit, up to ``concurrency``
+        self.pacing = AdaptiveLimit(concurrency) if adaptive else FixedLimit(concurrency)
+        self.stats.pacing = self.pacing
+        self.timeout = timeout
+        self.done_mark = done_mark  # an undo journals its deletions only, as this mark
+        self._slots = _Slots(self.pacing.limit)
         self._items: Iterator[PlanItem] = iter(())
         self._next_at = 0.0
 
@@ -176,22 +199,105 @@ class Executor:
         request = self._request(item, binding.http, binding.in_process)
         if request is None:
             return
-        reacquiring = bool(self.reacquire) and item.key in self.reacquire
-        journal = None if reacquiring else self.journal
-        if journal is not None and binding.http is not None and not binding.http.idempotent:
+        if self.reacquire and item.key in self.reacquire:
+            await self._reacquire(item, request)
+            return
+        http = binding.http
+        recovery = self.recovery
+        resent = False
+        if recovery.settle and item.key in recovery.settle:  # uncertain when the run stopped
+            recovery.settle.discard(item.key)
+            if recovery.recoverable(http):
+                found = await recovery.look_up(request)
+                if found.captured is None and found.settled:
+                    found = await recovery.look_up_after_quiet(request, found)
+                if found.captured is not None or not found.settled:
+                    await self._settled(item, request, found, FOUND, earlier=True)
+                    return
+                resent = True  # not applied: send it again
+        journal = self.journal
+        if journal is not None and http is not None and not http.idempotent:
             journal.record(item.key, Mark.SENT)
             await journal.durable(item.key)  # known as sent before it goes out
-        await self._slots.acquire()
+        outcome, latency = await self._send(request)
+        if http is not None and recovery.recoverable(http):
+            for _ in range(ROUNDS):
+                if outcome.uncertain:  # the answer was lost: did it land?
+                    found = await recovery.look_up(request)
+                    if found.captured is not None or not found.settled:
+                        await self._settled(item, request, found, FOUND, outcome=outcome)
+                        return
+                elif resent and recovery.adopts(http, outcome):  # it had landed after all
+                    found = await recovery.look_up_existing(request)
+                    if found.captured is None and found.settled:
+                        break  # a conflict with nothing like it: a rejection after all
+                    await self._settled(item, request, found, ADOPTED, earlier=True)
+                    return
+                else:
+                    break
+                resent = True
+                outcome, latency = await self._send(request)
+        if resent and outcome.ok:
+            self.stats.settled(item, RESENT)
+        self._record(item, outcome, latency, journal, request)
+
+    async def _send(self, request: Send) -> tuple[Outcome, float]:
+        slots = self._slots
+        await slots.acquire()
         try:
+            inflight = slots.used
             started = time.perf_counter()
             outcome = await self.port.send(request)
             latency = time.perf_counter() - started
         finally:
-            self._slots.release()
-        if reacquiring:
-            self._reacquired(item, outcome)
+            slots.release()
+        if self.pacing.adaptive:
+            dropped = bool(outcome.retries_by_reason) or (not outcome.ok and outcome.retryable)
+            http = request.http
+            timeout = http.timeout if http is not None and http.timeout else self.timeout
+            limit = self.pacing.sample(latency, dropped, inflight, timeout)
+            if limit != slots.limit:
+                slots.set_limit(limit)
+        return outcome, latency
+
+    async def _settled(
+        self,
+        item: PlanItem,
+        request: Send,
+        found: Found,
+        how: str,
+        *,
+        earlier: bool = False,
+        outcome: Outcome | None = None,
+    ) -> None:
+        """An uncertain item settled by its lookup: done with the real id it found
+        (counted as done earlier when an earlier run or send applied it), or, when
+        the lookup could not tell, left uncertain with why."""
+        captured = found.captured
+        if captured is None:
+            self.stats.settled(item, UNSETTLED, found.message)
+            message = f"outcome unknown, and {found.message}"
+            self._record(item, Outcome(False, uncertain=True, message=message), 0.0, self.journal)
+            return
+        cred = self.bindings.credential_of_entity.get(item.entity)
+        if cred is not None and captured.get(cred.name) is None and cred.login is not None:
+            value, why = await self.recovery.log_in(request, cred)
+            if value is None:
+                self.stats.notes.append(f"{item.key}: {why}")
+            else:
+                captured[cred.name] = value
+        self.stats.settled(item, how)
+        if earlier:
+            self.results.done(item.key, captured)
+            self.stats.earlier(item)
+            if self.journal is not None:
+                self.journal.record(item.key, Mark.DONE, with_undo(captured, item, request))
+            self._finish(item, "earlier")
         else:
-            self._record(item, outcome, latency, journal)
+            done = Outcome(
+                True, captured, retries_by_reason=outcome.retries_by_reason if outcome else {}
+            )
+            self._record(item, done, 0.0, self.journal, request)
 
     async def _deps_done(self, item: PlanItem) -> bool:
         """Waits for the item's dependencies in flight; False (the item skipped,
@@ -249,7 +355,12 @@ class Executor:
         return Send(item, fields, http, in_process, credential)
 
     def _record(
-        self, item: PlanItem, outcome: Outcome, latency: float, journal: Journal | None
+        self,
+        item: PlanItem,
+        outcome: Outcome,
+        latency: float,
+        journal: Journal | None,
+        request: Send | None = None,
     ) -> None:
         """The answer, in the results, the statistics and the journal."""
         if outcome.ok:
@@ -267,16 +378,35 @@ class Executor:
             else:
                 self.stats.rejected(item, outcome, latency)
                 what, mark = "rejected", Mark.REJECTED
-        if journal is not None:
+        if journal is not None and self.done_mark is not None:  # an undo: only what it did
             if outcome.ok:
-                journal.record(item.key, mark, outcome.captured)
+                journal.record(item.key, self.done_mark)
+        elif journal is not None:
+            if outcome.ok:
+                journal.record(item.key, mark, with_undo(outcome.captured, item, request))
             else:
                 journal.record(item.key, mark, None, outcome.status, outcome.message[:500])
         self._finish(item, what)
 
-    def _reacquired(self, item: PlanItem, outcome: Outcome) -> None:
-        """An item done by an earlier run, sent again with its idempotency key only to
-        get back the credential its answer holds (credentials are never journaled)."""
+    async def _reacquire(self, item: PlanItem, request: Send) -> None:
+        """An item done by an earlier run whose credential is needed again
+        (credentials are never journaled): through its Credential's login command,
+        or else sent again with its idempotency key for the answer that holds it."""
+        cred = self.bindings.credential_of_entity[item.entity]
+        if cred.login is not None:
+            value, why = await self.recovery.log_in(request, cred)
+            if value is not None:
+                self.stats.reacquired += 1
+            else:
+                self.stats.notes.append(
+                    f"could not re-acquire the credential of {item.key}: {why}; commands "
+                    "sent on its behalf are skipped"
+                )
+            # done earlier, whatever the login said (its ids were restored)
+            self.results.done(item.key, {cred.name: value} if value is not None else {})
+            self._finish(item, "earlier")
+            return
+        outcome, _ = await self._send(request)
         if outcome.ok:
             self.results.done(item.key, outcome.captured)
             self.stats.reacquired += 1
@@ -295,7 +425,7 @@ class Executor:
         if self.journal is not None and self.journal.prior_state(item.actor) == Mark.DONE:
             why = (
                 "it was created by an earlier run and credentials are never journaled; "
-                "they are re-acquired only through an idempotent binding"
+                "they are re-acquired through an idempotent binding or a Credential login"
             )
         else:
             why = f"its answer had nothing at {cred.capture!r}; check the binding's Credential"

@@ -59,6 +59,7 @@ class Mark(enum.IntEnum):
     REJECTED = 3  # the service refused it (its answer is final)
     FAILED = 4  # gave up on transient failures known not to have applied it
     UNCERTAIN = 5  # may or may not have been applied (no idempotency to ask again)
+    UNDONE = 6  # done, then deleted by an undo (seeder undo, run --refresh)
 
 
 SCHEMA_VERSION = "1"
@@ -126,6 +127,10 @@ class Journal:
         self._buffer: dict[str, tuple[Any, ...]] = {}
         self._last = time.monotonic()
         self.prior: dict[str, bytearray] = {}  # states from the run being resumed
+        self.prior_written_at = 0.0  # when the run being resumed last wrote (epoch s)
+        # how many runs this journal's target held before (refresh): a run's
+        # idempotency keys differ per generation, so a refreshed run is new to the service
+        self.generation = 0
         self._lock: Any = None
 
     # -- opening ------------------------------------------------------------------
@@ -140,6 +145,8 @@ class Journal:
         fresh: bool = False,
         secrets: Mapping[str, frozenset[str]] | None = None,
         resume_hint: str = "--resume",
+        generation: int = 0,
+        undo: bool = False,
     ) -> Journal:
         """Opens the journal for a new run (``resume`` False) or to continue the run it
         holds. A new run refuses to overwrite an unfinished run's journal unless
@@ -167,8 +174,12 @@ class Journal:
             ) from exc
         journal = cls(path, db, identity, secrets)
         journal._lock = lock
+        journal.generation = generation
         try:
-            journal._begin(resume, fresh, resume_hint)
+            if undo:
+                journal._begin_undo()
+            else:
+                journal._begin(resume, fresh, resume_hint)
         except BaseException:
             db.close()
             lock.close()
@@ -179,9 +190,10 @@ class Journal:
         old = self._meta()
         if resume:
             self._check_same_run(old)
+            self.generation = int(old.get("generation", "0"))
             self._load_prior()
             return
-        if old and old.get("status") != "finished" and not fresh:
+        if old and old.get("status") not in ("finished", "undone") and not fresh:
             (done,) = self._db.execute(
                 "SELECT count(DISTINCT key) FROM items WHERE state = ?", (Mark.DONE,)
             ).fetchone()
@@ -199,8 +211,23 @@ class Journal:
                     "schema": SCHEMA_VERSION,
                     "status": "running",
                     "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "generation": str(self.generation),
                 }
             )
+
+    def _begin_undo(self) -> None:
+        old = self._meta()
+        if not old:
+            raise SeederError(f"undo: {self.path} holds no run; nothing to undo")
+        if old.get("target") != self.identity["target"]:
+            raise JournalMismatch(
+                f"undo: the journal {self.path} is of a run to {old.get('target')}, not "
+                f"{self.identity['target']}; give that target, or the journal of this one"
+            )
+        self.identity = dict(old)
+        self.generation = int(old.get("generation", "0"))
+        self._load_prior()
+        self.set_status("undoing")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -240,6 +267,10 @@ class Journal:
             )
 
     def _load_prior(self) -> None:
+        self.prior_written_at = max(
+            (p.stat().st_mtime for p in (self.path, Path(f"{self.path}-wal")) if p.exists()),
+            default=0.0,
+        )
         prior = self.prior
         for key, state in self._db.execute("SELECT key, state FROM items ORDER BY rowid"):
             entity, n = split_key(key)
@@ -264,7 +295,54 @@ class Journal:
         a done item is never written again)."""
         rows = self._db.execute("SELECT key, captured FROM items WHERE state = ?", (Mark.DONE,))
         for key, captured in rows:
-            results.done(key, json.loads(captured) if captured else {})
+            values = json.loads(captured) if captured else {}
+            if "~undo" in values:  # how to delete it (seeder undo), not an answer
+                values = {k: v for k, v in values.items() if not k.startswith("~")}
+            results.done(key, values)
+
+    # -- undo -------------------------------------------------------------------------
+
+    @classmethod
+    def start_undo(cls, path: Path, target: str) -> Journal:
+        """Opens the journal of the run to undo (any status: a crashed run is undone
+        as far as it went), refusing one whose run went to another target."""
+        if not path.exists():
+            raise SeederError(
+                f"undo: no journal at {path}; give the journal of the run to undo with "
+                "--journal PATH (runs to a URL keep one unless --no-journal)"
+            )
+        return cls.start(path, {"target": target}, resume=False, undo=True)
+
+    def done_in_order(self) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """The items done (in order of completion, with their journaled values) and,
+        among them, those an earlier undo deleted."""
+        done: dict[str, dict[str, Any]] = {}
+        undone: list[str] = []
+        for key, state, captured in self._db.execute(
+            "SELECT key, state, captured FROM items ORDER BY rowid"
+        ):
+            if state == Mark.DONE:
+                done.pop(key, None)
+                done[key] = json.loads(captured) if captured else {}
+            elif state == Mark.UNDONE:
+                undone.append(key)
+        return done, [k for k in undone if k in done]
+
+    @staticmethod
+    def read_meta(path: Path) -> dict[str, str]:
+        """What the journal at ``path`` says of its run (without opening it for one)."""
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                return dict(db.execute("SELECT key, value FROM meta").fetchall())
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            raise SeederError(f"cannot read the journal {path}: {exc}") from exc
+
+    def set_status(self, status: str) -> None:
+        with self._transaction():
+            self._write_meta({"status": status})
 
     # -- recording ----------------------------------------------------------------
 

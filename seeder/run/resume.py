@@ -10,8 +10,12 @@ the journal says of it:
 - rejected: final, not sent; its dependents are skipped again;
 - failed (transient failures that did not apply it) or never journaled: sent;
 - sent with no outcome, or uncertain: sent again with the same idempotency key when
-  the service honours it; otherwise it may already have been applied, so it is
-  listed as uncertain and not sent, unless ``resend_uncertain``.
+  the service honours it; otherwise it may already have been applied: settled by
+  its binding's lookup when it has one (:mod:`seeder.run.recovery`), else listed
+  as uncertain and not sent, unless ``resend_uncertain``.
+
+A done item whose answer held a credential gets it back through its Credential's
+login command when it names one.
 """
 
 from __future__ import annotations
@@ -71,10 +75,13 @@ def resume_items(
     *,
     resend_uncertain: bool = False,
     reacquire: set[str],
+    settle: set[str] | None = None,
     on_done: Callable[[PlanItem, str], None] | None = None,
 ) -> Iterator[PlanItem]:
     """The items of ``items`` that still need sending (see the module docstring).
-    ``reacquire`` receives the keys of done items sent again for their credential."""
+    ``reacquire`` receives the keys of done items sent again for their credential;
+    ``settle`` those that may have been applied and that their binding's lookup
+    settles (see :mod:`seeder.run.recovery`)."""
     journal.restore(results)
     prior_state = journal.prior_state
     holders = bindings.credential_of_entity
@@ -86,7 +93,7 @@ def resume_items(
         idempotent = _idempotent(bindings, item)
         if state == Mark.DONE:
             stats.earlier(item)
-            if item.entity in holders and idempotent:
+            if item.entity in holders and (idempotent or holders[item.entity].login is not None):
                 reacquire.add(item.key)
                 results.forget(item.key)  # its dependents wait for the credential
                 yield item
@@ -103,6 +110,10 @@ def resume_items(
         if idempotent or resend_uncertain:
             yield item
             continue
+        if settle is not None and _looks_up(bindings, item):
+            settle.add(item.key)
+            yield item
+            continue
         results.failed(item.key)
         stats.uncertain(
             item,
@@ -111,6 +122,11 @@ def resume_items(
         journal.record(item.key, Mark.UNCERTAIN, None, None, "in flight when the run stopped")
         if on_done is not None:
             on_done(item, "uncertain")
+
+
+def _looks_up(bindings: Bindings, item: PlanItem) -> bool:
+    http = bindings.for_item(item).http
+    return http is not None and http.lookup is not None
 
 
 def _idempotent(bindings: Bindings, item: PlanItem) -> bool:

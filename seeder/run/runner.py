@@ -10,9 +10,11 @@ done, 1 something not done (or planning failed part-way), 130 interrupted.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shlex
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -26,7 +28,7 @@ from seeder.ports.http import RetryPolicy
 from seeder.run.bindings import Bindings
 from seeder.run.executor import Executor
 from seeder.run.guard import Guard, redact_url, url_userinfo
-from seeder.run.journal import Journal, default_path
+from seeder.run.journal import Journal, Mark, default_path
 from seeder.run.results import Results
 from seeder.run.stats import RunStats, duration
 from seeder.run.targets import Target, TargetOptions, resolve_target
@@ -61,17 +63,37 @@ class RunOptions:
     headers: Mapping[str, str] = field(default_factory=dict)
     http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     timeout: float = 10.0
+    adaptive: bool = True  # concurrency paced to the service, up to ``concurrency``
+    retry_for: float = 90.0  # seconds one command keeps retrying (a restart of a minute)
     grace: float = 15.0  # seconds in-flight commands get to finish after SIGINT/SIGTERM
     allowed_targets: Sequence[str] | None = None  # the scenario's URL patterns
     allowed_from: str = "the scenario"  # where they were written, for messages
     allow_any_target: bool = False
+
+    def pacing_words(self) -> str:
+        """How the run paces itself and rides out failures, for its first line."""
+        pace = (
+            f"concurrency paced to the service, up to {self.concurrency}"
+            if self.adaptive
+            else f"concurrency {self.concurrency}"
+        )
+        if not self.retry_for:
+            return f"{pace}; transient failures not retried"
+        return (
+            f"{pace}; transient failures retried for up to {self.retry_for:g}s per command "
+            "(rides out a service restart)"
+        )
 
     def target_options(self) -> TargetOptions:
         return TargetOptions(
             concurrency=self.concurrency,
             headers=self.headers,
             http_client=self.http_client,
-            policy=RetryPolicy(timeout=self.timeout),
+            policy=RetryPolicy(
+                attempts=RetryPolicy().attempts if self.retry_for else 1,
+                timeout=self.timeout,
+                total_seconds=self.retry_for,
+            ),
             guard=Guard(self.allowed_targets, self.allowed_from, self.allow_any_target),
             check_reachable=True,
         )
@@ -135,6 +157,7 @@ class RunSettings:
     report: Path | None = None
     junit: Path | None = None
     yes: bool = False  # a run over LARGE_RUN commands goes ahead
+    refresh: bool = False  # undo the journal's run first, then seed again
 
     def resume_command(self) -> str:
         """The command that continues this run."""
@@ -173,6 +196,17 @@ class Runner:
                 "--uncertain resend decides what a --resume does with commands that may "
                 "have been applied; add --resume, or drop --uncertain"
             )
+        if s.refresh and (s.resume or s.fresh or not s.journal_on):
+            raise SeederError(
+                "--refresh undoes the journal's run and seeds again: it cannot go with "
+                + ("--resume" if s.resume else "--fresh" if s.fresh else "--no-journal")
+                + " (to continue a refresh, run the same --refresh again)"
+            )
+        if s.refresh and not s.target.startswith(("http://", "https://")):
+            raise SeederError(
+                f"--refresh needs a URL target: {s.target} starts empty on every run, so "
+                "there is nothing to undo"
+            )
         if not s.target.startswith(("http://", "https://")) and (s.resume or s.journal):
             raise SeederError(
                 f"--resume and --journal need a URL target: {s.target} starts empty (or "
@@ -187,7 +221,123 @@ class Runner:
         options = self.settings.options
         options.allowed_targets = model.scenario.allowed_targets
         options.allowed_from = model.scenario.source or "the scenario"
-        return self._execute(model, plan_items(model), Bindings.of_model(model))
+        generation = 0
+        if self.settings.refresh:
+            previous = self._undo_previous()
+            if previous is None:
+                return EXIT_NOT_ALL_DONE
+            generation = previous + 1
+        return self._execute(model, plan_items(model), Bindings.of_model(model), generation)
+
+    def _journal_path(self) -> Path:
+        s = self.settings
+        return s.journal or default_path(s.source, s.target, self.environ)
+
+    def undo(self) -> int:
+        """``seeder undo``: deletes what the journal's run created, dependents first."""
+        if not self._finish_previous():
+            return EXIT_NOT_ALL_DONE
+        journal = Journal.start_undo(self._journal_path(), redact_url(self.settings.target))
+        code, _ = self._undo(journal)
+        return code
+
+    def _undo_previous(self) -> int | None:
+        """``--refresh``, first half: undoes the journal's run (if any); its generation,
+        or None when something of it remains (then nothing is seeded)."""
+        path = self._journal_path()
+        if not path.exists():
+            self.view.note(f"seeder: --refresh: no journal at {path}, nothing to undo")
+            return -1
+        if not self._finish_previous():
+            return None
+        journal = Journal.start_undo(path, redact_url(self.settings.target))
+        code, generation = self._undo(journal)
+        if code != EXIT_OK:
+            self.view.note(
+                "seeder: --refresh: the previous run is not completely undone, so nothing "
+                "was seeded again; run the same command again to continue"
+            )
+            return None
+        return generation
+
+    def _finish_previous(self) -> bool:
+        """A run that did not finish may have had commands applied whose answers the
+        journal lost (its last batch, those in flight): it is resumed first, with
+        its own seed and scale, so everything it sent is known before it is undone
+        (the service answers what it applied by idempotency key or lookup)."""
+        path = self._journal_path()
+        meta = Journal.read_meta(path) if path.exists() else {}
+        status = meta.get("status")
+        if status is None or status in ("finished", "undone", "undoing", "undo-partial"):
+            return True
+        from seeder.model import load_model
+
+        seed, scale = int(meta["seed"]), float(meta["scale"])
+        self.view.note(
+            f"seeder: the run journaled in {path} did not finish ({status}): resuming it "
+            "first, so that every command it sent is known before it is undone"
+        )
+        settings = dataclasses.replace(
+            self.settings, resume=True, refresh=False, fresh=False, seed=seed, scale=scale
+        )
+        settings = dataclasses.replace(settings, report=None, journal=path)
+        model = load_model(settings.source, scale=scale, seed=seed)
+        return Runner(settings, self.view, self.environ).run_model(model) != EXIT_INTERRUPTED
+
+    def _undo(self, journal: Journal) -> tuple[int, int]:
+        from seeder.run.undo import undo_plan
+
+        s, view = self.settings, self.view
+        generation = journal.generation
+        status = "interrupted"
+        try:
+            done, undone = journal.done_in_order()
+            run = f"{journal.identity.get('fingerprint', '')}~{generation}"
+            plan = undo_plan(done, undone, run)
+            results, stats = Results(), RunStats()
+            for key in plan.kept_keys:
+                results.failed(key)
+            for key in plan.undone_keys:
+                results.done(key, {})
+            with open_target(s.target, s.options, None) as target:
+                view.note(
+                    f"seeder: undoing the run journaled in {journal.path} at "
+                    f"{target.description}: {len(plan.items):,} to delete"
+                    + (f", {len(plan.undone_keys):,} deleted earlier" if plan.undone_keys else "")
+                )
+                progress = view.progress(None)
+                with progress:
+                    anyio.run(
+                        functools.partial(
+                            run_items,
+                            journal=journal,
+                            results=results,
+                            signals=True,
+                            done_mark=Mark.UNDONE,
+                        ),
+                        plan.items,
+                        target.port(),
+                        plan.bindings,
+                        s.options,
+                        stats,
+                        progress,
+                    )
+                view.report(stats, None)
+            for entity, n in sorted(plan.kept.items()):
+                view.note(
+                    f"seeder: undo kept {n:,} {entity}: its binding declares no Undo "
+                    "(add undo=Undo(...) to its HttpBinding), so what it refers to stays too"
+                )
+            deleted = stats.total.created
+            view.note(f"seeder: undo deleted {deleted:,} (and {len(plan.undone_keys):,} earlier)")
+            complete = stats.ok and not plan.kept
+            if stats.interrupted:
+                view.note(f"seeder: undo interrupted by {stats.interrupted}; run it again to go on")
+                return EXIT_INTERRUPTED, generation
+            status = "undone" if complete else "undo-partial"
+            return (EXIT_OK if complete else EXIT_NOT_ALL_DONE), generation
+        finally:
+            journal.close(status)
 
     def _check_size(self, model: Model) -> None:
         """Says how big a large run is and how long it may take; refuses one over
@@ -229,17 +379,28 @@ class Runner:
         bindings = Bindings()
         return self._execute(None, read_log(path, bindings.learn), bindings)
 
-    def _execute(self, model: Model | None, items: Iterable[PlanItem], bindings: Bindings) -> int:
+    def _execute(
+        self,
+        model: Model | None,
+        items: Iterable[PlanItem],
+        bindings: Bindings,
+        generation: int = 0,
+    ) -> int:
         stats = RunStats()
         if model is not None:
             stats.track(model)
-        code = self._send(model, items, bindings, stats)
+        code = self._send(model, items, bindings, stats, generation)
         self._write_reports(stats, model)
         self.view.summary(stats, code)
         return code
 
     def _send(
-        self, model: Model | None, items: Iterable[PlanItem], bindings: Bindings, stats: RunStats
+        self,
+        model: Model | None,
+        items: Iterable[PlanItem],
+        bindings: Bindings,
+        stats: RunStats,
+        generation: int = 0,
     ) -> int:
         s, view = self.settings, self.view
         _check_url_credentials(s.target, s.options, bindings)
@@ -247,7 +408,10 @@ class Runner:
             progress = view.progress(model)
             results = Results()
             reacquire: set[str] = set()
-            journal = self._open_journal(model, bindings) if s.journaled else None
+            settle: set[str] = set()
+            journal = self._open_journal(model, bindings, generation) if s.journaled else None
+            if journal is not None and journal.generation:  # a refreshed run: new keys
+                items = _of_generation(items, journal.generation)
             if journal is not None and s.resume:
                 from seeder.run.resume import resume_items
 
@@ -259,9 +423,10 @@ class Runner:
                     bindings,
                     resend_uncertain=s.resend_uncertain,
                     reacquire=reacquire,
+                    settle=settle,
                     on_done=progress,
                 )
-            view.note(f"seeder: sending to {target.description}")
+            view.note(f"seeder: sending to {target.description}; {s.options.pacing_words()}")
             status = "failed"
             try:
                 with progress:
@@ -271,6 +436,7 @@ class Runner:
                             journal=journal,
                             results=results,
                             reacquire=reacquire,
+                            settle=settle,
                             signals=True,
                         ),
                         items,
@@ -305,7 +471,9 @@ class Runner:
             return EXIT_INTERRUPTED
         return EXIT_OK if stats.ok else EXIT_NOT_ALL_DONE
 
-    def _open_journal(self, model: Model | None, bindings: Bindings) -> Journal:
+    def _open_journal(
+        self, model: Model | None, bindings: Bindings, generation: int = 0
+    ) -> Journal:
         from seeder.run.resume import log_identity, run_identity
 
         s = self.settings
@@ -321,8 +489,9 @@ class Runner:
             path,
             identity,
             resume=s.resume,
-            fresh=s.fresh,
+            fresh=s.fresh or generation > 0,
             secrets=secrets,
+            generation=generation,
             resume_hint=f"'{s.resume_command()}'",
         )
         self.view.note(f"seeder: journal {path}")
@@ -345,6 +514,15 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise SeederError(f"cannot write the report {path}: {exc.strerror}") from exc
+
+
+def _of_generation(items: Iterable[PlanItem], generation: int) -> Iterator[PlanItem]:
+    """The plan's items with idempotency keys of this generation: a refreshed run
+    is new to a service that stored the keys of the run it replaced."""
+    suffix = f"~{generation}"
+    for item in items:
+        item.idempotency_key += suffix
+        yield item
 
 
 def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:
@@ -378,7 +556,9 @@ async def run_items(
     journal: Journal | None = None,
     results: Results | None = None,
     reacquire: set[str] | None = None,
+    settle: set[str] | None = None,
     signals: bool = False,
+    done_mark: Mark | None = None,
 ) -> RunStats:
     """Sends ``items``. With ``signals`` (the CLI, in the main thread), SIGINT and
     SIGTERM stop the run gracefully: no new item is taken, those in flight get
@@ -395,7 +575,15 @@ async def run_items(
         on_done=progress,
         journal=journal,
         reacquire=reacquire,
+        settle=settle,
+        adaptive=options.adaptive,
+        timeout=options.timeout,
+        done_mark=done_mark,
     )
+    if journal is not None and journal.prior_written_at:
+        # the killed run's requests may still be in the service for one timeout
+        since = time.time() - journal.prior_written_at
+        executor.recovery.quiet_until = time.monotonic() + max(0.0, options.timeout - since)
     try:
         async with anyio.create_task_group() as tg:
             with anyio.CancelScope() as scope:

@@ -54,6 +54,10 @@ class RunStats:
     interrupted: str | None = None  # the signal that stopped the run
     uncertain_keys: list[str] = field(default_factory=list)
     command_of: dict[str, str] = field(default_factory=dict)  # entity -> its command's name
+    # how each uncertain item was settled (recovery without idempotency keys)
+    settlements: Counter[tuple[str, str]] = field(default_factory=Counter)
+    pacing: Any = None  # the executor's concurrency limit (run.pacing), for its trace
+    settled_keys: list[tuple[str, str, str]] = field(default_factory=list)  # key, how, why
 
     def track(self, model: Model) -> None:
         """Measure the achieved distribution of each reference of ``model``."""
@@ -120,6 +124,13 @@ class RunStats:
         if len(self.uncertain_keys) < 1000:
             self.uncertain_keys.append(item.key)
 
+    def settled(self, item: PlanItem, how: str, why: str = "") -> None:
+        """An uncertain item settled by its binding's lookup (see run.recovery);
+        ``why`` says what the lookup could not tell."""
+        self.settlements[(item.entity, how)] += 1
+        if len(self.settled_keys) < 10_000:
+            self.settled_keys.append((item.key, how, why))
+
     def earlier(self, item: PlanItem) -> None:
         """Done by the run being resumed."""
         self._counts(item.entity, item.command).earlier += 1
@@ -185,9 +196,20 @@ class RunStats:
             ],
             "retries": dict(self.retries.most_common()),
             "uncertain": self.uncertain_keys,
+            "settled": {
+                "counts": [
+                    {"entity": e, "how": h, "count": n}
+                    for (e, h), n in sorted(self.settlements.items())
+                ],
+                "items": [
+                    {"key": k, "how": h, **({"why": w} if w else {})}
+                    for k, h, w in self.settled_keys
+                ],
+            },
             "credentials_reacquired": self.reacquired,
             "notes": self.notes,
             "interrupted": self.interrupted,
+            "concurrency": self.pacing.as_dict() if self.pacing is not None else None,
             "distributions": self.distributions(model),
         }
 

@@ -38,10 +38,10 @@ CLI = [sys.executable, "-m", "seeder"]
 
 
 @contextmanager
-def demo_server(db: Path) -> Iterator[str]:
+def demo_server(db: Path, *options: str) -> Iterator[str]:
     port = _free_port()
     server = subprocess.Popen(
-        [*CLI, "demo", "--port", str(port), "--db", str(db)],
+        [*CLI, "demo", "--port", str(port), "--db", str(db), *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

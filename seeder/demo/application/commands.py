@@ -56,10 +56,45 @@ class PublishBook(PublishBookBody):
 class RegisterMemberBody(Body):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320)
+    # optional: a member with a password can log in again for a new token
+    password: str | None = Field(default=None, min_length=8, max_length=200)
 
 
 class RegisterMember(RegisterMemberBody):
     tenant_id: int
+
+
+class LogInMemberBody(Body):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=8, max_length=200)
+
+
+class LogInMember(LogInMemberBody):
+    tenant_id: int
+
+
+class RemoveTenant(Body):
+    tenant_id: int
+
+
+class RemoveAuthor(Body):
+    tenant_id: int
+    author_id: int
+
+
+class RemoveBook(Body):
+    tenant_id: int
+    book_number: int
+
+
+class RemoveMember(Body):
+    tenant_id: int
+    member_id: int
+
+
+class RemoveLoan(Body):
+    tenant_id: int
+    loan_id: int
 
 
 class BorrowBookBody(Body):

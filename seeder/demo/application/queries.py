@@ -64,9 +64,24 @@ class Queries:
             raise NotFound(error, f"no {noun} {key}")
         return row
 
-    def list_view(self, view: str, owner: Any, *, offset: int, limit: int) -> dict[str, Any]:
-        """``{"items": [...], "total": n, "offset": o, "limit": l}``."""
-        items, total = self._page(view, owner, offset, limit)
+    def list_view(
+        self,
+        view: str,
+        owner: Any,
+        *,
+        offset: int,
+        limit: int,
+        filters: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """``{"items": [...], "total": n, "offset": o, "limit": l}``; ``filters``:
+        only the rows with these values (a lookup by a natural key)."""
+        items, total = self._page(view, owner, offset, limit, filters)
+        return {"items": items, "total": total, "offset": offset, "limit": limit}
+
+    def tenants(self, *, offset: int, limit: int, name: str | None) -> dict[str, Any]:
+        """Every tenant, or those named ``name``."""
+        with self._db.transaction() as sql:
+            items, total = reads.page(sql, "tenants", None, offset, limit, {"name": name})
         return {"items": items, "total": total, "offset": offset, "limit": limit}
 
     def school_list(self, view: str, centre_code: str, *, page: int, size: int) -> dict[str, Any]:
@@ -80,9 +95,11 @@ class Queries:
             "totalPages": math.ceil(total / size),
         }
 
-    def _page(self, view: str, owner: Any, offset: int, limit: int) -> tuple[list[Any], int]:
+    def _page(
+        self, view: str, owner: Any, offset: int, limit: int, filters: dict[str, Any] | None = None
+    ) -> tuple[list[Any], int]:
         table, column, error, noun = _OWNERS[_OWNER_OF_VIEW[view]]
         with self._db.transaction() as sql:
             if reads.record(sql, table, column, owner) is None:
                 raise NotFound(error, f"no {noun} {owner}")
-            return reads.page(sql, view, owner, offset, limit)
+            return reads.page(sql, view, owner, offset, limit, filters)

@@ -124,6 +124,19 @@ class Application:
             "register_member", payload, credential=credential, idempotency_key=idempotency_key
         )
 
+    def remove(
+        self, name: str, payload: Payload, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """A removal (``remove_book``...): the HTTP adapter's ``DELETE`` endpoints."""
+        return self.dispatch(name, payload, idempotency_key=idempotency_key)
+
+    def log_in_member(
+        self, payload: Payload, *, credential: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        return self.dispatch(
+            "log_in_member", payload, credential=credential, idempotency_key=idempotency_key
+        )
+
     def borrow_book(
         self, payload: Payload, *, credential: str | None = None, idempotency_key: str | None = None
     ) -> dict[str, Any]:

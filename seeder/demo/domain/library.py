@@ -68,6 +68,25 @@ def authorise_borrower(token_owner: Member | None, member_id: int, tenant_id: in
         )
 
 
+def authenticate(member: Member | None, email: str) -> Member:
+    """A log-in needs a member of the tenant with this email and password."""
+    if member is None:
+        raise Unauthenticated("invalid_credentials", f"no member {email} with this password")
+    return member
+
+
+def require_found(removed: bool, what: str) -> None:
+    """A removal of something that does not exist is a 404 (removing twice is safe)."""
+    if not removed:
+        raise NotFound("not_found", f"{what} does not exist")
+
+
+def require_unused(users: int, what: str, by: str, rule: str) -> None:
+    """Nothing is removed while something refers to it: its dependents go first."""
+    if users:
+        raise Conflict(rule, f"{what} still has {users} {by}; remove them first")
+
+
 def require_book(exists: bool, tenant_id: int, book_number: int) -> None:
     if not exists:
         raise NotFound("book_not_found", f"tenant {tenant_id} has no book number {book_number}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from seeder.demo.application import commands as c
 from seeder.demo.http.deps import App, Authorization, IdempotencyKey, bearer_token
@@ -49,6 +49,38 @@ def register_member(
     tenant_id: int, body: c.RegisterMemberBody, app: App, key: IdempotencyKey = None
 ) -> Json:
     return app.register_member(_payload(body, tenant_id=tenant_id), idempotency_key=key)
+
+
+@router.post("/tenants/{tenant_id}/members/login", status_code=200, summary="LogInMember")
+def log_in_member(
+    tenant_id: int, body: c.LogInMemberBody, app: App, key: IdempotencyKey = None
+) -> Json:
+    """A new token for a member registered with a password; the old token is revoked."""
+    return app.log_in_member(_payload(body, tenant_id=tenant_id), idempotency_key=key)
+
+
+# removals (what `seeder undo` sends): dependents first, 404 when already gone
+
+_REMOVALS = [
+    ("/tenants/{tenant_id}", "remove_tenant"),
+    ("/tenants/{tenant_id}/authors/{author_id}", "remove_author"),
+    ("/tenants/{tenant_id}/books/{book_number}", "remove_book"),
+    ("/tenants/{tenant_id}/members/{member_id}", "remove_member"),
+    ("/tenants/{tenant_id}/loans/{loan_id}", "remove_loan"),
+]
+
+
+def _removal(name: str) -> Any:
+    def remove(request: Request, app: App, key: IdempotencyKey = None) -> Json:
+        payload = dict(request.path_params)
+        return app.remove(name, payload, idempotency_key=key)
+
+    remove.__name__ = name
+    return remove
+
+
+for _path, _name in _REMOVALS:
+    router.add_api_route(_path, _removal(_name), methods=["DELETE"], summary=_name, status_code=200)
 
 
 @router.post(

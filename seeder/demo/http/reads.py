@@ -26,6 +26,11 @@ def counts(app: App) -> dict[str, int]:
     return app.counts()
 
 
+@router.get("/tenants", summary="Tenants, or those with a name (a lookup)")
+def tenants(app: App, offset: Offset = 0, limit: Limit = 1000, name: str | None = None) -> Json:
+    return app.queries.tenants(offset=offset, limit=limit, name=name)
+
+
 @router.get("/tenants/{tenant_id}")
 def tenant(tenant_id: int, app: App) -> Json:
     return app.queries.get("tenant", tenant_id)
@@ -47,23 +52,40 @@ def school(centre_code: str, app: App) -> Json:
 
 
 @router.get("/tenants/{tenant_id}/authors")
-def authors(tenant_id: int, app: App, offset: Offset = 0, limit: Limit = 1000) -> Json:
-    return app.queries.list_view("authors", tenant_id, offset=offset, limit=limit)
+def authors(
+    tenant_id: int, app: App, offset: Offset = 0, limit: Limit = 1000, name: str | None = None
+) -> Json:
+    filters = {"name": name}
+    return app.queries.list_view("authors", tenant_id, offset=offset, limit=limit, filters=filters)
 
 
 @router.get("/tenants/{tenant_id}/books")
-def books(tenant_id: int, app: App, offset: Offset = 0, limit: Limit = 1000) -> Json:
-    return app.queries.list_view("books", tenant_id, offset=offset, limit=limit)
+def books(
+    tenant_id: int, app: App, offset: Offset = 0, limit: Limit = 1000, isbn: str | None = None
+) -> Json:
+    filters = {"isbn": isbn}
+    return app.queries.list_view("books", tenant_id, offset=offset, limit=limit, filters=filters)
 
 
 @router.get("/tenants/{tenant_id}/members", summary="Members (tokens are never shown)")
-def members(tenant_id: int, app: App, offset: Offset = 0, limit: Limit = 1000) -> Json:
-    return app.queries.list_view("members", tenant_id, offset=offset, limit=limit)
+def members(
+    tenant_id: int, app: App, offset: Offset = 0, limit: Limit = 1000, email: str | None = None
+) -> Json:
+    filters = {"email": email}
+    return app.queries.list_view("members", tenant_id, offset=offset, limit=limit, filters=filters)
 
 
 @router.get("/tenants/{tenant_id}/loans")
-def loans(tenant_id: int, app: App, offset: Offset = 0, limit: Limit = 1000) -> Json:
-    return app.queries.list_view("loans", tenant_id, offset=offset, limit=limit)
+def loans(
+    tenant_id: int,
+    app: App,
+    offset: Offset = 0,
+    limit: Limit = 1000,
+    book_number: int | None = None,
+    member_id: int | None = None,
+) -> Json:
+    filters = {"book_number": book_number, "member_id": member_id}
+    return app.queries.list_view("loans", tenant_id, offset=offset, limit=limit, filters=filters)
 
 
 @router.get("/customers/{customer_id}/meters")

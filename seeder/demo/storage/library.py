@@ -13,6 +13,11 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def password_digest(tenant_id: int, email: str, password: str) -> str:
+    """A salted digest (a demo: a real service would use a slow KDF)."""
+    return hashlib.sha256(f"{tenant_id}:{email}:{password}".encode()).hexdigest()
+
+
 class LibraryRepository:
     def __init__(self, sql: Sql) -> None:
         self._sql = sql
@@ -82,14 +87,42 @@ class LibraryRepository:
             (tenant_id, number),
         )
 
-    def add_member(self, tenant_id: int, name: str, email: str, token: str) -> int:
+    def add_member(
+        self, tenant_id: int, name: str, email: str, token: str, password: str | None = None
+    ) -> int:
+        digest = None if password is None else password_digest(tenant_id, email, password)
         return int(
             scalar(
                 self._sql,
-                "INSERT INTO members (tenant_id, name, email, token_sha256) VALUES (?, ?, ?, ?) "
-                "RETURNING id",
-                (tenant_id, name, email, token_digest(token)),
+                "INSERT INTO members (tenant_id, name, email, token_sha256, password_sha256) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (tenant_id, name, email, token_digest(token), digest),
             )
+        )
+
+    def count(self, table: str, where: str, params: tuple[object, ...]) -> int:
+        """How many rows of a library ``table`` match ``where`` (removal rules)."""
+        return int(scalar(self._sql, f"SELECT count(*) FROM {table} WHERE {where}", params))
+
+    def remove(self, table: str, where: str, params: tuple[object, ...]) -> bool:
+        """Deletes the rows of a library ``table`` matching ``where``; False if none."""
+        rows = self._sql.query(f"DELETE FROM {table} WHERE {where} RETURNING 1", params)
+        return bool(rows)
+
+    def member_by_password(self, tenant_id: int, email: str, password: str) -> Member | None:
+        """The member of ``tenant_id`` with this email and password (a log-in)."""
+        row = one(
+            self._sql,
+            "SELECT id, tenant_id FROM members WHERE tenant_id = ? AND email = ? "
+            "AND password_sha256 = ? ORDER BY id LIMIT 1",
+            (tenant_id, email, password_digest(tenant_id, email, password)),
+        )
+        return None if row is None else Member(id=row["id"], tenant_id=row["tenant_id"])
+
+    def replace_token(self, member_id: int, token: str) -> None:
+        """A log-in issues a new token; the old one stops working."""
+        self._sql.query(
+            "UPDATE members SET token_sha256 = ? WHERE id = ?", (token_digest(token), member_id)
         )
 
     def member_by_token(self, token: str) -> Member | None:

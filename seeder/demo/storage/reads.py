@@ -7,7 +7,7 @@ a stable order, one page at a time.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ class View:
     order: str
     condition: str = ""
     decode: Callable[[Row], Row] | None = None
+    filters: tuple[str, ...] = ()  # columns a client may filter on by equality
 
 
 def _decode_flags(row: Row) -> Row:
@@ -33,16 +34,24 @@ def _decode_flags(row: Row) -> Row:
 
 VIEWS: dict[str, View] = {
     # library, owned by a tenant id
-    "authors": View("id, tenant_id, name, birth_year", "authors", "tenant_id", "id"),
+    "tenants": View("id, name, plan", "tenants", "", "id", filters=("name",)),
+    "authors": View(
+        "id, tenant_id, name, birth_year", "authors", "tenant_id", "id", filters=("name",)
+    ),
     "books": View(
         "tenant_id, number, author_id, isbn, title, subtitle, status, published_on",
         "books",
         "tenant_id",
         "number",
+        filters=("isbn",),
     ),
-    "members": View("id, tenant_id, name, email", "members", "tenant_id", "id"),
+    "members": View("id, tenant_id, name, email", "members", "tenant_id", "id", filters=("email",)),
     "loans": View(
-        "id, tenant_id, book_number, member_id, due_on, returned_on", "loans", "tenant_id", "id"
+        "id, tenant_id, book_number, member_id, due_on, returned_on",
+        "loans",
+        "tenant_id",
+        "id",
+        filters=("book_number", "member_id"),
     ),
     # energy, owned by a customer id or a meter id
     "meters": View(
@@ -110,16 +119,33 @@ VIEWS: dict[str, View] = {
 }
 
 
-def page(sql: Sql, view: str, owner: Any, offset: int, limit: int) -> tuple[list[Row], int]:
-    """One page of ``view`` for ``owner``, and how many rows there are in all."""
+def page(
+    sql: Sql,
+    view: str,
+    owner: Any,
+    offset: int,
+    limit: int,
+    filters: Mapping[str, Any] | None = None,
+) -> tuple[list[Row], int]:
+    """One page of ``view`` for ``owner`` (a view without an owner column lists
+    everything), the rows equal to ``filters`` only, and how many rows match."""
     spec = VIEWS[view]
-    where = f"FROM {spec.source} WHERE {spec.owner} = ?"
+    conditions, params = [], []
+    if spec.owner:
+        conditions.append(f"{spec.owner} = ?")
+        params.append(owner)
     if spec.condition:
-        where += f" AND {spec.condition}"
-    total = int(scalar(sql, f"SELECT count(*) {where}", (owner,)))
+        conditions.append(spec.condition)
+    for column, value in (filters or {}).items():
+        if value is not None:
+            assert column in spec.filters, column  # the endpoints name their filters
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    where = f"FROM {spec.source} WHERE " + (" AND ".join(conditions) or "1 = 1")
+    total = int(scalar(sql, f"SELECT count(*) {where}", params))
     rows = sql.query(
         f"SELECT {spec.columns} {where} ORDER BY {spec.order} LIMIT ? OFFSET ?",
-        (owner, limit, offset),
+        (*params, limit, offset),
     )
     return ([spec.decode(r) for r in rows] if spec.decode else rows), total
 

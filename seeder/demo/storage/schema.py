@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS books (
   CONSTRAINT isbn_taken UNIQUE (tenant_id, isbn));
 CREATE TABLE IF NOT EXISTS members (
   id {identity}, tenant_id BIGINT NOT NULL REFERENCES tenants (id),
-  name TEXT NOT NULL, email TEXT NOT NULL, token_sha256 TEXT NOT NULL UNIQUE);
+  name TEXT NOT NULL, email TEXT NOT NULL, token_sha256 TEXT NOT NULL UNIQUE,
+  password_sha256 TEXT);
 CREATE INDEX IF NOT EXISTS members_by_tenant ON members (tenant_id, id);
 CREATE TABLE IF NOT EXISTS loans (
   id {identity}, tenant_id BIGINT NOT NULL, book_number BIGINT NOT NULL,
