@@ -147,6 +147,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from seeder.model import load_model
+    from seeder.plan.checks import check_sample
+    from seeder.serve.server import serve
+
+    model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_sample(model)
+    serve(model, host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = flags.Parser(
         prog="seeder",
@@ -185,6 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--target", required=True, help="URL, demo or demo:asgi")
     flags.execution_flags(replay)
     replay.set_defaults(handler=_replay)
+
+    serve = sub.add_parser("serve", help="serve a scenario's data read-only over HTTP")
+    serve.add_argument("scenario")
+    serve.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
+    serve.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=flags.port, default=8000)
+    serve.set_defaults(handler=_serve)
 
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")
