@@ -70,6 +70,10 @@ def _validate(args: argparse.Namespace) -> int:
 
     model = load_model(args.scenario, scale=args.scale)
     check_sample(model)
+    if model.scenario.serve is not None:
+        from seeder.serve.routes import site_of
+
+        site_of(model)  # its serve: section's names, checked against the model
     print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint {model.fingerprint})")
     width = max(len(n) for n in model.entities)
     for name in model.order:
