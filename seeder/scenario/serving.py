@@ -30,9 +30,10 @@ from typing import Any
 from seeder.errors import suggest
 from seeder.scenario.problems import Path_, Problems
 
-__all__ = ["ENVELOPE_ROLES", "Paging", "Route", "ServeSpec", "build_serve"]
+__all__ = ["ENVELOPE_ROLES", "ByKey", "Paging", "Route", "ServeSpec", "build_serve"]
 
-SERVE_KEYS = ("assign", "routes", "defaults", "paginate", "envelope")
+SERVE_KEYS = ("assign", "routes", "defaults", "paginate", "envelope", "by_key")
+BY_KEY_KEYS = ("entity", "path", "window")
 ROUTE_KEYS = ("path", "entity", "where", "owner", "filter", "fields", "paginate", "envelope")
 PAGE_KEYS = ("style", "page", "size", "offset", "limit", "cursor", "first", "default", "max")
 STYLES = ("page", "offset", "cursor")
@@ -73,6 +74,19 @@ class Route:
 
 
 @dataclass(frozen=True)
+class ByKey:
+    """Children made on demand for any key of their parent: ``entity``'s instances
+    under the parent named in the path, from the scenario's own providers with a
+    seed derived from (seed, parent, key). ``window``: a field of theirs that
+    ``?from=..&to=..`` bounds (as many are made as reach ``to``)."""
+
+    name: str
+    entity: str
+    path: str | None = None
+    window: str | None = None
+
+
+@dataclass(frozen=True)
 class ServeSpec:
     """``routes`` beside (``defaults: true``) or instead of the default ones;
     ``assign``: per entity, templates of the values only the service would assign."""
@@ -82,6 +96,7 @@ class ServeSpec:
     defaults: bool = True
     paging: Paging = Paging()
     envelope: Mapping[str, str] = field(default_factory=dict)
+    by_key: tuple[ByKey, ...] = ()
 
 
 def _unknown(data: Mapping[Any, Any], known: tuple[str, ...], path: Path_, p: Problems) -> None:
@@ -227,5 +242,36 @@ def build_serve(data: Any, p: Problems) -> ServeSpec | None:
         if route is not None:
             routes.append(route)
     return ServeSpec(
-        routes=tuple(routes), assign=assign, defaults=defaults, paging=paging, envelope=envelope
+        routes=tuple(routes),
+        assign=assign,
+        defaults=defaults,
+        paging=paging,
+        envelope=envelope,
+        by_key=_by_key(data.get("by_key"), (*path, "by_key"), p),
     )
+
+
+def _by_key(data: Any, path: Path_, p: Problems) -> tuple[ByKey, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        p.add(path, "by_key must be a mapping of name: {entity: child entity, window: field}")
+        return ()
+    out: list[ByKey] = []
+    for name, spec in data.items():
+        at = (*path, name)
+        if not isinstance(spec, dict) or not isinstance(spec.get("entity"), str):
+            p.add(at, f"by_key {name!r} needs entity: (the children to make for any key)")
+            continue
+        _unknown(spec, BY_KEY_KEYS, at, p)
+        route_path, window = spec.get("path"), spec.get("window")
+        if route_path is not None and (
+            not isinstance(route_path, str) or not route_path.startswith("/")
+        ):
+            p.add((*at, "path"), "path must be a path: /...")
+            route_path = None
+        if window is not None and not isinstance(window, str):
+            p.add((*at, "window"), "window must name a field, e.g. taken_at")
+            window = None
+        out.append(ByKey(str(name), spec["entity"], route_path, window))
+    return tuple(out)

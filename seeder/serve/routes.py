@@ -101,10 +101,26 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Keyed:
+    """Children of ``parent`` made on demand for any key in the path parameter
+    ``param``; ``window``: their field that ``?from=..&to=..`` bounds."""
+
+    name: str
+    path: str
+    param: str
+    table: Table
+    parent: Table
+    window: str | None = None
+    paging: Paging = field(default_factory=Paging)
+    envelope: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class Site:
     tables: Mapping[str, Table]
     collections: tuple[Collection, ...]
     instances: tuple[Instance, ...]
+    keyed: tuple[Keyed, ...] = ()
 
     def indexed_columns(self) -> dict[str, set[str]]:
         """Per entity, the columns a route looks rows up by."""
@@ -243,6 +259,34 @@ def _custom(
     )
 
 
+def _keyed(spec: ServeSpec, tables: Mapping[str, Table], model: Model, p: Problems) -> list[Keyed]:
+    out: list[Keyed] = []
+    for by in spec.by_key:
+        at: Path_ = ("serve", "by_key", by.name)
+        table = tables.get(by.entity)
+        if table is None:
+            p.add((*at, "entity"), _unknown_entity(by.entity, model))
+            continue
+        if table.parent is None:
+            p.add(
+                (*at, "entity"),
+                f"{by.entity} has no parent (per:) to make it for; name a child entity",
+            )
+            continue
+        parent = tables[table.parent]
+        path = by.path or f"/{plural(parent.entity)}/{{{parent.param}}}/{plural(table.entity)}"
+        params = PATH_PARAM.findall(path)
+        if len(params) != 1:
+            p.add((*at, "path"), f"path {path} must have one parameter: the {parent.entity}'s key")
+            continue
+        if by.window is not None and not _column(table, by.window, (*at, "window"), p):
+            continue
+        out.append(
+            Keyed(by.name, path, params[0], table, parent, by.window, spec.paging, spec.envelope)
+        )
+    return out
+
+
 def site_of(model: Model) -> Site:
     """The tables and routes of ``model``'s scenario; raises ScenarioError listing
     every problem of its ``serve:`` section."""
@@ -254,6 +298,7 @@ def site_of(model: Model) -> Site:
         found = _custom(route, tables, model, problems)
         if found is not None:
             collections.append(found)
+    keyed = _keyed(spec, tables, model, problems) if spec else []
     problems.raise_if_any()
     instances: list[Instance] = []
     if spec is None or spec.defaults:
@@ -278,10 +323,12 @@ def site_of(model: Model) -> Site:
                         paging=paging,
                     )
                 )
-    taken: set[str] = set()
+    taken: set[str] = {k.path for k in keyed}
     unique = []
     for c in collections:  # a custom route wins over a default one at the same path
         if c.path not in taken:
             taken.add(c.path)
             unique.append(c)
-    return Site(tables, tuple(unique), tuple(i for i in instances if i.path not in taken))
+    return Site(
+        tables, tuple(unique), tuple(i for i in instances if i.path not in taken), tuple(keyed)
+    )

@@ -47,7 +47,7 @@ def serve(model: Model, host: str, port: int) -> None:
             file=sys.stderr,
             flush=True,
         )
-        app = make_app(store, title=f"seeder serve {Path(model.scenario.source or '').name}")
+        app = make_app(model, store, title=f"seeder serve {Path(model.scenario.source or '').name}")
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,10 @@ from seeder.model import Model
 from seeder.plan.items import PlanItem, split_key, split_placeholder
 from seeder.serve.routes import Site, Table, assigned_value, dumps
 
-__all__ = ["Store", "candidates"]
+__all__ = ["Resolve", "Store", "assigned", "candidates", "row_of"]
+
+# (entity, instance number, attribute) -> the value the service would have assigned
+Resolve = Callable[[str, int, str], Any]
 
 _BATCH = 20_000
 
@@ -80,8 +83,9 @@ class Store:
             pending: dict[str, list[Sequence[Any]]] = {name: [] for name in tables}
             counts = dict.fromkeys(tables, 0)
             size = 0
+            assigned_by = assigned(tables)
             for item in items:
-                pending[item.entity].append(self._row(tables, item))
+                pending[item.entity].append(row_of(tables, item, assigned_by))
                 counts[item.entity] += 1
                 size += 1
                 if size >= _BATCH:
@@ -110,22 +114,26 @@ class Store:
                 rows.clear()
         db.commit()
 
-    @staticmethod
-    def _row(tables: Mapping[str, Table], item: PlanItem) -> list[Any]:
-        t = tables[item.entity]
-        n = split_key(item.key)[1]
-        parent = item.links.get("parent") if item.links else None
-        values = dict(item.body)
-        for field, placeholder in item.refs.items():
-            entity, number, attr = split_placeholder(placeholder)
-            template = tables[entity].assigned.get(attr)
-            values[field] = (
-                placeholder if template is None else assigned_value(template, entity, number)
-            )
-        for attr, template in t.assigned.items():
-            values[attr] = assigned_value(template, t.entity, n)
-        return [
-            n,
-            None if parent is None else parent + 1,
-            *(dumps(values.get(c)) for c in t.columns),
-        ]
+
+def row_of(tables: Mapping[str, Table], item: PlanItem, resolve: Resolve) -> list[Any]:
+    """``[n, parent n, *JSON texts of the columns]`` of one item; ``resolve`` gives
+    the values only the service would know (placeholders and assigned columns)."""
+    t = tables[item.entity]
+    n = split_key(item.key)[1]
+    parent = item.links.get("parent") if item.links else None
+    values = dict(item.body)
+    for field, placeholder in item.refs.items():
+        values[field] = resolve(*split_placeholder(placeholder))
+    for attr in t.assigned:
+        values[attr] = resolve(t.entity, n, attr)
+    return [n, None if parent is None else parent + 1, *(dumps(values.get(c)) for c in t.columns)]
+
+
+def assigned(tables: Mapping[str, Table]) -> Resolve:
+    """Values by the tables' templates; a placeholder without one stays as it is."""
+
+    def resolve(entity: str, n: int, attr: str) -> Any:
+        template = tables[entity].assigned.get(attr)
+        return f"{entity}:{n}.{attr}" if template is None else assigned_value(template, entity, n)
+
+    return resolve

@@ -18,14 +18,30 @@ ENERGY = ROOT / "scenarios" / "energy.yaml"
 SCALE = "0.1"  # 20 customers
 
 
-@pytest.fixture(scope="module")
-def plan() -> list[seeder.PlanItem]:
-    return list(seeder.plan_items(seeder.load_model(ENERGY, scale=float(SCALE))))
+def energy_text() -> str:
+    """scenarios/energy.yaml without its serve: section (made on demand, tested in
+    test_by_key), its commands found from anywhere."""
+    text = ENERGY.read_text(encoding="utf-8")
+    return text[: text.index("\nserve:")].replace(
+        "commands: ../commands/energy.py", f"commands: {ROOT / 'commands' / 'energy.py'}"
+    )
 
 
 @pytest.fixture(scope="module")
-def energy() -> Iterator[httpx.Client]:
-    with serving(ENERGY, "--scale", SCALE) as client:
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scenario = tmp_path_factory.mktemp("energy") / "energy.yaml"
+    scenario.write_text(energy_text(), encoding="utf-8")
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def plan(plain: Path) -> list[seeder.PlanItem]:
+    return list(seeder.plan_items(seeder.load_model(plain, scale=float(SCALE))))
+
+
+@pytest.fixture(scope="module")
+def energy(plain: Path) -> Iterator[httpx.Client]:
+    with serving(plain, "--scale", SCALE) as client:
         yield client
 
 
@@ -99,11 +115,8 @@ serve:
 
 
 def test_cursor_paging_walks_every_row_once(tmp_path: Path) -> None:
-    text = ENERGY.read_text(encoding="utf-8").replace(
-        "commands: ../commands/energy.py", f"commands: {ROOT / 'commands' / 'energy.py'}"
-    )
     scenario = tmp_path / "energy.yaml"
-    scenario.write_text(text + CURSOR, encoding="utf-8")
+    scenario.write_text(energy_text() + CURSOR, encoding="utf-8")
     plan = of(list(seeder.plan_items(seeder.load_model(scenario, scale=0.02))), "reading")
     with serving(scenario, "--scale", "0.02") as client:
         seen: list[dict[str, Any]] = []
