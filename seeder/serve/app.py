@@ -197,6 +197,10 @@ def make_app(model: Model, store: Store, *, title: str = "seeder serve") -> Fast
     async def index() -> dict[str, Any]:
         return {"routes": routes_index}
 
+    @app.get("/_status", summary="How far planning is: rows stored, complete or not")
+    async def status() -> dict[str, Any]:
+        return {"rows": store.rows, "complete": store.complete, "failed": store.failed}
+
     @app.get("/_counts", summary="How many of each entity there are")
     async def counts() -> dict[str, int]:
         return readers.get().counts()

@@ -17,6 +17,9 @@ from seeder.serve.store import Store, candidates
 __all__ = ["NotFound", "Page", "Reads"]
 
 
+_COUNTS_KEPT = 10_000
+
+
 class NotFound(Exception):
     """No instance matches the path (a 404)."""
 
@@ -36,6 +39,7 @@ class Reads:
     def __init__(self, store: Store, db: sqlite3.Connection) -> None:
         self.store = store
         self.db = db
+        self._counts: dict[tuple[str, str, tuple[Any, ...]], int] = {}
 
     def _number(self, table: Table, column: str, value: str) -> int | None:
         texts = candidates(value)
@@ -90,20 +94,41 @@ class Reads:
             args += texts
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         name = Store.name(t)
-        total = int(self.db.execute(f"SELECT count(*) FROM {name}{where}", args).fetchone()[0])
         picked = ", ".join(Store.col(t, col) for _, col in c.shown)
-        if window.after is not None:
-            join = " AND " if where else " WHERE "
-            sql = f"SELECT n, {picked} FROM {name}{where}{join}n > ? ORDER BY n LIMIT ?"
-            rows = self.db.execute(sql, [*args, window.after, window.limit + 1]).fetchall()
+        if not clauses:
+            # the whole table: instance numbers run 1..count (rows land in plan order),
+            # so the total is the last one and a page is a range of them
+            total = int(self.db.execute(f"SELECT coalesce(max(n), 0) FROM {name}").fetchone()[0])
+            after = window.offset if window.after is None else window.after
+            sql = f"SELECT n, {picked} FROM {name} WHERE n > ? ORDER BY n LIMIT ?"
+            rows = self.db.execute(sql, [after, window.limit + 1]).fetchall()
         else:
-            sql = f"SELECT n, {picked} FROM {name}{where} ORDER BY n LIMIT ? OFFSET ?"
-            rows = self.db.execute(sql, [*args, window.limit + 1, window.offset]).fetchall()
+            total = self._count(name, where, args)
+            if window.after is not None:
+                sql = f"SELECT n, {picked} FROM {name}{where} AND n > ? ORDER BY n LIMIT ?"
+                rows = self.db.execute(sql, [*args, window.after, window.limit + 1]).fetchall()
+            else:
+                sql = f"SELECT n, {picked} FROM {name}{where} ORDER BY n LIMIT ? OFFSET ?"
+                rows = self.db.execute(sql, [*args, window.limit + 1, window.offset]).fetchall()
         more = len(rows) > window.limit
         rows = rows[: window.limit]
         names = [shown for shown, _ in c.shown]
         items: list[Item] = [list(zip(names, row[1:], strict=True)) for row in rows]
         return Page(items, total, int(rows[-1][0]) if more and rows else None)
+
+    def _count(self, name: str, where: str, args: list[Any]) -> int:
+        """How many rows match; once the store is complete, remembered (a count
+        over millions of index entries is the slowest part of a page)."""
+        key = (name, where, tuple(args))
+        known = self._counts.get(key)
+        if known is not None:
+            return known
+        total = int(self.db.execute(f"SELECT count(*) FROM {name}{where}", args).fetchone()[0])
+        if self.store.complete:
+            if len(self._counts) >= _COUNTS_KEPT:
+                self._counts.pop(next(iter(self._counts)))
+            self._counts[key] = total
+        return total
 
     def instance(self, t: Table, key: str) -> Item:
         texts = candidates(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -22,8 +23,31 @@ def build_store(model: Model, folder: Path) -> Store:
     """``model``'s plan written into ``folder/data.sqlite``; raises ScenarioError
     for a mistake in the ``serve:`` section before anything is planned."""
     store = Store(folder / "data.sqlite", site_of(model))
-    store.build(model, plan_items(model))
+    store.build(plan_items(model))
     return store
+
+
+def fill_in_background(model: Model, store: Store) -> threading.Thread:
+    """Plans ``model`` into ``store`` (created already) in a thread, so that the
+    server answers from the first batch on (``GET /_status`` says how far it is)."""
+
+    def fill() -> None:
+        started = time.monotonic()
+        try:
+            store.fill(plan_items(model))
+        except SeederError as exc:  # a plan that cannot go on (a unique space ran dry)
+            store.failed = str(exc)
+            print(f"seeder serve: planning stopped: {exc}", file=sys.stderr, flush=True)
+            return
+        print(
+            f"seeder serve: {store.rows} rows planned in {time.monotonic() - started:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    thread = threading.Thread(target=fill, name="seeder-serve-plan", daemon=True)
+    thread.start()
+    return thread
 
 
 def serve(model: Model, host: str, port: int) -> None:
@@ -39,11 +63,12 @@ def serve(model: Model, host: str, port: int) -> None:
         ) from exc
     folder = Path(tempfile.mkdtemp(prefix="seeder-serve-"))
     try:
-        started = time.monotonic()
-        store = build_store(model, folder)
+        store = Store(folder / "data.sqlite", site_of(model))
+        store.create()
+        fill_in_background(model, store)
         print(
-            f"seeder serve: {model.scenario.source}: planned in "
-            f"{time.monotonic() - started:.1f}s; serving on http://{host}:{port}",
+            f"seeder serve: {model.scenario.source}: serving on http://{host}:{port} "
+            "while it is planned (GET /_status)",
             file=sys.stderr,
             flush=True,
         )

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from seeder.model import Model
 from seeder.plan.items import PlanItem, split_key, split_placeholder
 from seeder.serve.routes import Site, Table, assigned_value, dumps
 
@@ -26,6 +25,7 @@ __all__ = ["Resolve", "Store", "assigned", "candidates", "row_of"]
 Resolve = Callable[[str, int, str], Any]
 
 _BATCH = 20_000
+_FIRST_BATCH = 200
 
 
 def candidates(text: str) -> list[str]:
@@ -48,6 +48,9 @@ class Store:
     def __init__(self, path: Path, site: Site) -> None:
         self.path = path
         self.site = site
+        self.rows = 0  # committed so far
+        self.complete = False  # every row of the plan is in
+        self.failed: str | None = None  # why filling stopped, if it did
 
     @staticmethod
     def name(table: Table) -> str:
@@ -64,34 +67,17 @@ class Store:
 
     # -- building ------------------------------------------------------------------
 
-    def build(self, model: Model, items: Iterable[PlanItem]) -> dict[str, int]:
-        """Writes the plan's rows and their indexes; returns the rows per entity."""
+    def create(self) -> None:
+        """The tables and their indexes, empty: readers may start before any row."""
         tables = self.site.tables
         db = sqlite3.connect(self.path)
         try:
             db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = OFF")
             for t in tables.values():
                 cols = "".join(f", c{j}" for j in range(len(t.columns)))
                 db.execute(
                     f"CREATE TABLE {self.name(t)} (n INTEGER PRIMARY KEY, parent INTEGER{cols})"
                 )
-            inserts = {
-                name: f"INSERT INTO {self.name(t)} VALUES ({', '.join('?' * (len(t.columns) + 2))})"
-                for name, t in tables.items()
-            }
-            pending: dict[str, list[Sequence[Any]]] = {name: [] for name in tables}
-            counts = dict.fromkeys(tables, 0)
-            size = 0
-            assigned_by = assigned(tables)
-            for item in items:
-                pending[item.entity].append(row_of(tables, item, assigned_by))
-                counts[item.entity] += 1
-                size += 1
-                if size >= _BATCH:
-                    self._flush(db, inserts, pending)
-                    size = 0
-            self._flush(db, inserts, pending)
             for entity, columns in self.site.indexed_columns().items():
                 t = tables[entity]
                 if t.parent is not None:
@@ -102,7 +88,43 @@ class Store:
             db.commit()
         finally:
             db.close()
+
+    def fill(self, items: Iterable[PlanItem]) -> dict[str, int]:
+        """Writes the plan's rows, committed a batch at a time (readers see each
+        batch as it lands); returns the rows per entity. ``complete`` is set at the end."""
+        tables = self.site.tables
+        db = sqlite3.connect(self.path)
+        try:
+            db.execute("PRAGMA synchronous = OFF")
+            inserts = {
+                name: f"INSERT INTO {self.name(t)} VALUES ({', '.join('?' * (len(t.columns) + 2))})"
+                for name, t in tables.items()
+            }
+            pending: dict[str, list[Sequence[Any]]] = {name: [] for name in tables}
+            counts = dict.fromkeys(tables, 0)
+            size = 0
+            batch = _FIRST_BATCH  # small first, so that the first pages come soon
+            assigned_by = assigned(tables)
+            for item in items:
+                pending[item.entity].append(row_of(tables, item, assigned_by))
+                counts[item.entity] += 1
+                size += 1
+                if size >= batch:
+                    self._flush(db, inserts, pending)
+                    self.rows += size
+                    size = 0
+                    batch = min(batch * 2, _BATCH)
+            self._flush(db, inserts, pending)
+            self.rows += size
+        finally:
+            db.close()
+        self.complete = True
         return counts
+
+    def build(self, items: Iterable[PlanItem]) -> dict[str, int]:
+        """:meth:`create` then :meth:`fill`."""
+        self.create()
+        return self.fill(items)
 
     @staticmethod
     def _flush(

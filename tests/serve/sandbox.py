@@ -19,8 +19,11 @@ ROOT = Path(__file__).resolve().parents[2]
 READY_WAIT = 60.0  # wall seconds to wait for it to answer at all
 
 
-def start_serve(scenario: str | Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    """Start ``python -m seeder serve SCENARIO``; return it once it answers, and its URL."""
+def start_serve(
+    scenario: str | Path, *args: str, complete: bool = True
+) -> tuple[subprocess.Popen[str], str]:
+    """Start ``python -m seeder serve SCENARIO``; return it once it answers (and,
+    with ``complete``, once its whole plan is stored), and its URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "seeder", "serve", str(scenario), "--port", str(port), *args],
@@ -36,8 +39,10 @@ def start_serve(scenario: str | Path, *args: str) -> tuple[subprocess.Popen[str]
             _, err = process.communicate()
             pytest.fail(f"seeder serve exited with {process.returncode}: {err}")
         try:
-            if httpx.get(url + "/", timeout=2).status_code == 200:
+            status = httpx.get(url + "/_status", timeout=2)
+            if status.status_code == 200 and (status.json()["complete"] or not complete):
                 return process, url
+            time.sleep(0.05)
         except httpx.TransportError:
             time.sleep(0.05)
     process.kill()
