@@ -25,6 +25,8 @@ MAX_DEPTH = 40
 # Values after aliases and merge keys are expanded: a few kilobytes of `&a [*a, *a..]`
 # would otherwise expand to billions ("billion laughs").
 MAX_NODES = 100_000
+# no count, seed or bound needs more than 64 bits; far larger ones cannot become floats
+MAX_INTEGER = 2**64 - 1
 # Plain YAML only: the safe loader would also build bytes (!!binary), sets and
 # ordered pairs, which no provider takes.
 _SCALAR_TAGS = frozenset(
@@ -210,6 +212,13 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, doc: Located, 
             None, None, f"tag {node.tag!r} refused", node.start_mark
         )
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except ValueError:  # a scalar that looks like a timestamp but is not a date: 2020-13-01
         return node.value
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+        # every count, weight and bound becomes a float somewhere: refused here, once
+        doc.problems.add(
+            path, f"a number of {value.bit_length()} bits is too large (over 64); use a smaller one"
+        )
+        return 0
+    return value
