@@ -39,6 +39,10 @@ def fill_in_background(model: Model, store: Store) -> threading.Thread:
             store.failed = str(exc)
             print(f"seeder serve: planning stopped: {exc}", file=sys.stderr, flush=True)
             return
+        except Exception as exc:  # seeder's own bug: said, and the rows so far still served
+            store.failed = f"internal error: {type(exc).__name__}: {exc}"
+            print(f"seeder serve: planning stopped: {store.failed}", file=sys.stderr, flush=True)
+            return
         print(
             f"seeder serve: {store.rows} rows planned in {time.monotonic() - started:.1f}s",
             file=sys.stderr,
