@@ -74,6 +74,10 @@ def _validate(args: argparse.Namespace) -> int:
     model = load_model(args.scenario, scale=args.scale)
     check_size(model)
     check_sample(model)
+    if model.scenario.serve is not None:
+        from seeder.serve.routes import site_of
+
+        site_of(model)  # its serve: section's names, checked against the model
     print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint {model.fingerprint})")
     width = max(len(n) for n in model.entities)
     for name in model.order:
@@ -208,6 +212,17 @@ def _demo(args: argparse.Namespace) -> int:
 _SCENARIO_HELP = "a scenario file (YAML or Python), or a bundled example's name (seeder examples)"
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from seeder.model import load_model
+    from seeder.plan.checks import check_sample
+    from seeder.serve.server import serve
+
+    model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    check_sample(model)
+    serve(model, host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = flags.Parser(
         prog="seeder",
@@ -275,6 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("folder", nargs="?", default=".", metavar="DIR", help="default: .")
     init.add_argument("--force", action="store_true", help="write into a non-empty folder")
     init.set_defaults(handler=_init)
+
+    serve = sub.add_parser("serve", help="serve a scenario's data read-only over HTTP")
+    serve.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
+    serve.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
+    serve.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=flags.port, default=8000)
+    serve.set_defaults(handler=_serve)
 
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")

@@ -24,7 +24,8 @@ def canonical(obj: Any) -> Any:
         return [type(obj).__name__] + [
             [f.name, canonical(getattr(obj, f.name))]
             for f in fields(obj)
-            if f.name not in ("base_dir", "source", "commands", "target", "allowed_targets")
+            if f.name
+            not in ("base_dir", "source", "commands", "target", "allowed_targets", "serve")
         ]
     if isinstance(obj, Mapping):
         return sorted(([str(k), canonical(v)] for k, v in obj.items()), key=lambda kv: kv[0])

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from seeder.commands import Command
 from seeder.providers import Number, Ref
+from seeder.scenario.serving import ServeSpec
 
 __all__ = ["Entity", "Scenario"]
 
@@ -53,7 +54,8 @@ class Scenario:
     population-frequency weighting (realistic name frequencies, about 10x slower).
     ``target`` is where ``seeder run`` sends by default (a URL, or ``demo``).
     ``allowed_targets``: URL patterns (``*`` wildcards) that ``seeder run`` may send
-    to; without them, only loopback and the embedded demo (README "Target guard")."""
+    to; without them, only loopback and the embedded demo (README "Target guard").
+    ``serve``: how ``seeder serve`` shows the data (:mod:`seeder.scenario.serving`)."""
 
     entities: Mapping[str, Entity]
     seed: int = 0
@@ -62,5 +64,6 @@ class Scenario:
     faker_weighting: bool = False
     target: str | None = None
     allowed_targets: Sequence[str] | None = None
+    serve: ServeSpec | None = None
     base_dir: Path = field(default_factory=Path.cwd)
     source: str | None = None

@@ -36,6 +36,7 @@ from seeder.providers import (
 from seeder.providers.args import check_args, finite
 from seeder.scenario.api import Entity, Scenario
 from seeder.scenario.problems import Path_, Problems
+from seeder.scenario.serving import build_serve
 
 __all__ = ["ENTITY_KEYS", "KINDS", "TOP_KEYS", "build_scenario"]
 
@@ -47,6 +48,7 @@ TOP_KEYS = (
     "target",
     "allowed_targets",
     "entities",
+    "serve",
 )
 ENTITY_KEYS = (
     "command",
@@ -143,6 +145,7 @@ def build_scenario(data: Any, problems: Problems, file: Path) -> Scenario | None
         faker_weighting=weighting,
         target=target,
         allowed_targets=allowed,
+        serve=build_serve(data.get("serve"), problems),
         base_dir=file.parent,
         source=problems.source,
     )

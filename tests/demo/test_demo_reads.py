@@ -233,8 +233,9 @@ def test_school_views_show_what_was_recorded(
         "S000001",
         "S000002",
     ]
-    staff_photos = get(http_client, staff_api + "staff/photos")["items"]
+    staff_photos = get(http_client, staff_api + "photos")["items"]
     assert [m["staff_id"] for m in staff_photos] == ["S000000", "S000001"]
+    assert get(http_client, staff_api + "staff/photos")["items"] == staff_photos  # the old path
     classes = get(http_client, "/schools/4650/classes")["items"]
     assert [c["class_code"] for c in classes] == ["7A", "7B"]
     assert get(http_client, STUDENT_API.format("1690") + "students")["totalItems"] == 0
@@ -261,7 +262,8 @@ def test_school_views_show_what_was_recorded(
             "enrolment-history",
         )
     ]
-    + [STAFF_API + "staff", STAFF_API + "staff/photos", "/schools/{}/classes", "/schools/{}"],
+    + [STAFF_API + "staff", STAFF_API + "photos", STAFF_API + "staff/photos"]
+    + ["/schools/{}/classes", "/schools/{}"],
 )
 def test_an_unknown_centre_code_is_404(http_client: httpx.Client, path: str) -> None:
     reply = http_client.get(path.format("9999"))

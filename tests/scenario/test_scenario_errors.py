@@ -413,3 +413,24 @@ def test_several_problems_are_all_reported(
 
 def test_there_are_at_least_25_distinct_mistakes() -> None:
     assert len({c[0] for c in CASES}) >= 25
+
+
+def test_a_number_too_large_for_a_float_is_one_located_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every count, weight and bound becomes a float somewhere; a 400-digit one
+    would overflow there, so the loader refuses it at its line."""
+    from tests.conftest import usage_error
+
+    text = (ROOT / "scenarios" / "energy.yaml").read_text(encoding="utf-8")
+    text = text.replace("count: 200", "count: 1" + "0" * 400).replace(
+        "../commands/energy.py", str(ROOT / "commands" / "energy.py")
+    )
+    scenario = tmp_path / "big.yaml"
+    scenario.write_text(text, encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "count: 1000" in t)
+    err = usage_error(["validate", str(scenario)], capsys)
+    assert err == (
+        f"{scenario}:{line}:5: 1000000000...000000 (401 digits) is too large: numbers in a "
+        "scenario fit in 64 bits (at most 9223372036854775807); write a smaller number\n"
+    )

@@ -117,7 +117,7 @@ _SCHOOL_LISTS = [
     (STUDENT_API + "/emergency-contacts", "emergency-contacts"),
     (STUDENT_API + "/enrolment-history", "enrolment-history"),
     (STAFF_API + "/staff", "staff"),
-    (STAFF_API + "/staff/photos", "staff-photos"),
+    (STAFF_API + "/photos", "staff-photos"),  # the hub's own path for staff photos
 ]
 for _path, _view in _SCHOOL_LISTS:
     router.add_api_route(
@@ -127,3 +127,12 @@ for _path, _view in _SCHOOL_LISTS:
         name=f"school_{_view}",
         summary=f"School {_view}, paged by navigationPage/navigationPageSize",
     )
+# the demo's first path for staff photos, kept for the clients that use it
+router.add_api_route(
+    STAFF_API + "/staff/photos",
+    _school_list("staff-photos"),
+    methods=["GET"],
+    name="school_staff-photos_alias",
+    summary="School staff photos (alias of /qt_staff/school-api/schools/{centre_code}/photos)",
+    deprecated=True,
+)
