@@ -37,6 +37,7 @@ from seeder.ports.transports import (
     Transient,
     Transport,
 )
+from seeder.ports.wire import RequestShape
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -74,13 +75,6 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-def _segment(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text in ("", ".", ".."):  # never let a value walk out of the path template
-        return quote(text, safe="").replace(".", "%2E") or "%20"
-    return quote(text, safe="")
-
-
 class HttpPort:
     """Sends commands over HTTP through a transport."""
 
@@ -102,6 +96,7 @@ class HttpPort:
         self.headers = dict(headers or {})
         self.policy = policy or RetryPolicy()
         self._rng = rng or random.Random(0)
+        self._shapes: dict[int, RequestShape] = {}  # by binding
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -117,23 +112,22 @@ class HttpPort:
                 f"command {request.item.command} has no HTTP binding; add "
                 "http=HttpBinding(...) to its @bind in the commands module"
             )
-        fields = request.fields
-        path_names = http.path_fields()
-        try:
-            path = http.path.format_map({n: _segment(fields.get(n)) for n in path_names})
-        except (KeyError, ValueError, IndexError) as exc:
-            return Outcome(False, status=None, message=f"path template {http.path!r}: {exc}")
-        body = {k: v for k, v in fields.items() if k not in path_names}
-        data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        shape = self._shapes.get(id(http))
+        if shape is None or shape.http is not http:
+            shape = self._shapes[id(http)] = RequestShape(http)
+        encoded = shape.encode(request.fields, request.item.idempotency_key)
+        if isinstance(encoded, str):
+            return Outcome(False, status=None, message=encoded)
+        data = encoded.data
         headers = {
             **self.headers,
-            "Content-Type": "application/json",
+            **encoded.headers,
             "Idempotency-Key": request.item.idempotency_key,
         }
         if request.credential is not None:
             cred, value = request.credential
             headers[cred.header] = cred.template.format(value=value)
-        url = self.base_url + path
+        url = self.base_url + encoded.target
         try:  # the fast path: most commands succeed at the first attempt
             raw = await self._attempt(http.method, url, headers, data)
             attempts, retries = 1, dict[str, int]()
@@ -151,7 +145,7 @@ class HttpPort:
         if raw.status in http.success:
             return Outcome(
                 True,
-                capture(http, http.credential, parsed, raw.location),
+                capture(http, http.credential, parsed, raw.location, raw.headers),
                 status=raw.status,
                 attempts=attempts,
                 retries_by_reason=retries,
