@@ -153,7 +153,7 @@ def test_each_shape_on_the_wire(
 def test_plan_and_validate_accept_shapes(
     tmp_path: Path, service: tuple[Recorder, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recorder, url = service
+    _, url = service
     path = project(tmp_path, COMMANDS, SCENARIO)
     assert run(path, url, capsys, verb="validate").code == 0
 
