@@ -188,6 +188,8 @@ def entity_model(
     else:
         em.ordered = bool(entity.ordered)
     identity = entity.identity or (http.identity if http and http.identity else "id")
+    if identity == "Location" and http is not None and http.identity == "Location":
+        identity = "id"  # the Location header's last segment is kept as id
     em.identity = identity
     em.identity_captured = identity not in providers
     if http is not None and not _binding_fits(name, entity, command, http, problems):
