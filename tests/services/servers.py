@@ -50,9 +50,15 @@ def venv(requirement: str) -> Path:
     return home
 
 
+class Served(str):
+    """A running service's base URL, knowing its process id (``pid``)."""
+
+    pid: int
+
+
 @contextlib.contextmanager
-def started(argv: list[str], url: str, health: str, log: Path, cwd: Path) -> Iterator[str]:
-    """Runs ``argv`` until ``url + health`` answers 200; yields ``url``; stops it."""
+def started(argv: list[str], url: str, health: str, log: Path, cwd: Path) -> Iterator[Served]:
+    """Runs ``argv`` until ``url + health`` answers 200; yields its URL; stops it."""
     with open(log, "wb") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
         try:
@@ -66,7 +72,9 @@ def started(argv: list[str], url: str, health: str, log: Path, cwd: Path) -> Ite
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{argv[0]} did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.3)
-            yield url
+            served = Served(url)
+            served.pid = process.pid
+            yield served
         finally:
             process.terminate()
             try:
@@ -115,7 +123,7 @@ format = %(message)s
 
 
 @contextlib.contextmanager
-def kinto(folder: Path) -> Iterator[str]:
+def kinto(folder: Path) -> Iterator[Served]:
     """Kinto with its memory backend and Basic auth (any user and password: the
     user id is derived from them)."""
     home = venv(KINTO)
@@ -130,7 +138,7 @@ def kinto(folder: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def mlflow(folder: Path) -> Iterator[str]:
+def mlflow(folder: Path) -> Iterator[Served]:
     """MLflow's tracking server on SQLite, one worker."""
     home = venv(MLFLOW)
     port = free_port()
