@@ -11,6 +11,7 @@ done, 1 something not done (or planning failed part-way), 130 interrupted.
 from __future__ import annotations
 
 import functools
+import inspect
 import shlex
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio
 
-from seeder.errors import SeederError
+from seeder.errors import Problem, ScenarioError, SeederError
 from seeder.plan.items import PlanItem
 from seeder.ports import Port
 from seeder.ports.http import RetryPolicy
@@ -30,6 +31,7 @@ from seeder.run.journal import Journal, default_path
 from seeder.run.results import Results
 from seeder.run.stats import RunStats
 from seeder.run.targets import Target, TargetOptions, resolve_target
+from seeder.scenario.modules import shown_path
 
 if TYPE_CHECKING:
     from seeder.model import Model
@@ -192,6 +194,8 @@ class Runner:
         if model is not None:
             stats.track(model)
         _check_url_credentials(s.target, s.options, bindings)
+        if model is not None and s.target.startswith(("http://", "https://")):
+            _check_http_bindings(model, bindings)
         with open_target(s.target, s.options, model) as target:
             progress = view.progress(model)
             results = Results()
@@ -286,6 +290,30 @@ class Runner:
             report.write_text(stats.to_json(model) + "\n", encoding="utf-8")
         except OSError as exc:
             raise SeederError(f"cannot write the report {report}: {exc.strerror}") from exc
+
+
+def _check_http_bindings(model: Model, bindings: Bindings) -> None:
+    """Every command the plan sends to a URL has an HTTP binding: said at the
+    command's class in its commands module, before anything is sent."""
+    problems = []
+    for em in model.entities.values():
+        name = em.command.__name__
+        if bindings.by_command.get(name) is None or bindings.by_command[name].http is None:
+            try:
+                file: str | None = inspect.getsourcefile(em.command)
+                line: int | None = inspect.getsourcelines(em.command)[1]
+            except (OSError, TypeError):
+                file, line = None, None
+            problems.append(
+                Problem(
+                    f"command {name} (entity {em.name}) has no HTTP binding, and the target "
+                    "is a URL; add @bind(http=HttpBinding(...)) to it",
+                    shown_path(file) if file else None,
+                    line,
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:

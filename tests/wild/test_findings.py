@@ -251,3 +251,50 @@ def test_bad_response_path_is_said_at_the_binding(
     line = one_error(run(path, url, capsys), tmp_path / "cmds.py", '"/articles", success')
     assert needle in line, line
     assert service.requests == []
+
+
+@pytest.mark.parametrize(
+    ("change", "line_of", "needle"),
+    [
+        (  # finding 10: a path placeholder that is not a field sent POST /projects/%20/...
+            ('"/articles/{slug}/comments"', '"/articles/{article}/comments"'),
+            '"/articles/{article}/comments"',
+            "{article} is not one of its fields (slug, comment)",
+        ),
+        (  # an unbalanced brace raised a traceback after requests were sent
+            ('"/articles/{slug}/comments"', '"/articles/{slug/comments"'),
+            '"/articles/{slug/comments"',
+            "balance its braces",
+        ),
+        (  # a path without its leading slash built a broken URL
+            ('"/articles/{slug}/comments"', '"articles/{slug}/comments"'),
+            '"articles/{slug}/comments"',
+            "must start with '/'",
+        ),
+        (  # a command without an HTTP binding was said after "sending to ..."
+            (
+                '@bind(http=HttpBinding("POST", "/articles/{slug}/comments", success=(201,)))\n',
+                "",
+            ),
+            "class AddComment",
+            "command AddComment (entity comment) has no HTTP binding",
+        ),
+    ],
+)
+def test_a_bad_binding_is_said_before_anything_is_sent(
+    change: tuple[str, str],
+    line_of: str,
+    needle: str,
+    tmp_path: Path,
+    blog: tuple[Recorder, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    service, url = blog
+    commands = BLOG.replace(*change)
+    assert commands != BLOG
+    path = project(tmp_path, commands, SCENARIO, **{"fns.py": FNS})
+    ran = run(path, url, capsys)
+    line = one_error(ran, tmp_path / "cmds.py", line_of)
+    assert needle in line, line
+    assert "sending to" not in ran.err
+    assert service.requests == []
