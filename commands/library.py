@@ -15,14 +15,16 @@ from pydantic import Field
 from seeder.commands import Command, Credential, HttpBinding, bind
 
 
-@bind(http=HttpBinding("POST", "/tenants", success=(201,)), handler="create_tenant")
+@bind(
+    http=HttpBinding("POST", "/tenants", success=(201,), idempotent=True), handler="create_tenant"
+)
 class CreateTenant(Command):
     name: str = Field(min_length=1, max_length=200)
     plan: Literal["free", "team", "enterprise"] = "free"
 
 
 @bind(
-    http=HttpBinding("POST", "/tenants/{tenant_id}/authors", success=(201,)),
+    http=HttpBinding("POST", "/tenants/{tenant_id}/authors", success=(201,), idempotent=True),
     handler="register_author",
 )
 class RegisterAuthor(Command):
@@ -38,6 +40,7 @@ class RegisterAuthor(Command):
         success=(201,),
         identity="number",
         captures={"number": "number"},
+        idempotent=True,
     ),
     handler="publish_book",
 )
@@ -61,6 +64,7 @@ MEMBER_TOKEN = Credential(name="token", capture="token", header="Authorization")
         success=(201,),
         captures={"token": "token"},
         credential=MEMBER_TOKEN,
+        idempotent=True,
     ),
     handler="register_member",
 )
@@ -71,7 +75,9 @@ class RegisterMember(Command):
 
 
 @bind(
-    http=HttpBinding("POST", "/tenants/{tenant_id}/books/{book_number}/loans", success=(201,)),
+    http=HttpBinding(
+        "POST", "/tenants/{tenant_id}/books/{book_number}/loans", success=(201,), idempotent=True
+    ),
     handler="borrow_book",
 )
 class BorrowBook(Command):

@@ -26,6 +26,7 @@ from seeder.errors import BindingError
 from seeder.shapes import REST, AnswerPath, answer_path, body_template
 
 __all__ = [
+    "ASSUMED",
     "ENCODINGS",
     "HTTP_METHODS",
     "Binding",
@@ -103,6 +104,23 @@ class Credential:
 ENCODINGS = ("json", "form", "multipart")
 
 
+class Assumed:
+    """``idempotent`` left unsaid: taken as True (the service honours
+    ``Idempotency-Key``), and ``seeder run`` against a URL says once that it assumed
+    so, because a second run against a service that ignores the key duplicates."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "ASSUMED"
+
+
+ASSUMED = Assumed()
+
+
 @dataclass(frozen=True, slots=True)
 class HttpBinding:
     """How a command is sent over HTTP.
@@ -121,7 +139,8 @@ class HttpBinding:
     ``header:X-Id``, or ``Location`` for the Location header's last segment);
     ``captures`` are further values recorded for references (``number`` for a
     composite key). ``idempotent`` says whether the service honours
-    ``Idempotency-Key``; without it a crashed run cannot safely re-send.
+    ``Idempotency-Key``; without it a crashed run cannot safely re-send (unsaid, it
+    is assumed, and a run against a URL says so once: :class:`Assumed`).
     """
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -130,7 +149,7 @@ class HttpBinding:
     identity: str | None = "id"
     captures: Mapping[str, str] = field(default_factory=dict)
     credential: Credential | None = None
-    idempotent: bool = True
+    idempotent: bool | Assumed = ASSUMED
     body: Any = None
     envelope: str | None = None
     wire: Mapping[str, str] = field(default_factory=dict)
@@ -224,7 +243,7 @@ def _http_problem(b: HttpBinding) -> str | None:
         return f"captures must map names to response paths, got {b.captures!r}"
     if b.credential is not None and not isinstance(b.credential, Credential):
         return f"credential must be a Credential(...), got {b.credential!r}"
-    if not isinstance(b.idempotent, bool):
+    if not isinstance(b.idempotent, bool | Assumed):
         return f"idempotent must be True or False, got {b.idempotent!r}"
     return None
 

@@ -11,7 +11,12 @@ from seeder.commands import Command, HttpBinding, bind
 
 @bind(
     http=HttpBinding(
-        "PUT", "/v1/buckets/{id}", success=(200, 201), envelope="data", identity="data.id"
+        "PUT",
+        "/v1/buckets/{id}",
+        success=(200, 201),
+        envelope="data",
+        identity="data.id",
+        idempotent=True,  # a PUT at an id we choose: sending it again changes nothing
     )
 )
 class PutBucket(Command):

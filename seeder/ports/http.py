@@ -135,7 +135,7 @@ class HttpPort:
             if not http.idempotent and first.maybe_applied:
                 return _uncertain(first, 1, {})
             outcome_or_raw = await self._retry(
-                http.method, url, headers, data, first, http.idempotent
+                http.method, url, headers, data, first, bool(http.idempotent)
             )
             if isinstance(outcome_or_raw, Outcome):
                 return outcome_or_raw

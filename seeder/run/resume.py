@@ -115,4 +115,4 @@ def resume_items(
 
 def _idempotent(bindings: Bindings, item: PlanItem) -> bool:
     http = bindings.for_item(item).http
-    return http is None or http.idempotent
+    return http is None or bool(http.idempotent)

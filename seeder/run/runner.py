@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio
 
+from seeder.commands import Assumed
 from seeder.errors import Problem, ScenarioError, SeederError
 from seeder.plan.items import PlanItem
 from seeder.ports import Port
@@ -196,6 +197,9 @@ class Runner:
         _check_url_credentials(s.target, s.options, bindings)
         if model is not None and s.target.startswith(("http://", "https://")):
             _check_http_bindings(model, bindings)
+            assumed = _idempotency_assumed(model)
+            if assumed:
+                view.note(assumed)
         with open_target(s.target, s.options, model) as target:
             progress = view.progress(model)
             results = Results()
@@ -314,6 +318,30 @@ def _check_http_bindings(model: Model, bindings: Bindings) -> None:
             )
     if problems:
         raise ScenarioError(problems)
+
+
+def _idempotency_assumed(model: Model) -> str | None:
+    """The note, said once per run, when some bindings leave unsaid whether the
+    service honours Idempotency-Key (then assumed: a rerun of the same plan against a
+    service that ignores the key would create everything again)."""
+    unsaid = []
+    for em in model.entities.values():
+        http = em.http
+        if http is not None and isinstance(http.idempotent, Assumed):
+            where = (
+                f" ({shown_path(http.defined_at[0])}:{http.defined_at[1]})"
+                if http.defined_at
+                else ""
+            )
+            unsaid.append(f"{em.command.__name__}{where}")
+    if not unsaid:
+        return None
+    shown = ", ".join(dict.fromkeys(unsaid))
+    return (
+        f"seeder: note: assuming the service honours Idempotency-Key for {shown}; if it "
+        "does not, running this plan again creates duplicates: say idempotent=True or "
+        "False in each binding"
+    )
 
 
 def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:

@@ -50,12 +50,16 @@ def run(
     return Ran(code, err, data)
 
 
-def one_error(ran: Ran, file: Path, line_of: str) -> str:
-    """Asserts exit 2 and one line naming ``file`` at the line holding ``line_of``."""
+def one_error(ran: Ran, file: Path, line_of: str, back: bool = False) -> str:
+    """Asserts exit 2 and one line naming ``file`` at the line holding ``line_of``
+    (``back``: at the ``HttpBinding(`` that line belongs to)."""
     assert ran.code == 2, ran.err
     lines = [x for x in ran.err.splitlines() if x.strip()]
     assert len(lines) == 1, ran.err
-    number = next(i for i, x in enumerate(file.read_text().splitlines(), 1) if line_of in x)
+    lines_of_file = file.read_text().splitlines()
+    number = next(i for i, x in enumerate(lines_of_file, 1) if line_of in x)
+    while back and "HttpBinding(" not in lines_of_file[number - 1]:
+        number -= 1  # a binding is said at the line where HttpBinding( opens
     assert lines[0].startswith(f"{file.resolve()}:{number}:"), (
         lines[0],
         number,

@@ -298,3 +298,32 @@ def test_a_bad_binding_is_said_before_anything_is_sent(
     assert needle in line, line
     assert "sending to" not in ran.err
     assert service.requests == []
+
+
+def test_an_unsaid_idempotency_is_said_once(
+    tmp_path: Path, blog: tuple[Recorder, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding 10 / item 7: a second run against a service that ignores
+    Idempotency-Key silently doubled its data, with no word that ``idempotent=True``
+    was assumed. Now a run against a URL names, once, each binding that leaves it
+    unsaid, at its line; a binding that says it is not named."""
+    _, url = blog
+    commands = BLOG.replace(
+        'HttpBinding("POST", "/articles", success=(201,),',
+        'HttpBinding("POST", "/articles", success=(201,), idempotent=False,',
+    )
+    ran = run(project(tmp_path, commands, SCENARIO, **{"fns.py": FNS}), url, capsys)
+    assert ran.code == 0, ran.err
+    notes = [x for x in ran.err.splitlines() if "Idempotency-Key" in x]
+    assert len(notes) == 1, ran.err
+    (note,) = notes
+    lines = (tmp_path / "cmds.py").read_text().splitlines()
+    users = next(i for i, x in enumerate(lines, 1) if '"/users"' in x)
+    assert f"RegisterUser ({(tmp_path / 'cmds.py').resolve()}:{users})" in note
+    assert "AddComment" in note and "CreateArticle" not in note
+    said = commands.replace("success=(201,))", "success=(201,), idempotent=False)").replace(
+        "credential=TOKEN)", "credential=TOKEN, idempotent=False)"
+    )
+    (tmp_path / "said").mkdir()
+    ran = run(project(tmp_path / "said", said, SCENARIO, **{"fns.py": FNS}), url, capsys)
+    assert ran.code == 0 and "Idempotency-Key" not in ran.err, ran.err

@@ -150,7 +150,7 @@ def test_the_quoted_mistake(
         commands.read_text().replace('query={"notify": "notify"}', 'query={"notify": "notfy"}')
     )
     line = one_error(
-        run(scenario, url, capsys), commands, '"POST", "/customers/{customer_id}/orders"'
+        run(scenario, url, capsys), commands, '"/customers/{customer_id}/orders",', back=True
     )
     quoted = " ".join(SECTION.split("nothing sent: `", 1)[1].split("`", 1)[0].split())
     head, _, tail = quoted.partition("(customer_id, sku, ...)")
