@@ -27,12 +27,13 @@ def _plan(scenario: Path, out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
-def _seed(scenario: Path, target: str, folder: Path) -> dict[str, Any]:
+def _seed(scenario: Path, target: str, folder: Path, *flags: str) -> dict[str, Any]:
     report = folder / "report.json"
     code = main(
         [
             *("run", str(scenario), "--target", target, "--no-progress"),
             *("--report", str(report), "--journal", str(folder / "journal.sqlite")),
+            *flags,
         ]
     )
     data: dict[str, Any] = json.loads(report.read_text())
@@ -84,7 +85,9 @@ def test_mlflow(tmp_path: Path) -> None:
     plan = _plan(scenario, tmp_path / "plan.jsonl")
     api = "/api/2.0/mlflow"
     with servers.mlflow(tmp_path) as url:
-        report = _seed(scenario, url, tmp_path)
+        # its writes queue on SQLite's lock: at seeder's default concurrency (32) on a
+        # loaded machine some answers take longer than the timeout (README: Real services)
+        report = _seed(scenario, url, tmp_path, "--concurrency", "2")
         with httpx.Client(base_url=url, timeout=30) as client:
             found = client.post(f"{api}/experiments/search", json={"max_results": 1000}).json()
             experiments = {
