@@ -10,7 +10,9 @@ CONSTRAINTS := constraints.txt
 # `make test PYTEST_WORKERS=0` runs the tests in one process.
 PYTEST_WORKERS ?= 3
 
-.PHONY: test lint format types pytest demo bench lock lock-check clean
+# `make test-services` seeds real third-party services (Kinto, MLflow) installed from PyPI
+# into cached virtualenvs (~/.cache/seeder-tests; the first install takes minutes).
+.PHONY: test test-services lint format types pytest demo bench lock lock-check clean
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +25,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not services"
+
+test-services: $(STAMP)
+	$(BIN)/pytest tests/services -n 2 -m services
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -14,7 +14,10 @@ from pydantic import Field
 from seeder.commands import Command, HttpBinding, bind
 
 
-@bind(http=HttpBinding("POST", "/customers", success=(201,)), handler="register_customer")
+@bind(
+    http=HttpBinding("POST", "/customers", success=(201,), idempotent=True),
+    handler="register_customer",
+)
 class RegisterCustomer(Command):
     name: str
     email: str
@@ -24,7 +27,11 @@ class RegisterCustomer(Command):
 
 @bind(
     http=HttpBinding(
-        "POST", "/customers/{customer_id}/meters", success=(201,), identity="meter_id"
+        "POST",
+        "/customers/{customer_id}/meters",
+        success=(201,),
+        identity="meter_id",
+        idempotent=True,
     ),
     handler="install_meter",
 )
@@ -36,7 +43,7 @@ class InstallMeter(Command):
 
 
 @bind(
-    http=HttpBinding("POST", "/meters/{meter_id}/readings", success=(201,)),
+    http=HttpBinding("POST", "/meters/{meter_id}/readings", success=(201,), idempotent=True),
     handler="record_reading",
 )
 class RecordReading(Command):

@@ -16,7 +16,9 @@ from seeder.commands import Command, Credential, HttpBinding, Undo, bind
 
 
 @bind(
-    http=HttpBinding("POST", "/tenants", success=(201,), undo=Undo("/tenants/{id}")),
+    http=HttpBinding(
+        "POST", "/tenants", success=(201,), idempotent=True, undo=Undo("/tenants/{id}")
+    ),
     handler="create_tenant",
 )
 class CreateTenant(Command):
@@ -29,6 +31,7 @@ class CreateTenant(Command):
         "POST",
         "/tenants/{tenant_id}/authors",
         success=(201,),
+        idempotent=True,
         undo=Undo("/tenants/{tenant_id}/authors/{id}"),
     ),
     handler="register_author",
@@ -46,6 +49,7 @@ class RegisterAuthor(Command):
         success=(201,),
         identity="number",
         captures={"number": "number"},
+        idempotent=True,
         undo=Undo("/tenants/{tenant_id}/books/{number}"),
     ),
     handler="publish_book",
@@ -70,6 +74,7 @@ MEMBER_TOKEN = Credential(name="token", capture="token", header="Authorization")
         success=(201,),
         captures={"token": "token"},
         credential=MEMBER_TOKEN,
+        idempotent=True,
         undo=Undo("/tenants/{tenant_id}/members/{id}"),
     ),
     handler="register_member",
@@ -86,6 +91,7 @@ class RegisterMember(Command):
         "POST",
         "/tenants/{tenant_id}/books/{book_number}/loans",
         success=(201,),
+        idempotent=True,
         undo=Undo("/tenants/{tenant_id}/loans/{id}"),
     ),
     handler="borrow_book",

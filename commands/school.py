@@ -19,7 +19,7 @@ CentreCode = str
 
 
 @bind(
-    http=HttpBinding("POST", "/schools", success=(201,), identity="centre_code"),
+    http=HttpBinding("POST", "/schools", success=(201,), identity="centre_code", idempotent=True),
     handler="create_school",
 )
 class CreateSchool(Command):
@@ -29,7 +29,9 @@ class CreateSchool(Command):
 
 
 @bind(
-    http=HttpBinding("POST", "/schools/{centre_code}/staff", success=(201,), identity="staff_id"),
+    http=HttpBinding(
+        "POST", "/schools/{centre_code}/staff", success=(201,), identity="staff_id", idempotent=True
+    ),
     handler="hire_staff",
 )
 class HireStaff(Command):
@@ -44,7 +46,11 @@ class HireStaff(Command):
 
 @bind(
     http=HttpBinding(
-        "POST", "/schools/{centre_code}/classes", success=(201,), identity="class_code"
+        "POST",
+        "/schools/{centre_code}/classes",
+        success=(201,),
+        identity="class_code",
+        idempotent=True,
     ),
     handler="create_class",
 )
@@ -57,7 +63,11 @@ class CreateClass(Command):
 
 @bind(
     http=HttpBinding(
-        "POST", "/schools/{centre_code}/students", success=(201,), identity="enrolment_id"
+        "POST",
+        "/schools/{centre_code}/students",
+        success=(201,),
+        identity="enrolment_id",
+        idempotent=True,
     ),
     handler="enrol_student",
 )
@@ -82,6 +92,7 @@ class EnrolStudent(Command):
         "POST",
         "/schools/{centre_code}/students/{enrolment_id}/parents",
         success=(201,),
+        idempotent=True,
     ),
     handler="add_parent",
 )
@@ -100,6 +111,7 @@ class AddParent(Command):
         "POST",
         "/schools/{centre_code}/students/{enrolment_id}/emergency-contacts",
         success=(201,),
+        idempotent=True,
     ),
     handler="add_emergency_contact",
 )
@@ -116,6 +128,7 @@ class AddEmergencyContact(Command):
         "POST",
         "/schools/{centre_code}/students/{enrolment_id}/enrolment-history",
         success=(201,),
+        idempotent=True,
     ),
     handler="record_enrolment",
 )

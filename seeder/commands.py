@@ -10,19 +10,24 @@ only defines their types, so the core never imports a service.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import re
 import string
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from seeder.errors import BindingError
+from seeder.shapes import REST, AnswerPath, answer_path, body_template
 
 __all__ = [
+    "ASSUMED",
+    "ENCODINGS",
     "HTTP_METHODS",
     "Adopt",
     "Binding",
@@ -57,7 +62,9 @@ class Command(BaseModel):
     Unknown fields are refused, so a typo in a scenario or a binding fails early.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # populate_by_name: a scenario names fields by their Python names, and a field's
+    # alias is its name on the wire (see HttpBinding.wire)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     __seeder_binding__: ClassVar[Binding | None] = None
 
@@ -113,18 +120,51 @@ class Credential:
             )
 
 
+ENCODINGS = ("json", "form", "multipart")
+
+
+class Assumed:
+    """``idempotent`` left unsaid: taken as True (the service honours
+    ``Idempotency-Key``), and ``seeder run`` against a URL says once that it assumed
+    so, because a second run against a service that ignores the key duplicates."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "ASSUMED"
+
+
+ASSUMED = Assumed()
+
+
 @dataclass(frozen=True, slots=True)
 class HttpBinding:
     """How a command is sent over HTTP.
 
-    ``path`` is a template whose ``{field}`` names are taken from the command and
-    removed from the body. ``identity`` is a dotted path into the JSON response
-    (``id``, ``data.id``) or the literal ``"Location"`` for the Location header's last
-    segment; ``captures`` are further response fields recorded for references
-    (``number`` for a composite key). ``idempotent`` says whether the service honours
-    ``Idempotency-Key``; without it a crashed run cannot safely re-send, unless
-    ``lookup`` says how to find what the command made (and ``adopt`` what a
-    conflict answer means): see :class:`Lookup`, :class:`Adopt`.
+    The request: ``path`` is a template whose ``{field}`` names are taken from the
+    command; ``query`` and ``headers`` map wire names to fields sent there (a tuple
+    of field names for the same names); every other field goes in the body, under
+    its wire name (``wire``: field → name, by default the field's pydantic alias).
+    The body is an object of those fields, or ``envelope`` (``"user"``,
+    ``"data.attributes"``) wraps it, or ``body`` is a template
+    (:mod:`seeder.shapes`: ``{"data": {"type": "articles", "attributes": "$..."}}``).
+    ``encoding``: ``json``, ``form`` (urlencoded) or ``multipart``.
+
+    The answer: ``identity`` says where the new identity is (:func:`seeder.shapes.
+    answer_path`: ``id``, ``article.slug``, ``/run/info/run_id``, ``0.id``,
+    ``header:X-Id``, or ``Location`` for the Location header's last segment);
+    ``captures`` are further values recorded for references (``number`` for a
+    composite key). ``idempotent`` says whether the service honours
+    ``Idempotency-Key``; without it a crashed run cannot safely re-send (unsaid, it
+    is assumed, and a run against a URL says so once: :class:`Assumed`).
+
+    Recovery and pacing: ``lookup`` says how to find what a command made after a
+    crash (and ``adopt`` what a conflict answer means): see :class:`Lookup`,
+    :class:`Adopt`; ``timeout`` is this command's own (None: ``--timeout``); ``undo``
+    the command that deletes what it made (``seeder undo``, ``--refresh``).
     """
 
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -133,7 +173,13 @@ class HttpBinding:
     identity: str | None = "id"
     captures: Mapping[str, str] = field(default_factory=dict)
     credential: Credential | None = None
-    idempotent: bool = True
+    idempotent: bool | Assumed = ASSUMED
+    body: Any = None
+    envelope: str | None = None
+    wire: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] | tuple[str, ...] = ()
+    headers: Mapping[str, str] | tuple[str, ...] = ()
+    encoding: Literal["json", "form", "multipart"] = "json"
     # -- recovery without idempotency keys (see Lookup and Adopt) -------------------
     lookup: Lookup | None = None
     adopt: Adopt | None = None
@@ -143,17 +189,65 @@ class HttpBinding:
     undo: Undo | None = None
     # where the commands module made it (file, line): its mistakes are said there
     defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
+    _answer: dict[str, AnswerPath] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _template: Any = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         where = self.defined_at or _caller()
         object.__setattr__(self, "defined_at", where)
-        problem = _http_problem(self)
+        for name in ("query", "headers"):
+            value = getattr(self, name)
+            if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+                object.__setattr__(self, name, {v: v for v in value})
+        problem = _http_problem(self) or _shape_problem(self)
         if problem:
             raise BindingError(f"HttpBinding {problem}", where)
+        template: Any = self.body
+        if self.envelope is not None:  # the shortcut, as the template it stands for
+            template = REST
+            for key in reversed(self.envelope.split(".")):
+                template = {key: template}
+        object.__setattr__(self, "_template", template)
+        paths = {}
+        if self.identity is not None:
+            paths[self.identity] = answer_path(self.identity)
+        for name, text in self.captures.items():
+            paths[name] = answer_path(text)
+        if self.credential is not None:
+            paths[self.credential.name] = answer_path(self.credential.capture)
+        object.__setattr__(self, "_answer", paths)
 
     def path_fields(self) -> tuple[str, ...]:
         """Names interpolated into the path template, in order."""
         return _path_fields(self.path)
+
+    def placed(self) -> dict[str, str]:
+        """Fields sent outside the body's rest, by field: where each one goes
+        (``path``, ``query``, ``header``, ``body``)."""
+        where: dict[str, str] = {n: "path" for n in self.path_fields()}
+        for kind, mapping in (("query", self.query), ("header", self.headers)):
+            for name in mapping.values():  # type: ignore[union-attr]
+                where.setdefault(name, kind)
+        for name in self.template_fields():
+            if name != REST:
+                where.setdefault(name, "body")
+        return where
+
+    @property
+    def template(self) -> Any:
+        """The body template (``envelope`` as the template it stands for), or None:
+        the body is the object of the fields."""
+        return self._template
+
+    def template_fields(self) -> list[str]:
+        """The names the body template places (``$...`` for the rest), in order."""
+        return body_template(self._template) if self._template is not None else []
+
+    def answer_paths(self) -> dict[str, AnswerPath]:
+        """Every place the binding reads in an answer, by what it reads it for."""
+        return self._answer
 
 
 def _http_problem(b: HttpBinding) -> str | None:
@@ -180,7 +274,7 @@ def _http_problem(b: HttpBinding) -> str | None:
         return f"captures must map names to response paths, got {b.captures!r}"
     if b.credential is not None and not isinstance(b.credential, Credential):
         return f"credential must be a Credential(...), got {b.credential!r}"
-    if not isinstance(b.idempotent, bool):
+    if not isinstance(b.idempotent, bool | Assumed):
         return f"idempotent must be True or False, got {b.idempotent!r}"
     if b.timeout is not None and (
         isinstance(b.timeout, bool)
@@ -191,6 +285,57 @@ def _http_problem(b: HttpBinding) -> str | None:
     if b.undo is not None and not isinstance(b.undo, Undo):
         return f"undo must be an Undo(...), got {b.undo!r}"
     return _recovery_problem(b)
+
+
+def _shape_problem(b: HttpBinding) -> str | None:
+    """What is wrong with the request and answer shapes a binding describes."""
+    reads = [("identity", b.identity)] if b.identity is not None else []
+    reads += [(f"captures {name!r}", text) for name, text in b.captures.items()]
+    if b.credential is not None:
+        reads.append(("credential capture", b.credential.capture))
+    for what, text in reads:
+        try:
+            answer_path(text)
+        except ValueError as exc:
+            return f"{what} {text!r} {exc}"
+    if b.encoding not in ENCODINGS:
+        return f"encoding {b.encoding!r} is not one of {', '.join(ENCODINGS)}"
+    for name in ("query", "headers", "wire"):
+        mapping = getattr(b, name)
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and k and isinstance(v, str) and v for k, v in mapping.items()
+        ):
+            return (
+                f"{name} must map names to field names (or be a tuple of field names), "
+                f"got {mapping!r}"
+            )
+    bad = next((h for h in b.headers if not _HEADER.fullmatch(h)), None)
+    if bad is not None:
+        return f"headers: {bad!r} is not a header name"
+    if b.envelope is not None:
+        if b.body is not None:
+            return "takes envelope= or body=, not both; write the envelope inside the body"
+        if not isinstance(b.envelope, str) or not all(b.envelope.split(".")):
+            return (
+                "envelope must be a key or a dotted path such as 'data.attributes', "
+                f"got {b.envelope!r}"
+            )
+    if b.body is not None:
+        try:
+            body_template(b.body)
+        except ValueError as exc:
+            return f"body template: {exc}"
+        if b.encoding != "json" and not (
+            isinstance(b.body, Mapping)
+            and all(not isinstance(v, Mapping | list | tuple) for v in b.body.values())
+        ):
+            return f"body template must be a flat object for encoding={b.encoding!r}"
+    if b.encoding != "json" and b.envelope is not None:
+        return f"envelope needs encoding='json' (a {b.encoding} body is flat)"
+    return None
+
+
+_HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _status(code: object) -> bool:
@@ -425,14 +570,29 @@ def bind(*, http: HttpBinding | None = None, handler: str | None = None) -> Call
     def decorate(cls: C) -> C:
         if not (isinstance(cls, type) and issubclass(cls, Command)):
             raise BindingError(f"@bind decorates a seeder.Command subclass, got {cls!r}", _caller())
+        bound = http
         if http is not None:
             _check_recovery_fields(cls, http)
+        if http is not None:  # a field's pydantic alias is its name on the wire
+            aliases = {
+                name: info.serialization_alias or info.alias
+                for name, info in _model_fields(cls).items()
+                if (info.serialization_alias or info.alias) not in (None, name)
+            }
+            if aliases:
+                wire = {**aliases, **http.wire}
+                bound = dataclasses.replace(http, wire=wire, defined_at=http.defined_at)
         cls.__seeder_binding__ = Binding(
-            http=http, in_process=InProcessBinding(handler) if handler else None
+            http=bound, in_process=InProcessBinding(handler) if handler else None
         )
         return cls
 
     return decorate
+
+
+def _model_fields(cls: type[Command]) -> dict[str, Any]:
+    fields: dict[str, Any] = cls.model_fields
+    return fields
 
 
 def binding_of(command: type[Command]) -> Binding | None:

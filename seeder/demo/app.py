@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from seeder.demo import blog
 from seeder.demo.application.service import Application
 from seeder.demo.faults import FaultInjector, FaultSpec, parse_faults
 from seeder.demo.http import commands, reads
@@ -73,14 +74,16 @@ def create_app(
     api = DemoAPI(
         title="seeder demo service",
         version="1",
-        summary="Library, school data hub and energy: a small CQRS service to seed.",
+        summary="Library, school data hub, energy and a blog: a small service to seed.",
         lifespan=lifespan,
     )
     api.faults = spec
     api.ignore_idempotency_key = ignore_idempotency_key
     api.block_seconds = block_seconds
     api.state.application = application
+    api.state.blog = blog.BlogStore()
     install_error_handlers(api)
     api.include_router(commands.router)
     api.include_router(reads.router)
+    api.include_router(blog.router)
     return api

@@ -56,7 +56,7 @@ def compile_model(scenario: Scenario, *, scale: float = 1.0, locate: Locate | No
         field_kinds(em, models, problems)
     for em in models.values():
         check_references(em, models, problems)
-        evaluation_order(em, problems)
+        evaluation_order(em, problems, scenario.base_dir)
         check_unique(em, models, problems)
         check_counter_factors(em, models, problems)
         check_actor(em, models, problems)

@@ -4,6 +4,7 @@ kinds, the indexes picks will need, the columns copies will read) and ``unique``
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -37,10 +38,13 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
         if ref.entity not in models:
             continue
         target = models[ref.entity]
+        ref = _key_named(em, path, ref, target)
         eq_fields: list[str] = []
         for cond in ref.conditions():
             cpath = (*path, "where", cond.target_field)
             tname = cond.target_field
+            if tname == KEY and not target.identity_captured:
+                tname = target.identity  # the key is a value the plan draws (a field, a var)
             if tname in (KEY, target.identity) and target.identity_captured:
                 tkind: Kind | None = Kind(target.name, target.identity, True)
             elif tname in target.providers:
@@ -91,6 +95,20 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
     for provider in em.providers.values():
         if isinstance(provider, From):
             _store_path(em, provider.hops(), models)
+
+
+def _key_named(em: EntityModel, path: Path_, ref: Ref, target: EntityModel) -> Ref:
+    """``where: {key: ..}`` on an entity whose identity the plan draws (a field or a
+    var) filters on that value: the clause is renamed to it, in the model itself."""
+    if target.identity_captured or KEY not in ref.where or target.identity in ref.where:
+        return ref
+    where = {(target.identity if k == KEY else k): v for k, v in ref.where.items()}
+    renamed = dataclasses.replace(ref, where=where)
+    if path[-1] == "actor":
+        em.spec = dataclasses.replace(em.spec, actor=renamed)
+    else:
+        em.providers[str(path[-1])] = renamed
+    return renamed
 
 
 def _store_path(em: EntityModel, hops: list[str], models: dict[str, EntityModel]) -> None:

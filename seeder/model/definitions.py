@@ -22,6 +22,7 @@ from seeder.providers.args import check_args, kind_name
 from seeder.scenario import Entity, Scenario
 from seeder.scenario.modules import load_module_file, module_location, shown_path
 from seeder.scenario.problems import Path_, Problems
+from seeder.shapes import REST
 
 
 def _commands_of(module: ModuleType) -> dict[str, type[Command]]:
@@ -209,6 +210,8 @@ def entity_model(
     else:
         em.ordered = bool(entity.ordered)
     identity = entity.identity or (http.identity if http and http.identity else "id")
+    if identity == "Location" and http is not None and http.identity == "Location":
+        identity = "id"  # the Location header's last segment is kept as id
     em.identity = identity
     em.identity_captured = identity not in providers
     if http is not None and not _binding_fits(name, entity, command, http, problems):
@@ -225,13 +228,9 @@ def _binding_fits(
 ) -> bool:
     """The binding's path names the command's fields, and an entity's own
     ``identity`` is a value the binding captures (or one of its fields)."""
-    fields = command.model_fields
-    missing = [n for n in http.path_fields() if n not in fields]
-    if missing:
-        message = (
-            f"HttpBinding path {http.path!r} of {command.__name__}: {{{missing[0]}}} is not "
-            f"one of its fields ({', '.join(fields)}); fix this binding"
-        )
+    problem = _shape_fits(command, http)
+    if problem is not None:
+        message = f"HttpBinding {problem}; fix this binding"
         if http.defined_at is None:
             problems.add(("entities", name, "command"), message)
         else:
@@ -253,6 +252,49 @@ def _binding_fits(
         )
         return False
     return True
+
+
+def _shape_fits(command: type[Command], http: HttpBinding) -> str | None:
+    """What in a binding's request shape does not fit its command: a name that is
+    not one of its fields, a field sent twice, a field sent nowhere."""
+    fields = command.model_fields
+    known = f"({', '.join(fields)})"
+    of = command.__name__
+    missing = [n for n in http.path_fields() if n not in fields]
+    if missing:
+        return f"path {http.path!r} of {of}: {{{missing[0]}}} is not one of its fields {known}"
+    places: dict[str, list[str]] = {}
+    for where, names in (
+        ("path", http.path_fields()),
+        ("query", list(http.query.values())),  # type: ignore[union-attr]
+        ("headers", list(http.headers.values())),  # type: ignore[union-attr]
+        ("body", [n for n in http.template_fields() if n != REST]),
+    ):
+        for field_name in names:
+            if field_name not in fields:
+                hint = suggest(field_name, fields)
+                return with_hint(
+                    f"{where} of {of} names {field_name!r}, which is not one of its fields {known}",
+                    hint,
+                )
+            places.setdefault(field_name, []).append(where)
+    twice = next(((f, w) for f, w in places.items() if len(w) > 1), None)
+    if twice is not None:
+        return f"{of}.{twice[0]} is sent twice ({' and '.join(twice[1])}); send it in one place"
+    wrong = next((f for f in http.wire if f not in fields), None)
+    if wrong is not None:
+        return with_hint(
+            f"wire of {of} renames {wrong!r}, which is not one of its fields",
+            suggest(wrong, fields),
+        )
+    if http.template is not None and REST not in http.template_fields():
+        nowhere = [f for f in fields if f not in places]
+        if nowhere:
+            return (
+                f"body template of {of} places neither {nowhere[0]!r} nor '$...' (the "
+                f"fields sent nowhere else); put '${nowhere[0]}' or '$...' in it"
+            )
+    return None
 
 
 def link_parents(models: dict[str, EntityModel], problems: Problems, scale: float) -> bool:

@@ -3,7 +3,9 @@ planned in (dependencies and whole subtrees first), and the expected counts."""
 
 from __future__ import annotations
 
-from seeder.errors import suggest, with_hint
+from pathlib import Path
+
+from seeder.errors import InvalidProvider, suggest, with_hint
 from seeder.model.types import KEY, LITERAL, EntityModel
 from seeder.providers import (
     Counter,
@@ -13,6 +15,8 @@ from seeder.providers import (
     Ref,
     Template,
 )
+from seeder.providers.values import function_reads
+from seeder.scenario.modules import import_function
 from seeder.scenario.problems import Problems
 
 
@@ -38,14 +42,29 @@ def _dependencies(em: EntityModel, name: str) -> set[str]:
         deps.update(provider.fields())
     elif isinstance(provider, Counter) and provider.factor_field():
         deps.add(provider.factor_field() or "")
+    elif isinstance(provider, PythonFunction) and provider.reads is not None:
+        deps.update(provider.reads)
     deps.discard("parent")
     return deps
 
 
-def evaluation_order(em: EntityModel, problems: Problems) -> None:
+def _python_reads(provider: PythonFunction, base_dir: Path) -> frozenset[str] | None:
+    """What a user function reads: declared (``reads:``), else read from its source;
+    None when neither tells (a function that cannot be imported is said when its
+    field compiles)."""
+    if provider.reads is not None:
+        return frozenset(provider.reads)
+    try:
+        return function_reads(import_function(provider.function, base_dir))
+    except InvalidProvider:
+        return None
+
+
+def evaluation_order(em: EntityModel, problems: Problems, base_dir: Path) -> None:
     names = list(em.providers) + (["actor"] if em.spec.actor is not None else [])
     known = set(names) | {"parent"}
     deps: dict[str, set[str]] = {}
+    opaque: list[str] = []  # user functions whose reading cannot be told
     for name in names:
         path = em.path(name)
         d = _dependencies(em, name)
@@ -55,7 +74,13 @@ def evaluation_order(em: EntityModel, problems: Problems) -> None:
                 what = (
                     "seed_by"
                     if provider is not None and provider.seed_by == dep
-                    else ("template" if isinstance(provider, Template) else "it")
+                    else (
+                        "template"
+                        if isinstance(provider, Template)
+                        else "reads"
+                        if isinstance(provider, PythonFunction)
+                        else "it"
+                    )
                 )
                 problems.add(
                     path,
@@ -73,9 +98,16 @@ def evaluation_order(em: EntityModel, problems: Problems) -> None:
                         f"template uses {dep!r}, whose value only the service "
                         "knows (a captured reference); it cannot go into a string",
                     )
-        if isinstance(provider, PythonFunction):  # may read any field declared before it
-            d |= set(names[: names.index(name)])
+        if isinstance(provider, PythonFunction):
+            reads = _python_reads(provider, base_dir)
+            if reads is None:  # it may read any field declared before it, and the vars
+                d |= set(names[: names.index(name)])
+                opaque.append(name)
+            else:
+                d |= reads
         deps[name] = {x for x in d if x in known and x != "parent"}
+    for name in opaque:  # the vars that do not themselves wait on this field
+        deps[name] |= {v for v in em.var_names if name not in _reach(v, deps)}
     order: list[str] = []
     done: set[str] = set()
     pending = list(names)
@@ -97,6 +129,18 @@ def evaluation_order(em: EntityModel, problems: Problems) -> None:
     fields_in_model = [f for f in em.command.model_fields if f in em.providers]
     em.ref_fields = [f for f in fields_in_model if em.kinds.get(f, LITERAL).captured]
     em.body_fields = [f for f in fields_in_model if f not in em.ref_fields]
+
+
+def _reach(name: str, deps: dict[str, set[str]]) -> set[str]:
+    """Every name that ``name`` waits on, directly or not."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        for dep in deps.get(todo.pop(), ()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
 
 
 def entity_order(models: dict[str, EntityModel], problems: Problems) -> list[str]:

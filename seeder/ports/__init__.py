@@ -14,8 +14,10 @@ from typing import Any, Protocol, runtime_checkable
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding
 from seeder.plan.items import PlanItem
+from seeder.ports.rejections import error_message
+from seeder.shapes import answer_path
 
-__all__ = ["Found", "LooksUp", "Outcome", "Port", "Send", "capture"]
+__all__ = ["Found", "LooksUp", "Outcome", "Port", "Send", "capture", "error_message"]
 
 
 @dataclass(slots=True)
@@ -86,26 +88,18 @@ class LooksUp(Protocol):
 MAX_CAPTURE_BYTES = 1 << 20
 
 
-def _path_value(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(data, Mapping):
-            data = data.get(part)
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return None
-    return data
-
-
 def capture(
     http: HttpBinding | None,
     credential: Credential | None,
     body: Any,
     location: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The values to remember from a successful answer: the identity (a JSON path
-    or the Location header's last segment), the binding's captures, the credential.
-    Without a binding, the answer's top-level scalars are kept (replay)."""
+    """The values to remember from a successful answer: the identity, the binding's
+    captures and the credential, each read where the binding says
+    (:func:`seeder.shapes.answer_path`: a body path, a header, the Location header's
+    last segment). Without a binding, the answer's top-level scalars are kept
+    (replay). ``headers`` are the answer's, by lower-cased name."""
     captured: dict[str, Any] = {}
     if http is None or (http.identity is None and not http.captures and credential is None):
         if isinstance(body, Mapping):
@@ -113,25 +107,12 @@ def capture(
                 (k, v) for k, v in body.items() if isinstance(v, str | int | float | bool)
             )
         return captured
-    if http.identity == "Location":
-        if location:
-            captured["id"] = location.rstrip("/").rsplit("/", 1)[-1]
-    elif http.identity:
-        captured[http.identity] = _path_value(body, http.identity)
-    for name, path in http.captures.items():
-        captured[name] = _path_value(body, path)
-    if credential is not None:
-        captured[credential.name] = _path_value(body, credential.capture)
+    if location is not None and (headers is None or "location" not in headers):
+        headers = {**(headers or {}), "location": location}
+    for name, path in http.answer_paths().items():
+        if credential is None and http.credential is not None and name == http.credential.name:
+            continue
+        captured["id" if name == "Location" else name] = path.read(body, headers)
+    if credential is not None and credential is not http.credential:
+        captured[credential.name] = answer_path(credential.capture).read(body, headers)
     return captured
-
-
-def error_message(body: Any, text: str = "") -> str:
-    """The service's own words for a rejection, short."""
-    if isinstance(body, Mapping):
-        for key in ("message", "detail", "error", "title"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                rule = body.get("error")
-                return f"{rule}: {value}" if isinstance(rule, str) and rule != value else value
-        return str(dict(body))[:300]
-    return (text or str(body))[:300]

@@ -30,8 +30,7 @@ from tenacity import (
 
 from seeder.commands import HttpBinding
 from seeder.errors import SeederError
-from seeder.plan.commandlog import dumps
-from seeder.ports import Found, Outcome, Send, _path_value, capture, error_message
+from seeder.ports import Found, Outcome, Send, capture, error_message
 from seeder.ports.transports import (
     MAX_BODY_BYTES,
     AiohttpTransport,
@@ -40,6 +39,8 @@ from seeder.ports.transports import (
     Transient,
     Transport,
 )
+from seeder.ports.wire import RequestShape, segment
+from seeder.shapes import answer_path
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -82,13 +83,6 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to our own backoff
 
 
-def segment(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text in ("", ".", ".."):  # never let a value walk out of the path template
-        return quote(text, safe="").replace(".", "%2E") or "%20"
-    return quote(text, safe="")
-
-
 class HttpPort:
     """Sends commands over HTTP through a transport."""
 
@@ -110,6 +104,7 @@ class HttpPort:
         self.headers = dict(headers or {})
         self.policy = policy or RetryPolicy()
         self._rng = rng or random.Random(0)
+        self._shapes: dict[int, RequestShape] = {}  # by binding
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -125,23 +120,22 @@ class HttpPort:
                 f"command {request.item.command} has no HTTP binding; add "
                 "http=HttpBinding(...) to its @bind in the commands module"
             )
-        fields = request.fields
-        path_names = http.path_fields()
-        try:
-            path = http.path.format_map({n: segment(fields.get(n)) for n in path_names})
-        except (KeyError, ValueError, IndexError) as exc:
-            return Outcome(False, status=None, message=f"path template {http.path!r}: {exc}")
-        body = {k: v for k, v in fields.items() if k not in path_names}
-        data = dumps(body)
+        shape = self._shapes.get(id(http))
+        if shape is None or shape.http is not http:
+            shape = self._shapes[id(http)] = RequestShape(http)
+        encoded = shape.encode(request.fields, request.item.idempotency_key)
+        if isinstance(encoded, str):
+            return Outcome(False, status=None, message=encoded)
+        data = encoded.data
         headers = {
             **self.headers,
-            "Content-Type": "application/json",
+            **encoded.headers,
             "Idempotency-Key": request.item.idempotency_key,
         }
         if request.credential is not None:
             cred, value = request.credential
             headers[cred.header] = cred.template.format(value=value)
-        url = self.base_url + path
+        url = self.base_url + encoded.target
         timeout = http.timeout  # the binding's, or the policy's (--timeout)
         try:  # the fast path: most commands succeed at the first attempt
             raw = await self._attempt(http.method, url, headers, data, timeout)
@@ -150,7 +144,7 @@ class HttpPort:
             if not http.idempotent and first.maybe_applied:
                 return _uncertain(first, 1, {})
             outcome_or_raw = await self._retry(
-                http.method, url, headers, data, first, http.idempotent, timeout
+                http.method, url, headers, data, first, bool(http.idempotent), timeout
             )
             if isinstance(outcome_or_raw, Outcome):
                 return outcome_or_raw
@@ -160,7 +154,7 @@ class HttpPort:
         if raw.status in http.success:
             return Outcome(
                 True,
-                capture(http, http.credential, parsed, raw.location),
+                capture(http, http.credential, parsed, raw.location, raw.headers),
                 status=raw.status,
                 attempts=attempts,
                 retries_by_reason=retries,
@@ -327,7 +321,7 @@ def _found(http: HttpBinding, fields: Mapping[str, Any], raw: RawResponse) -> Fo
     if lookup.items is None:
         matches: Any = [body]
     else:
-        matches = _path_value(body, lookup.items) if lookup.items else body
+        matches = answer_path(lookup.items).read(body) if lookup.items else body
     if not isinstance(matches, list) or not all(isinstance(m, Mapping) for m in matches):
         return Found(
             None, settled=False, message=f"the lookup's answer has no list at {lookup.items!r}"

@@ -35,6 +35,7 @@ class RawResponse:
     body: bytes
     location: str | None = None
     retry_after: str | None = None
+    headers: Mapping[str, str] | None = None  # by lower-cased name
 
 
 class Transport(Protocol):
@@ -142,6 +143,7 @@ class AiohttpTransport:
                     data,
                     response.headers.get("Location"),
                     response.headers.get("Retry-After"),
+                    {k.lower(): v for k, v in response.headers.items()},
                 )
         except TimeoutError as exc:
             raise Transient("timeout") from exc
@@ -198,6 +200,7 @@ class HttpxTransport:
             data,
             response.headers.get("Location"),
             response.headers.get("Retry-After"),
+            dict(response.headers),  # httpx's keys are lower-cased
         )
 
     async def aclose(self) -> None:

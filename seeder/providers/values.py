@@ -3,6 +3,7 @@ command's other fields, Faker methods, and user functions."""
 
 from __future__ import annotations
 
+import ast
 import bisect
 import datetime as dt
 import decimal
@@ -11,6 +12,7 @@ import itertools
 import math
 import re
 import string
+import textwrap
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +30,16 @@ from seeder.providers.base import (
 )
 from seeder.providers.fastfake import fast_method
 
-__all__ = ["Choice", "Const", "Fake", "PythonFunction", "Seq", "Template", "jsonable"]
+__all__ = [
+    "Choice",
+    "Const",
+    "Fake",
+    "PythonFunction",
+    "Seq",
+    "Template",
+    "function_reads",
+    "jsonable",
+]
 
 
 def jsonable(value: Any) -> Any:
@@ -275,10 +286,16 @@ class Fake(Provider):
 @dataclass(frozen=True)
 class PythonFunction(Provider):
     """A user function ``"module:function"`` called as ``function(rng, **args)``;
-    if it accepts ``fields``, it also gets the command's fields drawn so far."""
+    if it accepts ``fields``, it also gets the command's fields and vars drawn
+    before it. ``reads`` names those it needs drawn first; without it, what the
+    function reads (``fields["name"]``, ``fields.get("name")``) is read from its
+    source (:func:`function_reads`)."""
 
     function: str = field(metadata=arg("text", at=("$kind",)))
     args: Mapping[str, Any] = field(default_factory=dict, metadata=arg("mapping"))
+    reads: tuple[str, ...] | None = field(
+        default=None, metadata=arg("list", items=("name",), optional=True)
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -323,6 +340,44 @@ class PythonFunction(Provider):
                 ) from exc
 
         return call
+
+
+def function_reads(fn: Any) -> frozenset[str] | None:
+    """The names a user function reads from its ``fields`` argument, read from its
+    source: ``fields["a"]``, ``fields.get("a")``, ``"a" in fields``. None when that
+    cannot be told (no source, or ``fields`` used any other way: passed on,
+    iterated), so the caller falls back to drawing everything it might read first."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    func = tree.body[0] if tree.body else None
+    if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    parents = {child: node for node in ast.walk(func) for child in ast.iter_child_nodes(node)}
+    reads: set[str] = set()
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Name) and node.id == "fields"):
+            continue
+        parent = parents.get(node)
+        key: ast.expr | None = None
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            key = parent.slice
+        elif isinstance(parent, ast.Attribute) and parent.attr == "get":
+            call = parents.get(parent)
+            if isinstance(call, ast.Call) and call.func is parent and call.args:
+                key = call.args[0]
+        elif (
+            isinstance(parent, ast.Compare)
+            and len(parent.ops) == 1
+            and isinstance(parent.ops[0], ast.In | ast.NotIn)
+            and parent.comparators[0] is node
+        ):
+            key = parent.left
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None
+        reads.add(key.value)
+    return frozenset(reads)
 
 
 def _weight(value: object) -> bool:

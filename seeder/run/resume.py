@@ -131,4 +131,4 @@ def _looks_up(bindings: Bindings, item: PlanItem) -> bool:
 
 def _idempotent(bindings: Bindings, item: PlanItem) -> bool:
     http = bindings.for_item(item).http
-    return http is None or http.idempotent
+    return http is None or bool(http.idempotent)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import shlex
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import anyio
 
-from seeder.errors import SeederError
+from seeder.commands import Assumed
+from seeder.errors import Problem, ScenarioError, SeederError
 from seeder.plan.items import PlanItem
 from seeder.ports import Port
 from seeder.ports.http import RetryPolicy
@@ -32,6 +34,7 @@ from seeder.run.journal import Journal, Mark, default_path
 from seeder.run.results import Results
 from seeder.run.stats import RunStats, duration
 from seeder.run.targets import Target, TargetOptions, resolve_target
+from seeder.scenario.modules import shown_path
 
 if TYPE_CHECKING:
     from seeder.model import Model
@@ -404,6 +407,11 @@ class Runner:
     ) -> int:
         s, view = self.settings, self.view
         _check_url_credentials(s.target, s.options, bindings)
+        if model is not None and s.target.startswith(("http://", "https://")):
+            _check_http_bindings(model, bindings)
+            assumed = _idempotency_assumed(model)
+            if assumed:
+                view.note(assumed)
         with open_target(s.target, s.options, model) as target:
             progress = view.progress(model)
             results = Results()
@@ -523,6 +531,54 @@ def _of_generation(items: Iterable[PlanItem], generation: int) -> Iterator[PlanI
     for item in items:
         item.idempotency_key += suffix
         yield item
+
+
+def _check_http_bindings(model: Model, bindings: Bindings) -> None:
+    """Every command the plan sends to a URL has an HTTP binding: said at the
+    command's class in its commands module, before anything is sent."""
+    problems = []
+    for em in model.entities.values():
+        name = em.command.__name__
+        if bindings.by_command.get(name) is None or bindings.by_command[name].http is None:
+            try:
+                file: str | None = inspect.getsourcefile(em.command)
+                line: int | None = inspect.getsourcelines(em.command)[1]
+            except (OSError, TypeError):
+                file, line = None, None
+            problems.append(
+                Problem(
+                    f"command {name} (entity {em.name}) has no HTTP binding, and the target "
+                    "is a URL; add @bind(http=HttpBinding(...)) to it",
+                    shown_path(file) if file else None,
+                    line,
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _idempotency_assumed(model: Model) -> str | None:
+    """The note, said once per run, when some bindings leave unsaid whether the
+    service honours Idempotency-Key (then assumed: a rerun of the same plan against a
+    service that ignores the key would create everything again)."""
+    unsaid = []
+    for em in model.entities.values():
+        http = em.http
+        if http is not None and isinstance(http.idempotent, Assumed):
+            where = (
+                f" ({shown_path(http.defined_at[0])}:{http.defined_at[1]})"
+                if http.defined_at
+                else ""
+            )
+            unsaid.append(f"{em.command.__name__}{where}")
+    if not unsaid:
+        return None
+    shown = ", ".join(dict.fromkeys(unsaid))
+    return (
+        f"seeder: note: assuming the service honours Idempotency-Key for {shown}; if it "
+        "does not, running this plan again creates duplicates: say idempotent=True or "
+        "False in each binding"
+    )
 
 
 def _check_url_credentials(target: str, options: RunOptions, bindings: Bindings) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from seeder.commands import HttpBinding
 from seeder.plan.items import PlanItem
 from seeder.ports import Send
-from seeder.ports.http import segment
+from seeder.ports.wire import segment
 from seeder.run.bindings import Binding, Bindings
 
 __all__ = ["DEPS_KEY", "UNDO_KEY", "UndoPlan", "undo_plan", "with_undo"]

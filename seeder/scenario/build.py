@@ -313,6 +313,21 @@ def _number(kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any]) 
     return Poisson(arg, **bounds, **options)
 
 
+def _call_args(kind: str, rest: dict[str, Any]) -> dict[str, Any]:
+    """A Faker method's or user function's arguments: the provider's other keys, and
+    ``args:`` for those named like seeder's own options (Faker's ``unique=``)."""
+    args = dict(rest)
+    extra = args.pop("args", None)
+    if extra is None:
+        return args
+    if not isinstance(extra, dict):
+        raise InvalidProvider(f"{kind}: args must be a mapping of arguments, e.g. {{unique: true}}")
+    twice = sorted(set(extra) & set(args))
+    if twice:
+        raise InvalidProvider(f"{kind}: {twice[0]!r} is given twice, in args: and beside it")
+    return {**args, **extra}
+
+
 def _build(
     kind: str,
     arg: Any,
@@ -322,9 +337,16 @@ def _build(
     problems: Problems,
 ) -> Provider:
     if kind == "fake":
-        return Fake(arg, dict(rest), **options)
+        return Fake(arg, _call_args(kind, rest), **options)
     if kind == "python":
-        return PythonFunction(arg, dict(rest), **options)
+        reads = rest.pop("reads", None)
+        if reads is not None and not (
+            isinstance(reads, list) and all(isinstance(r, str) and r for r in reads)
+        ):
+            raise InvalidProvider("reads must be a list of field or var names, e.g. [name]")
+        return PythonFunction(
+            arg, _call_args(kind, rest), None if reads is None else tuple(reads), **options
+        )
     if kind in ("range", "uniform", "normal", "lognormal", "poisson"):
         return _number(kind, arg, rest, options)
     if kind == "seq":

@@ -206,7 +206,8 @@ def non_idempotent_books(tmp_path: Path) -> Path:
     commands = (ROOT / "commands" / "library.py").read_text()
     marker = 'HttpBinding(\n        "POST",\n        "/tenants/{tenant_id}/books",'
     assert marker in commands
-    commands = commands.replace(marker, marker + "\n        idempotent=False,", 1)
+    said = commands.index("idempotent=True", commands.index(marker))  # this binding's
+    commands = commands[:said] + "idempotent=False" + commands[said + len("idempotent=True") :]
     (tmp_path / "commands.py").write_text(commands)
     text = (SCENARIOS / "library.yaml").read_text()
     text = text.replace("commands: ../commands/library.py", "commands: commands.py")
