@@ -369,11 +369,11 @@ def _link(models: dict[str, EntityModel], problems: Problems, scale: float) -> N
                     f"count must be a whole number >= 0, got "
                     f"{count!r}; a distribution is only allowed with per: <parent>",
                 )
-            elif scaled(count, scale) > MAX_COUNT:
+            elif count > MAX_COUNT:  # a scale too large is said once, for the plan
                 problems.add(
                     (*base, "count"),
-                    f"count {count:,} at scale {scale:g} is beyond what seeder can plan "
-                    f"(at most {MAX_COUNT:.0e} items); make it or --scale smaller",
+                    f"count {count:,} is beyond what seeder can plan (at most "
+                    f"{MAX_COUNT:.0e} items); make it smaller",
                 )
             else:
                 em.count = scaled(count, scale)

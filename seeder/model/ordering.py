@@ -107,7 +107,7 @@ def evaluation_order(em: EntityModel, problems: Problems, base_dir: Path) -> Non
                 d |= reads
         deps[name] = {x for x in d if x in known and x != "parent"}
     for name in opaque:  # the vars that do not themselves wait on this field
-        deps[name] |= {v for v in em.var_names if name not in _reach(v, deps)}
+        deps[name] |= {v for v in em.var_names if v != name and name not in _reach(v, deps)}
     order: list[str] = []
     done: set[str] = set()
     pending = list(names)

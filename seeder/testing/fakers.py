@@ -24,6 +24,7 @@ from typing import Any
 
 from seeder.providers import Fake, InvalidProvider
 from seeder.providers.base import JSON_SCALARS, CompileContext, Draw
+from seeder.providers.fastfake import fast_method
 from seeder.providers.values import jsonable
 
 __all__ = ["Lease", "PooledFake", "leased"]
@@ -106,9 +107,14 @@ class PooledFake(Fake):
         # Checked before: what Fake.compile does, without inspecting the signature
         # again (~16 µs per field per test). The sample draw is kept: it advances the
         # stream exactly as Fake.compile does, so the values stay the same.
-        method = getattr(lease.take(self.locale, self.weighting, ctx.rng), self.method)
+        generator = lease.take(self.locale, self.weighting, ctx.rng)
+        method = getattr(generator, self.method)
         args = dict(self.args)
-        if type(method(**args)) not in JSON_SCALARS:
+        plain = type(method(**args)) in JSON_SCALARS
+        fast = fast_method(generator, self.method, args)  # as Fake.compile: Faker's data
+        if fast is not None:
+            return (lambda row: fast()) if plain else (lambda row: jsonable(fast()))
+        if not plain:
             return lambda row: jsonable(method(**args))
         if args:
             return lambda row: method(**args)

@@ -61,6 +61,14 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+def binding_line(text: str, needle: str) -> int:
+    """The line of the ``HttpBinding(`` call holding ``needle`` (where the call
+    starts, which is where Python says the binding was made)."""
+    lines = text.splitlines()
+    at = line_of(text, needle)
+    return next(i for i in range(at, 0, -1) if "HttpBinding(" in lines[i - 1])
+
+
 LOCAL = school(str(SCHOOL_COMMANDS), "cs.py")  # the school, its commands beside it
 
 FETCH = commands('HttpBinding("POST", "/schools",', 'HttpBinding("FETCH", "/schools",')
@@ -246,14 +254,14 @@ CASES = [
         LOCAL,
         files={"cs.py": BRACES},
         needles=("balance its braces",),
-        in_file=("cs.py", line_of(BRACES, "{centre_code/staff")),
+        in_file=("cs.py", binding_line(BRACES, "{centre_code/staff")),
     ),
     Case(
         "binding-path-names-no-field",
         LOCAL,
         files={"cs.py": NOT_A_FIELD},
         needles=("{centre} is not one of its fields",),
-        in_file=("cs.py", line_of(NOT_A_FIELD, "{centre}/staff")),
+        in_file=("cs.py", binding_line(NOT_A_FIELD, "{centre}/staff")),
     ),
 ]
 
