@@ -35,6 +35,7 @@ __all__ = [
     "ScenarioError",
     "SeederError",
     "closest",
+    "elide",
     "suggest",
     "with_hint",
 ]
@@ -162,3 +163,8 @@ def suggest(name: str, choices: Iterable[str]) -> str:
 
 def with_hint(message: str, hint: str) -> str:
     return f"{message}; {hint}" if hint else message
+
+
+def elide(text: str, limit: int = 80) -> str:
+    """``text`` shortened for a one-line message (a path of 6,000 characters)."""
+    return text if len(text) <= limit else f"{text[:40]}...{text[-20:]}"

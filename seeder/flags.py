@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from seeder.errors import elide
+
 __all__ = [
     "USAGE_EXIT",
     "Parser",
@@ -63,9 +65,8 @@ def report_path(text: str) -> str:
     try:
         writable = not Path(text).is_dir() and folder.is_dir() and os.access(folder, os.W_OK)
     except OSError as exc:  # a name too long for the file system
-        shown = text if len(text) <= 80 else f"{text[:40]}...{text[-20:]}"
         raise argparse.ArgumentTypeError(
-            f"cannot write the report {shown}: {exc.strerror}; choose another path"
+            f"cannot write the report {elide(text)}: {exc.strerror}; choose another path"
         ) from None
     if not writable:
         raise argparse.ArgumentTypeError(

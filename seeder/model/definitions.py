@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from seeder.commands import Command, HttpBinding, binding_of
-from seeder.errors import BindingError, InvalidProvider, closest, suggest, with_hint
+from seeder.errors import BindingError, InvalidProvider, closest, elide, suggest, with_hint
 from seeder.model.types import KEY, PSEUDO, EntityModel
 from seeder.providers import (
     Const,
@@ -80,9 +80,7 @@ def resolve_commands(scenario: Scenario, problems: Problems) -> dict[str, type[C
 
 def _shown(spec: object) -> str:
     text = repr(spec)
-    if len(text) <= 80:
-        return text
-    return f"{text[:40]}...{text[-20:]} ({len(str(spec))} characters)"
+    return text if len(text) <= 80 else f"{elide(text)} ({len(str(spec))} characters)"
 
 
 def _checked(value: Any, path: Path_, problems: Problems) -> Provider | None:

@@ -432,6 +432,7 @@ def _isbn(thirteen: bool) -> Callable[[_Ctx, dict[str, Any]], Make]:
         eans = tuple(rules)
         # per (ean, group): digits to draw, their format, the rules' bounds
         plans: list[list[tuple[str, str, int, str, list[str], list[str], list[int]]]] = []
+        # per group: (ean, group, 10**digits, their format, the rules' lows, highs, lengths)
         for ean in eans:
             groups = []
             for group, group_rules in rules[ean].items():
@@ -440,13 +441,13 @@ def _isbn(thirteen: bool) -> Callable[[_Ctx, dict[str, Any]], Make]:
                 if n < 2 or 10**n > 2**52 or not ordered:
                     raise _Unsupported
                 lows, highs, lengths = (list(col) for col in zip(*ordered, strict=True))
-                groups.append((ean, group, n, f"%0{n}d", lows, highs, lengths))
+                groups.append((ean, group, 10**n, f"%0{n}d", lows, highs, lengths))
             plans.append(groups)
 
         def make() -> str:
             groups = plans[int(rand() * len(plans))]
-            ean, group, n, fmt, lows, highs, lengths = groups[int(rand() * len(groups))]
-            reg_pub = fmt % int(rand() * 10**n)
+            ean, group, span, fmt, lows, highs, lengths = groups[int(rand() * len(groups))]
+            reg_pub = fmt % int(rand() * span)
             head = reg_pub[:-1]
             at = find(lows, head) - 1
             if at < 0 or head > highs[at]:

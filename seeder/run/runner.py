@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import anyio
 
 from seeder.commands import Assumed
-from seeder.errors import Problem, ScenarioError, SeederError
+from seeder.errors import Problem, ScenarioError, SeederError, elide
 from seeder.plan.items import PlanItem
 from seeder.ports import Port
 from seeder.ports.http import RetryPolicy
@@ -366,7 +366,7 @@ class Runner:
         from seeder.plan.commandlog import read_log
 
         path = self.settings.source
-        shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:40]}...{str(path)[-20:]}"
+        shown = elide(str(path))
         try:
             found = path.is_file()
             if found:

@@ -381,17 +381,6 @@ FUZZ_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", FUZZ_CASES, ids=[c.id for c in FUZZ_CASES])
-def test_fuzz_findings_are_one_located_line_and_nothing_is_sent(
-    case: Case,
-    counter: tuple[Counter, str],  # noqa: F811
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    check_case(case, counter, tmp_path, capsys, monkeypatch)
-
-
 def test_bare_dates_are_sent_as_written(
     counter: tuple[Counter, str],  # noqa: F811
     tmp_path: Path,
@@ -465,7 +454,7 @@ def test_a_command_log_that_cannot_be_read_is_one_line(
     assert "cannot read the command log" in err and "File name too long" in err
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", CASES + FUZZ_CASES, ids=[c.id for c in CASES + FUZZ_CASES])
 def test_round_two_is_one_located_line_and_nothing_is_sent(
     case: Case,
     counter: tuple[Counter, str],  # noqa: F811
