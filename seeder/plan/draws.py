@@ -118,13 +118,17 @@ def ref_draw(
             field=name,
         )
 
+    def matching(buckets: dict[Any, Any], row: Row) -> list[Any]:
+        """The non-empty buckets of the specification index the row asks for."""
+        return [a for a in (buckets.get(k) for k in keys_of(row)) if a]
+
     def pick(row: Row, position: Callable[[], float], grow: float) -> int:
         if buckets is None:
             n = store.done if fixed is None else fixed
             arrays = None
         else:
             while True:
-                arrays = [a for a in (buckets.get(k) for k in keys_of(row)) if a]
+                arrays = matching(buckets, row)
                 if arrays or not ahead(store.count):
                     break
             n = sum(len(a) for a in arrays)
@@ -154,9 +158,9 @@ def ref_draw(
             found = next(
                 (i for i in itertools.chain(*arrays) if all(c(row, i) for c in checks)), None
             )
-            if found is not None or not ahead(store.count):
+            if found is not None or buckets is None or not ahead(store.count):
                 break
-            arrays = [a for a in (buckets.get(k) for k in keys_of(row)) if a]
+            arrays = matching(buckets, row)
         return none_fits(row) if found is None else found
 
     def draw(row: Row) -> Any:
