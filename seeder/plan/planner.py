@@ -174,7 +174,15 @@ class Planner:
             return from_draw(self, entity, name, provider, ctx.rng)
         assert provider is not None and not isinstance(provider, str)
         seed_key, reseed = seed_by_hooks(provider, em, name, ctx.rng, self.seed)
-        return wrap_options(provider, provider.compile(ctx), ctx, seed_key, reseed)
+        draw = provider.compile(ctx)
+        if name in em.whole:  # a seq on an int field: its text is a whole number
+            text = draw
+
+            def whole(row: Row) -> Any:
+                return int(text(row))
+
+            draw = whole
+        return wrap_options(provider, draw, ctx, seed_key, reseed)
 
     def value_of(self, kind: Kind) -> Callable[[int], Any]:
         """Index of a ``kind.target`` instance → the value a reference to it holds."""
