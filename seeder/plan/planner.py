@@ -71,8 +71,10 @@ class Planner:
     """Plans one scenario once (it holds the random streams and the registry).
     It is the :class:`~seeder.plan.draws.Graph` its reference draws work on."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, *, on_demand: bool = False) -> None:
         self.model = model
+        # planned as a caller asks (given): no fixed pools, references create
+        self.on_demand = on_demand
         self.seed = model.scenario.seed
         self.fingerprint = model.fingerprint
         self.stores = {name: Store(em) for name, em in model.entities.items()}
