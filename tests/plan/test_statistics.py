@@ -259,3 +259,19 @@ def test_choice_weights_shares() -> None:
         se = math.sqrt(p * (1 - p) / total)
         print(f"{value}: {notes[value] / total:.4f} want {p} ± {3 * se:.4f}")
         assert abs(notes[value] / total - p) < 3 * se
+
+
+def test_growth_as_used_concentrates_on_the_oldest() -> None:
+    """``growth: as-used``: new with probability 1/mean, reuse among those made so
+    far. Even uniform reuse gives the oldest more: the first quartile holds far
+    more than a quarter (about 0.59 at mean 50), and creations are 1 +
+    Binomial(N - 1, 1/mean), within 3 standard errors of N / mean."""
+    by_rank, users, posts = _by_rank(
+        _pool_and_posts(seeder.Ref("user", mean=50, growth="as-used"), None)
+    )
+    p = 1 / 50
+    assert posts == N
+    assert abs(users - (1 + (N - 1) * p)) < 3 * math.sqrt((N - 1) * p * (1 - p))
+    share, fitted = _q1_share(by_rank), _fitted_skew(by_rank)
+    print(f"as-used, mean 50: {users} users, first-quartile share {share:.4f}, skew {fitted:.2f}")
+    assert share > 0.5 and fitted > 3
