@@ -269,3 +269,15 @@ def test_seq_on_an_int_field_that_is_not_a_number_is_refused(
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert err.startswith(f"{scenario}:{_line_of(scenario, 'size:')}:"), err
     assert "CreatePost.size is an int" in err and "'s1'" in err
+
+
+def test_unique_over_a_final_pool_counts_its_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = USERS_AND_POSTS.format(count="", ref="{ref: user, mean: 20}").replace(
+        "    count: 100\n", "    count: 100\n    unique: [author_id, title]\n"
+    )
+    code, err, _, _ = _plan_file(tmp_path, body, capsys)
+    # 100 posts / mean 20 = 5 users, one title: at most 5 combinations
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "allows at most 5 combinations but about 100 post are planned" in err
