@@ -59,6 +59,7 @@ class EntityModel:
     http: HttpBinding | None
     providers: dict[str, Provider]  # fields and vars, in declaration order
     var_names: frozenset[str]
+    whole: frozenset[str] = frozenset()  # seq fields the command types int: sent as ints
     body_fields: list[str] = field(default_factory=list)  # literal fields sent, model order
     ref_fields: list[str] = field(default_factory=list)  # captured refs: placeholders
     kinds: dict[str, Kind] = field(default_factory=dict)
@@ -75,6 +76,9 @@ class EntityModel:
     unique: list[tuple[str, ...]] = field(default_factory=list)
     ordered: bool = False  # each instance depends on the previous one of its parent
     expected: float = 0.0
+    # reference field (or actor) → the size of the final pool it draws its uses over
+    # (its expected uses / mean): references with mean that do not grow as used
+    pools: dict[str, int] = field(default_factory=dict)
 
     def path(self, name: str) -> Path_:
         """Where ``name`` (a field, a var, or ``actor``) is written in the scenario."""
