@@ -1,0 +1,179 @@
+"""The round trips of ``seeder fit`` on PostgreSQL, through the CLI.
+
+1. scenario → ``seeder run`` into the demo on PostgreSQL → ``seeder fit`` (and
+   ``--check``): the fitted parameters equal the asked ones within tolerances
+   derived from the sample sizes;
+2. a synthetic "production" schema with known Zipf counts and nulls, made in SQL →
+   ``seeder fit`` → seed the fitted scenario into the demo → ``seeder fit`` again:
+   the same numbers.
+
+Tolerances, each about three standard errors of the measured sample:
+- a share p over N rows (null_weight, a choice weight): 3·sqrt(p(1−p)/N);
+- a Poisson mean λ over P parents: 3·sqrt(λ/P);
+- skew and quartile band shares: three standard deviations around the mean of
+  what the estimator gives on picks drawn by seeder's own pick function at the
+  measured pool size and number of uses (``simulate_reference``, 60 replicates),
+  which includes the bias of ranking rows by their observed uses on small pools.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+
+from seeder.fit.shape import simulate_reference
+from tests.fit.conftest import ROOT, demo_on, seeder
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+SCENARIO = Path(__file__).with_name("roundtrip_fixed.yaml")
+COMMANDS = ROOT / "commands" / "library.py"
+
+
+def share_tolerance(p: float, n: int) -> float:
+    return 3 * math.sqrt(p * (1 - p) / n)
+
+
+def fitted(dsn: str, tmp_path: Path, name: str, tables: str) -> dict[str, Any]:
+    out = tmp_path / name
+    done = seeder(
+        "fit", "--dsn", dsn, "--tables", tables, "--commands", str(COMMANDS), "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    valid = seeder("validate", str(out))  # the skeleton is a scenario seeder accepts
+    assert valid.returncode == 0, valid.stderr + out.read_text()
+    loaded: dict[str, Any] = yaml.safe_load(out.read_text())
+    return loaded["entities"]
+
+
+def seed(url: str, scenario: Path) -> None:
+    done = seeder("run", str(scenario), "--target", url, "--no-progress", "--concurrency", "16")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr
+
+
+def test_a_seeded_database_fits_back_to_its_scenario(
+    new_schema: Callable[[], str], tmp_path: Path
+) -> None:
+    dsn = new_schema()
+    with demo_on(dsn) as url:
+        seed(url, SCENARIO)
+
+    check = seeder("fit", "--check", str(SCENARIO), "--dsn", dsn)
+    assert check.returncode == 0, check.stdout + check.stderr
+    for parameter in (
+        "author.tenant_id skew",
+        "author.tenant_id band 1 share",
+        "member.tenant_id band 4 share",
+        "author.birth_year null_weight",
+        "book.subtitle null_weight",
+        "book.status choice published",
+        "book per author mean (poisson)",
+        "member (members) rows",
+    ):
+        assert parameter in check.stdout, check.stdout
+
+    entities = fitted(dsn, tmp_path, "fitted.yaml", "tenants,authors,books,members")
+    tenant, author, book, member = (entities[e] for e in ("tenant", "author", "book", "member"))
+    assert (tenant["count"], author["count"], member["count"]) == (20, 400, 1000)
+
+    skew = author["fields"]["tenant_id"]["skew"]
+    spread = simulate_reference(20, 400, 2.0, None).skew
+    assert spread is not None
+    assert abs(skew - 2.0) <= spread.tolerance(2.0), (skew, spread)
+
+    asked = [0.7, 0.2, 0.07, 0.03]
+    weights = member["fields"]["tenant_id"]["weights"]
+    shares = simulate_reference(20, 1000, None, asked).shares
+    for got, want, s in zip(weights, asked, shares, strict=True):
+        assert abs(got - want) <= s.tolerance(want) + 1e-4, (weights, shares)  # + rounding
+
+    assert book["per"] == "author"
+    lam = book["count"]["poisson"]
+    assert abs(lam - 3.0) <= 3 * math.sqrt(3.0 / 400), lam
+    assert book["fields"]["author_id"] == {"from": "parent"}
+    assert book["fields"]["tenant_id"] == {"from": "parent.tenant_id"}
+
+    nulls = author["fields"]["birth_year"]["null_weight"]
+    assert abs(nulls - 0.2) <= share_tolerance(0.2, 400), nulls
+    subtitle = book["fields"]["subtitle"]["null_weight"]
+    books = round(lam * 400)
+    assert abs(subtitle - 0.4) <= share_tolerance(0.4, books), subtitle
+    status = book["fields"]["status"]["choice"]
+    assert abs(status["published"] - 0.85) <= share_tolerance(0.85, books), status
+    assert author["fields"]["birth_year"]["range"] == [1920, 2000]
+
+    # and --check fails where the database is not what a scenario asks
+    wrong = tmp_path / "wrong.yaml"
+    text = SCENARIO.read_text().replace("../../commands/library.py", str(COMMANDS))
+    text = text.replace("skew: 2.0", "skew: 4.0").replace("null_weight: 0.4", "null_weight: 0.1")
+    wrong.write_text(text)
+    failed = seeder("fit", "--check", str(wrong), "--dsn", dsn)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    bad = {line.split("  ")[0] for line in failed.stdout.splitlines() if line.endswith("NO")}
+    assert {"author.tenant_id skew", "book.subtitle null_weight"} <= bad, failed.stdout
+
+
+TENANTS, AUTHORS, ALPHA_SKEW = 20, 600, 2.0
+
+PRODUCTION = f"""
+CREATE TABLE tenants (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL, plan text NOT NULL);
+INSERT INTO tenants (name, plan)
+  SELECT 'Tenant ' || i, CASE WHEN i % 10 < 6 THEN 'free' WHEN i % 10 < 9 THEN 'team'
+                              ELSE 'enterprise' END
+  FROM generate_series(1, {TENANTS}) i;
+CREATE TABLE authors (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id bigint NOT NULL REFERENCES tenants (id), name text NOT NULL, birth_year int);
+-- tenant i gets exactly N·((i/n)^(1/s) − ((i−1)/n)^(1/s)) authors: the counts of skew s
+INSERT INTO authors (tenant_id, name, birth_year)
+  SELECT t.i, 'Author ' || t.i || '-' || j,
+         CASE WHEN j % 4 = 0 THEN NULL ELSE 1920 + (j * 37 + t.i) % 81 END
+  FROM generate_series(1, {TENANTS}) t(i),
+  LATERAL generate_series(1, round({AUTHORS} * (power(t.i / {TENANTS}.0, 1 / {ALPHA_SKEW})
+                          - power((t.i - 1) / {TENANTS}.0, 1 / {ALPHA_SKEW})))::int) j;
+"""
+
+
+def test_production_fits_seeds_and_fits_again_to_the_same_numbers(
+    new_schema: Callable[[], str], tmp_path: Path
+) -> None:
+    production = new_schema()
+    with psycopg.connect(production, autocommit=True) as conn:
+        conn.execute(PRODUCTION)
+        ((authors, null_share),) = conn.execute(
+            "SELECT count(*), avg((birth_year IS NULL)::int)::float8 FROM authors"
+        ).fetchall()
+
+    first = fitted(production, tmp_path, "production.yaml", "tenants,authors")
+    ref = first["author"]["fields"]["tenant_id"]
+    assert abs(ref["skew"] - ALPHA_SKEW) <= 0.05, ref  # exact Zipf counts, rounded to integers
+    assert first["author"]["fields"]["birth_year"]["null_weight"] == round(null_share, 4)
+    assert first["tenant"]["fields"]["plan"]["choice"] == {
+        "free": 0.6,
+        "team": 0.3,
+        "enterprise": 0.1,
+    }
+    assert (first["tenant"]["count"], first["author"]["count"]) == (TENANTS, authors)
+
+    staging = new_schema()
+    with demo_on(staging) as url:
+        seed(url, tmp_path / "production.yaml")
+    second = fitted(staging, tmp_path, "staging.yaml", "tenants,authors")
+
+    assert (second["tenant"]["count"], second["author"]["count"]) == (TENANTS, authors)
+    spread = simulate_reference(TENANTS, authors, ref["skew"], None).skew
+    assert spread is not None
+    again = second["author"]["fields"]["tenant_id"]
+    assert abs(again["skew"] - ref["skew"]) <= spread.tolerance(ref["skew"]), (again, spread)
+    p = first["author"]["fields"]["birth_year"]["null_weight"]
+    q = second["author"]["fields"]["birth_year"]["null_weight"]
+    assert abs(p - q) <= share_tolerance(p, authors), (p, q)
+    plan = second["tenant"]["fields"]["plan"]["choice"]
+    for value, w in first["tenant"]["fields"]["plan"]["choice"].items():
+        assert abs(plan.get(value, 0.0) - w) <= share_tolerance(w, TENANTS), plan
