@@ -62,7 +62,7 @@ class ColumnStats:
             return None
         # E[(x-m)³] = E[x³] - 3·m·var - m³ (population moments: the sample variance's
         # n-1 would leave 3·m·var/n, large next to the third moment when m is large)
-        return (self.cube - 3 * m * var - m**3) / var**1.5
+        return (self.cube - 3 * m * var - m**3) / (var * math.sqrt(var))
 
 
 @dataclass
