@@ -2,7 +2,7 @@
 
 The file is streamed; what is kept is a count per distinct value (so memory grows
 with the distinct values, not the rows). An empty cell is a null. A reference-like
-column (named ``*_id``, or with many repeated values) is fitted as the uses per
+column (named ``*_id``) is fitted as the uses per
 referenced value (skew or weights, mean); any other as a value provider.
 """
 
@@ -62,9 +62,8 @@ def fit_csv(path: Path, column: str) -> str:
     head = [f"# Fitted by seeder fit from {path}, column {column}: {rows:,} rows"]
     if nonnull == 0:
         return "\n".join([*head, f"{column}: null  # always empty"]) + "\n"
-    distinct = len(values)
     provider: dict[str, Any]
-    if column.lower().endswith("_id") or CHOICE_MAX < distinct <= nonnull / 2:
+    if column.lower().endswith("_id"):
         refs = stats_of_counts(list(values.values()))
         shape, why = reference_shape(refs)
         provider = {"ref": "TODO", **shape}
