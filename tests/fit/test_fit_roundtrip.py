@@ -27,6 +27,7 @@ import psycopg
 import pytest
 import yaml
 
+from seeder.cli import main
 from seeder.fit.shape import simulate_reference
 from tests.fit.conftest import ROOT, demo_on, seeder
 
@@ -40,14 +41,22 @@ def share_tolerance(p: float, n: int) -> float:
     return 3 * math.sqrt(p * (1 - p) / n)
 
 
-def fitted(dsn: str, tmp_path: Path, name: str, tables: str) -> dict[str, Any]:
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``seeder ARGS`` in this process (``seeder.cli.main``): exit code, stdout, stderr."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def fitted(
+    capsys: pytest.CaptureFixture[str], dsn: str, tmp_path: Path, name: str, tables: str
+) -> dict[str, Any]:
     out = tmp_path / name
-    done = seeder(
-        "fit", "--dsn", dsn, "--tables", tables, "--commands", str(COMMANDS), "--out", str(out)
-    )
-    assert done.returncode == 0, done.stderr
-    valid = seeder("validate", str(out))  # the skeleton is a scenario seeder accepts
-    assert valid.returncode == 0, valid.stderr + out.read_text()
+    args = ["--dsn", dsn, "--tables", tables, "--commands", str(COMMANDS), "--out", str(out)]
+    code, _, err = cli(capsys, "fit", *args)
+    assert code == 0, err
+    code, _, err = cli(capsys, "validate", str(out))  # the skeleton is a scenario seeder takes
+    assert code == 0, err + out.read_text()
     loaded: dict[str, Any] = yaml.safe_load(out.read_text())
     return loaded["entities"]
 
@@ -58,14 +67,14 @@ def seed(url: str, scenario: Path) -> None:
 
 
 def test_a_seeded_database_fits_back_to_its_scenario(
-    new_schema: Callable[[], str], tmp_path: Path
+    new_schema: Callable[[], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dsn = new_schema()
     with demo_on(dsn) as url:
         seed(url, SCENARIO)
 
-    check = seeder("fit", "--check", str(SCENARIO), "--dsn", dsn)
-    assert check.returncode == 0, check.stdout + check.stderr
+    code, report, err = cli(capsys, "fit", "--check", str(SCENARIO), "--dsn", dsn)
+    assert code == 0, report + err
     for parameter in (
         "author.tenant_id skew",
         "author.tenant_id band 1 share",
@@ -76,9 +85,9 @@ def test_a_seeded_database_fits_back_to_its_scenario(
         "book per author mean (poisson)",
         "member (members) rows",
     ):
-        assert parameter in check.stdout, check.stdout
+        assert parameter in report, report
 
-    entities = fitted(dsn, tmp_path, "fitted.yaml", "tenants,authors,books,members")
+    entities = fitted(capsys, dsn, tmp_path, "fitted.yaml", "tenants,authors,books,members")
     tenant, author, book, member = (entities[e] for e in ("tenant", "author", "book", "member"))
     assert (tenant["count"], author["count"], member["count"]) == (20, 400, 1000)
 
@@ -113,10 +122,10 @@ def test_a_seeded_database_fits_back_to_its_scenario(
     text = SCENARIO.read_text().replace("../../commands/library.py", str(COMMANDS))
     text = text.replace("skew: 2.0", "skew: 4.0").replace("null_weight: 0.4", "null_weight: 0.1")
     wrong.write_text(text)
-    failed = seeder("fit", "--check", str(wrong), "--dsn", dsn)
-    assert failed.returncode == 1, failed.stdout + failed.stderr
-    bad = {line.split("  ")[0] for line in failed.stdout.splitlines() if line.endswith("NO")}
-    assert {"author.tenant_id skew", "book.subtitle null_weight"} <= bad, failed.stdout
+    code, report, err = cli(capsys, "fit", "--check", str(wrong), "--dsn", dsn)
+    assert code == 1, report + err
+    bad = {line.split("  ")[0] for line in report.splitlines() if line.endswith("NO")}
+    assert bad == {"author.tenant_id skew", "book.subtitle null_weight"}, report
 
 
 TENANTS, AUTHORS, ALPHA_SKEW = 20, 600, 2.0
@@ -141,7 +150,7 @@ INSERT INTO authors (tenant_id, name, birth_year)
 
 
 def test_production_fits_seeds_and_fits_again_to_the_same_numbers(
-    new_schema: Callable[[], str], tmp_path: Path
+    new_schema: Callable[[], str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     production = new_schema()
     with psycopg.connect(production, autocommit=True) as conn:
@@ -150,7 +159,7 @@ def test_production_fits_seeds_and_fits_again_to_the_same_numbers(
             "SELECT count(*), avg((birth_year IS NULL)::int)::float8 FROM authors"
         ).fetchall()
 
-    first = fitted(production, tmp_path, "production.yaml", "tenants,authors")
+    first = fitted(capsys, production, tmp_path, "production.yaml", "tenants,authors")
     ref = first["author"]["fields"]["tenant_id"]
     assert abs(ref["skew"] - ALPHA_SKEW) <= 0.05, ref  # exact Zipf counts, rounded to integers
     assert first["author"]["fields"]["birth_year"]["null_weight"] == round(null_share, 4)
@@ -164,7 +173,7 @@ def test_production_fits_seeds_and_fits_again_to_the_same_numbers(
     staging = new_schema()
     with demo_on(staging) as url:
         seed(url, tmp_path / "production.yaml")
-    second = fitted(staging, tmp_path, "staging.yaml", "tenants,authors")
+    second = fitted(capsys, staging, tmp_path, "staging.yaml", "tenants,authors")
 
     assert (second["tenant"]["count"], second["author"]["count"]) == (TENANTS, authors)
     spread = simulate_reference(TENANTS, authors, ref["skew"], None).skew

@@ -145,7 +145,7 @@ def test_errors_are_one_line_exit_2_and_never_show_the_password(
 
 @pytest.mark.postgres
 def test_skew_is_finite_past_zipf_alpha_one(
-    new_schema: Callable[[], str], capsys: pytest.CaptureFixture[str]
+    new_schema: Callable[[], str], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """The seed recipe's 1/(1 − alpha) breaks down at alpha ≥ 1; seeder's fit from
     the cumulative curve does not: skew 8 (alpha 0.875 in the limit, measured
@@ -170,3 +170,19 @@ def test_skew_is_finite_past_zipf_alpha_one(
     alpha = float(out.split("Zipf alpha ")[1].split()[0])
     assert alpha > 1.0  # where 1/(1 − alpha) is negative
     assert math.isclose(ref["skew"], skew, rel_tol=0.03), (ref, alpha)
+
+    # the CSV path computes the same statistics in Python: the same numbers
+    with psycopg.connect(dsn) as conn:
+        ids = [r[0] for r in conn.execute("SELECT parent_id FROM children").fetchall()]
+    path = tmp_path / "children.csv"
+    write_csv(path, [{"parent_id": i} for i in ids])
+    code, out, err = fit(capsys, "--csv", str(path), "--column", "parent_id")
+    assert code == 0, err
+    assert yaml.safe_load(out)["parent_id"]["skew"] == ref["skew"], out
+
+    # --pools growing: a pool only this reference fills is made on demand, with mean
+    code, out, err = fit(capsys, "--dsn", dsn, "--pools", "growing")
+    assert code == 0, err
+    entities = yaml.safe_load(out)["entities"]
+    assert "count" not in entities["parent"] and entities["children"]["count"] == len(ids)
+    assert entities["children"]["fields"]["parent_id"]["mean"] == round(len(ids) / n, 3)
