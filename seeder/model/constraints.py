@@ -39,6 +39,8 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
             continue
         target = models[ref.entity]
         ref = _key_named(em, path, ref, target)
+        if ref.mean is not None and not _pool_on_demand(em, path, ref, target, problems):
+            continue
         eq_fields: list[str] = []
         for cond in ref.conditions():
             cpath = (*path, "where", cond.target_field)
@@ -95,6 +97,32 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
     for provider in em.providers.values():
         if isinstance(provider, From):
             _store_path(em, provider.hops(), models)
+
+
+def _pool_on_demand(
+    em: EntityModel, path: Path_, ref: Ref, target: EntityModel, problems: Problems
+) -> bool:
+    """``mean`` makes the referenced entities on demand: refused on a fixed pool
+    (a ``count``) and on entities made per parent, which cannot be made so."""
+    here = (*path, "mean")
+    field = str(path[-1])
+    if target.spec.per is not None:
+        problems.add(
+            here,
+            f"{em.name}.{field}: mean: {ref.mean:g} makes {target.name} on demand, but "
+            f"{target.name} is made per {target.spec.per}; drop mean to reuse the "
+            f"{target.name} that exist",
+        )
+        return False
+    if target.spec.count:  # count: 0 makes none: the references may
+        problems.add(
+            here,
+            f"{em.name}.{field}: mean: {ref.mean:g} makes {target.name} on demand, but "
+            f"{target.name} has count: {target.spec.count} (a fixed pool); drop mean to "
+            f"reuse those, or drop {target.name}'s count to let the references make them",
+        )
+        return False
+    return True
 
 
 def _key_named(em: EntityModel, path: Path_, ref: Ref, target: EntityModel) -> Ref:

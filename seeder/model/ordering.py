@@ -204,14 +204,29 @@ def entity_order(models: dict[str, EntityModel], problems: Problems) -> list[str
     return order
 
 
+def _refs_of(em: EntityModel) -> list[tuple[str, Ref]]:
+    """``em``'s references (fields and actor), by field name."""
+    refs = [(n, p) for n, p in em.providers.items() if isinstance(p, Ref)]
+    if isinstance(em.spec.actor, Ref):
+        refs.append(("actor", em.spec.actor))
+    return refs
+
+
+def final_pool(uses: float, mean: float) -> int:
+    """The number of entities a reference with ``mean`` makes for ``uses`` expected
+    uses: at least one as soon as it is used."""
+    return max(1, round(uses / mean)) if uses > 0 else 0
+
+
 def expected_counts(models: dict[str, EntityModel], order: list[str]) -> None:
-    refs: dict[str, list[tuple[str, float | None]]] = {n: [] for n in models}
+    """Each entity's expected count (its own count, its per-parent counts, and what
+    references with ``mean`` make on demand), and the final pool of every
+    reference with ``mean`` that draws its uses over one."""
+    refs: dict[str, list[tuple[str, str, Ref]]] = {n: [] for n in models}
     for em in models.values():
-        for provider in em.providers.values():
-            if isinstance(provider, Ref) and provider.entity in models:
-                refs[provider.entity].append((em.name, provider.mean))
-        if isinstance(em.spec.actor, Ref) and em.spec.actor.entity in models:
-            refs[em.spec.actor.entity].append((em.name, em.spec.actor.mean))
+        for fname, ref in _refs_of(em):
+            if ref.entity in models:
+                refs[ref.entity].append((em.name, fname, ref))
     for _ in range(2 * len(models) + 2):
         for name in order:
             em = models[name]
@@ -221,7 +236,15 @@ def expected_counts(models: dict[str, EntityModel], order: list[str]) -> None:
             else:
                 total = float(em.count or 0)
             made = 0.0
-            for referrer, mean in refs[name]:
+            for referrer, _, ref in refs[name]:
                 demand = models[referrer].expected
-                made += demand / mean if mean else (1.0 if demand and not total else 0.0)
+                if ref.mean:
+                    made += demand * (1.0 - ref.null_weight) / ref.mean
+                else:
+                    made += 1.0 if demand and not total else 0.0
             em.expected = total + made
+    for name, em in models.items():
+        for referrer, fname, ref in refs[name]:
+            if ref.mean and not ref.grows_as_used(em.providers):
+                uses = models[referrer].expected * (1.0 - ref.null_weight)
+                models[referrer].pools[fname] = final_pool(uses, ref.mean)

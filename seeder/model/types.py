@@ -75,6 +75,9 @@ class EntityModel:
     unique: list[tuple[str, ...]] = field(default_factory=list)
     ordered: bool = False  # each instance depends on the previous one of its parent
     expected: float = 0.0
+    # reference field (or actor) → the size of the final pool it draws its uses over
+    # (its expected uses / mean): references with mean that do not grow as used
+    pools: dict[str, int] = field(default_factory=dict)
 
     def path(self, name: str) -> Path_:
         """Where ``name`` (a field, a var, or ``actor``) is written in the scenario."""

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from seeder.errors import InvalidProvider, PlanError
 from seeder.model.types import EntityModel, Kind, Model
+from seeder.plan.pools import FinalPool
 from seeder.plan.registry import Store, hashable
 from seeder.providers import From, Provider, Ref, Row
 from seeder.providers.base import Draw
@@ -50,30 +51,38 @@ class Graph(Protocol):
 @dataclass(frozen=True, slots=True)
 class RefDraw:
     """A compiled reference: ``draw`` picks (or creates) the referenced instance;
-    ``create_new`` always creates one (used once a unique combination has exhausted
-    the existing ones)."""
+    ``create_new`` finds one for a unique combination that has exhausted the
+    draws (a fixed pool: any candidate, drawn evenly; a final pool: a rank not
+    created yet; a pool growing as used: a new one); ``pool`` is its final pool,
+    whose never-used ranks the planner creates at the end."""
 
     draw: Draw
     create_new: Draw
+    pool: FinalPool | None = None
 
 
 Check = Callable[[Row, int], bool]
 NE_TRIES = 16
+# a new entity of a skewed pool takes the first free rank of the drawn rank's band
+# (of at least SKEW_BAND_RANKS ranks): the entities are made about in rank order,
+# and the use that creates one moves only within its band
+SKEW_BANDS = 32
+SKEW_BAND_RANKS = 64
 
 
 def ref_draw(
     graph: Graph, entity: str, name: str, ref: Ref, kind: Kind, rng: random.Random
 ) -> RefDraw:
-    """Compiles a reference: reuse an existing candidate (by popularity, among those
-    the specification allows) or create one (with probability 1/mean, or when none
-    fits)."""
+    """Compiles a reference: over its final pool (``mean``, see
+    :mod:`seeder.plan.pools`), or reuse an existing candidate (by popularity,
+    among those the specification allows) and create one when none fits (or,
+    growing as used, with probability 1/mean)."""
     target = ref.entity
     tmodel = graph.model.entities[target]
     store = graph.stores[target]
     rand = rng.random
     position = popularity(rng, ref.skew, ref.weights)
     value_of = graph.value_of(kind)
-    inv_mean = 1.0 / ref.mean if ref.mean else 0.0
     null_p = ref.null_weight
     conds = ref.conditions()
     # equality/$in clauses → one specification index on the target
@@ -81,45 +90,188 @@ def ref_draw(
     buckets, keys_of = _spec_index(store, tmodel, eq)
     checks = _candidate_checks([c for c in conds if c not in eq], tmodel, store)
     make = _maker(graph, entity, name, tmodel, _forcing(graph, tmodel, eq, rand), checks)
+    size = graph.model.entities[entity].pools.get(name)
+    if size is not None:
+        return _final_draw(graph, entity, name, ref, kind, rng, size, checks)
+    inv_mean = 1.0 / ref.mean if ref.mean else 0.0
+    # a fixed pool (a root with a count) never grows: a pick is over all of it,
+    # and the instances not planned yet are planned ahead of their turn
+    fixed = tmodel.count if tmodel.parent is None and tmodel.count else None
+    create = graph.create
 
-    def create_new(row: Row) -> Any:
-        idx = make(row, True)
-        row.links[name] = idx
-        return value_of(idx)
+    def ahead(upto: int) -> bool:
+        """Plans the fixed pool's instances up to index ``upto`` (False: complete)."""
+        if fixed is None or store.count >= fixed:
+            return False
+        while store.count <= upto and store.count < fixed:
+            create(target, None, None, store.count + 1)
+        return True
+
+    def none_fits(row: Row) -> int:
+        if fixed is None:
+            return make(row, False)
+        raise PlanError(
+            f"{entity}.{name}: none of the {fixed} {target} (a fixed pool: count: "
+            f"{fixed}) satisfies its where: clause at item {entity}:{row.n}; plan "
+            f"more {target} or relax the where: clause",
+            entity=entity,
+            field=name,
+        )
+
+    def matching(buckets: dict[Any, Any], row: Row) -> list[Any]:
+        """The non-empty buckets of the specification index the row asks for."""
+        return [a for a in (buckets.get(k) for k in keys_of(row)) if a]
+
+    def pick(row: Row, position: Callable[[], float], grow: float) -> int:
+        if buckets is None:
+            n = store.done if fixed is None else fixed
+            arrays = None
+        else:
+            while True:
+                arrays = matching(buckets, row)
+                if arrays or not ahead(store.count):
+                    break
+            n = sum(len(a) for a in arrays)
+        if n == 0 or (grow and rand() < grow):
+            return none_fits(row) if n == 0 else make(row, False)
+        for _ in range(NE_TRIES if checks else 1):
+            pos = int(n * position())
+            if arrays is None:
+                idx = pos
+                ahead(idx)
+            else:
+                for a in arrays:
+                    if pos < len(a):
+                        idx = a[pos]
+                        break
+                    pos -= len(a)
+            if not checks or all(check(row, idx) for check in checks):
+                return idx
+        # rejection failed: scan (planning the rest of a fixed pool if need be)
+        if arrays is None:
+            for i in range(n):
+                ahead(i)
+                if all(ch(row, i) for ch in checks):
+                    return i
+            return none_fits(row)
+        while True:
+            found = next(
+                (i for i in itertools.chain(*arrays) if all(c(row, i) for c in checks)), None
+            )
+            if found is not None or buckets is None or not ahead(store.count):
+                break
+            arrays = matching(buckets, row)
+        return none_fits(row) if found is None else found
 
     def draw(row: Row) -> Any:
         if null_p and rand() < null_p:
             row.links[name] = None
             return None
-        if buckets is None:
-            n = store.done
-            arrays = None
+        idx = pick(row, position, inv_mean)
+        row.links[name] = idx
+        return value_of(idx)
+
+    def create_new(row: Row) -> Any:
+        # growing as used: a new one. A fixed pool never grows: any candidate,
+        # evenly, once one more of the pool is planned (if some are still to plan)
+        if inv_mean:
+            idx = make(row, True)
         else:
-            arrays = [a for a in (buckets.get(k) for k in keys_of(row)) if a]
-            n = sum(len(a) for a in arrays)
-        if n == 0 or (inv_mean and rand() < inv_mean):
-            idx = make(row, False)
-        else:
-            for _ in range(NE_TRIES if checks else 1):
-                pos = int(n * position())
-                if arrays is None:
-                    idx = pos
-                else:
-                    for a in arrays:
-                        if pos < len(a):
-                            idx = a[pos]
-                            break
-                        pos -= len(a)
-                if not checks or all(check(row, idx) for check in checks):
-                    break
-            else:  # rejection failed: scan, then create
-                pool = range(n) if arrays is None else itertools.chain(*arrays)
-                found = next((i for i in pool if all(ch(row, i) for ch in checks)), None)
-                idx = make(row, False) if found is None else found
+            ahead(store.count)
+            idx = pick(row, rand, 0.0)
         row.links[name] = idx
         return value_of(idx)
 
     return RefDraw(draw, create_new)
+
+
+def _final_draw(
+    graph: Graph,
+    entity: str,
+    name: str,
+    ref: Ref,
+    kind: Kind,
+    rng: random.Random,
+    size: int,
+    checks: list[Check],
+) -> RefDraw:
+    """A reference with ``mean`` over its final pool of ``size`` ranks: each use
+    draws a rank (by the shape, or dealt evenly), whose entity is created at its
+    first use."""
+    target = ref.entity
+    if graph.model.entities[target].parent is not None:  # refused when compiling
+        raise AssertionError(f"{target} is made per parent: no pool on demand")
+    create = graph.create
+    uniform = ref.weights is None and (ref.skew is None or ref.skew == 1.0)
+    shape = None if uniform else popularity(rng, ref.skew, ref.weights)
+    bands = len(ref.weights) if ref.weights else min(SKEW_BANDS, size // SKEW_BAND_RANKS)
+    pool = FinalPool.of(size, rng, shape, bands)
+    slots, next_rank = pool.slots, pool.rank
+    value_of = graph.value_of(kind)
+    rand = rng.random
+    null_p = ref.null_weight
+
+    def at(rank: int) -> int:
+        idx = slots[rank]
+        if idx < 0:
+            # a new one. Shaped, it takes the first rank still free (in the rank's
+            # band, with weights): entities are made in rank order, the oldest the
+            # most used, as in a fixed pool; the use that creates one moves to it
+            # (n of the uses, 1/mean of them; with weights, within its band)
+            free = rank if uniform else pool.next_free(pool.band_of(rank))
+            assert free is not None
+            slots[free] = idx = create(target, None, None, 0)
+        return idx
+
+    def fits(row: Row, idx: int) -> bool:
+        return all(check(row, idx) for check in checks)
+
+    def draw(row: Row) -> Any:
+        if null_p and rand() < null_p:
+            row.links[name] = None
+            return None
+        if size == 0:  # planned with no expected uses, used all the same
+            raise PlanError(
+                f"{entity}.{name}: used at item {entity}:{row.n}, but the plan expected "
+                f"no uses, so its pool of {target} is empty; plan {entity} with a count",
+                entity=entity,
+                field=name,
+            )
+        idx = at(next_rank())
+        if checks and not fits(row, idx):
+            for _ in range(NE_TRIES):
+                idx = at(next_rank())
+                if fits(row, idx):
+                    break
+            else:  # rejection failed: the first rank that fits (created if need be)
+                found = next((i for i in map(at, range(size)) if fits(row, i)), None)
+                if found is None:
+                    raise PlanError(
+                        f"{entity}.{name}: none of the {size} {target} of its pool "
+                        f"satisfies its where: clause at item {entity}:{row.n}; lower "
+                        "mean (a larger pool) or relax the where: clause",
+                        entity=entity,
+                        field=name,
+                    )
+                idx = found
+        row.links[name] = idx
+        return value_of(idx)
+
+    def create_new(row: Row) -> Any:
+        rank = pool.next_free()
+        if rank is None:
+            raise PlanError(
+                f"{entity}.{name}: every one of the {size} {target} of its pool (its uses "
+                f"/ mean) is already in a unique combination at item {entity}:{row.n}; "
+                f"lower mean (a larger pool) or plan fewer {entity}",
+                entity=entity,
+                field=name,
+            )
+        idx = at(rank)
+        row.links[name] = idx
+        return value_of(idx)
+
+    return RefDraw(draw, create_new, pool)
 
 
 Getter = Callable[[Row], Any]

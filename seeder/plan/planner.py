@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from seeder.errors import InvalidProvider, PlanError, SeederError
@@ -26,6 +27,7 @@ from seeder.plan.fields import (
     wrap_options,
 )
 from seeder.plan.items import PlanItem
+from seeder.plan.pools import FinalPool
 from seeder.plan.registry import Store
 from seeder.plan.streams import stream
 from seeder.providers import From, Ref, Row
@@ -80,6 +82,9 @@ class Planner:
         # entity → its unique combinations, so that a forced value (given's
         # overrides) counts toward its combination too
         self.unique_guards: dict[str, list[UniqueGuard]] = {}
+        # final pools of references with mean: (target, pool), their unused ranks
+        # are created at the end of the plan
+        self.pools: list[tuple[str, FinalPool]] = []
         problems = Problems(model.scenario.source, model.locate)
         steps = {name: self._compile_entity(name, problems) for name in model.entities}
         problems.raise_if_any()
@@ -162,6 +167,8 @@ class Planner:
         if isinstance(provider, Ref):
             ref = ref_draw(self, entity, name, provider, em.kinds[name], ctx.rng)
             creators[name] = ref.create_new
+            if ref.pool is not None:
+                self.pools.append((provider.entity, ref.pool))
             return ref.draw
         if isinstance(provider, From):
             return from_draw(self, entity, name, provider, ctx.rng)
@@ -276,30 +283,41 @@ class Planner:
     def nbytes(self) -> int:
         """Memory the planner keeps as it goes: registry columns, specification
         indexes and the fingerprints of unique combinations."""
-        return sum(s.nbytes() for s in self.stores.values()) + sum(
-            g.seen.nbytes() for guards in self.unique_guards.values() for g in guards
+        return (
+            sum(s.nbytes() for s in self.stores.values())
+            + sum(g.seen.nbytes() for guards in self.unique_guards.values() for g in guards)
+            + sum(pool.nbytes() for _, pool in self.pools)
         )
 
     def items(self) -> Iterator[PlanItem]:
-        """The plan, streamed: dependencies always before dependents."""
-        out = self.out
-        tasks = self.tasks
+        """The plan, streamed: dependencies always before dependents; last, the
+        entities of final pools that no use drew."""
         for root in self.model.roots:
             count = self.model.entities[root].count or 0
-            for k in range(count):
-                self.create(root, None, None, k + 1)
-                while True:
-                    while out:
-                        yield out.popleft()
-                    if not tasks:
-                        break
-                    task = tasks[-1]
-                    if task.remaining == 0:
-                        tasks.pop()
-                        continue
-                    task.remaining -= 1
-                    task.i += 1
-                    self.create(task.entity, None, task.parent, task.i)
+            store = self.stores[root]
+            while store.count < count:  # some may have been planned ahead (picked)
+                self.create(root, None, None, store.count + 1)
+                yield from self._drain()
+        for target, pool in self.pools:
+            for _ in pool.unused(partial(self.create, target, None, None, 0)):
+                yield from self._drain()
+
+    def _drain(self) -> Iterator[PlanItem]:
+        """The items queued, and the children still to plan (depth first)."""
+        out = self.out
+        tasks = self.tasks
+        while True:
+            while out:
+                yield out.popleft()
+            if not tasks:
+                return
+            task = tasks[-1]
+            if task.remaining == 0:
+                tasks.pop()
+                continue
+            task.remaining -= 1
+            task.i += 1
+            self.create(task.entity, None, task.parent, task.i)
 
 
 def plan_items(model: Model) -> Iterator[PlanItem]:

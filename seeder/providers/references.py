@@ -16,7 +16,7 @@ import bisect
 import datetime as dt
 import itertools
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from seeder.providers.base import InvalidProvider, Provider
 from seeder.providers.values import check_weights
 
 __all__ = [
+    "GROWTHS",
     "Condition",
     "From",
     "Operand",
@@ -32,6 +33,11 @@ __all__ = [
     "parse_where",
     "popularity",
 ]
+
+
+# final: the shape holds over the final pool; as-used: new with probability 1/mean,
+# reuse among those made so far
+GROWTHS = ("final", "as-used")
 
 
 @dataclass(frozen=True)
@@ -109,12 +115,18 @@ def parse_where(where: Mapping[str, Any]) -> tuple[Condition, ...]:
 class Ref(Provider):
     """A field that points at another entity.
 
-    ``mean``: average uses per referenced entity — a new one is created with
-    probability ``1/mean`` (always the first); without it, only existing entities
-    are reused (one is created only when none exists). ``skew``/``weights`` choose
-    which existing one. ``where`` filters candidates; when none matches, one is
-    created with the equality fields forced. ``field`` takes another attribute than
-    the referenced entity's identity.
+    ``mean``: average uses per referenced entity; the referenced entities are made
+    on demand. With ``growth: final`` (the default) the reference draws its uses
+    over the ranks of the final pool (its expected uses / ``mean`` entities), by
+    ``skew``/``weights`` or evenly, and an entity is created at its first use (the
+    never-used ones at the end of the plan), so the shape holds over the final
+    pool. With ``growth: as-used`` (or an equality ``where``, whose pools per value
+    are unknown when planning) a new one is created with probability ``1/mean``
+    and ``skew``/``weights`` choose among those made so far (older ones collect
+    more). Without ``mean``, only existing entities are reused (one is created
+    only when none exists). ``where`` filters candidates; when none matches, one
+    is created with the equality fields forced. ``field`` takes another attribute
+    than the referenced entity's identity.
     """
 
     entity: str = field(metadata=arg("text", at=("$kind",)))
@@ -126,6 +138,7 @@ class Ref(Provider):
         default=None, metadata=arg("list", items=("number",), optional=True)
     )
     where: Mapping[str, Any] = field(default_factory=dict, metadata=arg("mapping"))
+    growth: str | None = field(default=None, metadata=arg("text", optional=True))
     field: str | None = field(default=None, metadata=arg("text", optional=True))
 
     def __post_init__(self) -> None:
@@ -146,6 +159,18 @@ class Ref(Provider):
                 f"mean is the average uses per referenced entity and must be >= 1, got "
                 f"{self.mean!r}"
             )
+        if self.growth is not None:
+            if self.growth not in GROWTHS:
+                raise InvalidProvider(
+                    f"growth must be {' or '.join(GROWTHS)}, got {self.growth!r}",
+                    at=("growth",),
+                )
+            if self.mean is None:
+                raise InvalidProvider(
+                    "growth says how a pool made on demand grows; it needs mean: (uses "
+                    "per referenced entity)",
+                    at=("growth",),
+                )
         if self.skew is not None and self.weights is not None:
             raise InvalidProvider("give skew or weights, not both")
         if self.skew is not None and (
@@ -168,6 +193,19 @@ class Ref(Provider):
 
     def popularity(self, rng: random.Random) -> Callable[[], float]:
         return popularity(rng, self.skew, self.weights)
+
+    def equality_fields(self) -> list[str]:
+        """Fields of the target this reference's ``where`` compares by equality or
+        ``$in`` (clauses on ``key`` and ``$ne`` clauses are checked per candidate)."""
+        return [c.target_field for c in self.conditions() if c.op in ("eq", "in")]
+
+    def grows_as_used(self, target_fields: Collection[str]) -> bool:
+        """Whether its pool grows as it is used (new with probability 1/mean)
+        rather than over the final pool: asked for, or an equality ``where`` on the
+        target's fields (whose pool per value is unknown when planning)."""
+        return self.mean is not None and (
+            self.growth == "as-used" or any(f in target_fields for f in self.equality_fields())
+        )
 
 
 def popularity(

@@ -392,5 +392,5 @@ def _build(
         _no_extra(kind, rest)
         return Const(arg, **options)
     # ref
-    _no_extra(kind, rest, ("mean", "skew", "weights", "where", "field"))
+    _no_extra(kind, rest, ("mean", "skew", "weights", "where", "field", "growth"))
     return Ref(arg, **rest, **options)

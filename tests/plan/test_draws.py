@@ -34,9 +34,9 @@ def _user(kind: Any = "person") -> seeder.Entity:
     )
 
 
-def _post(author: Any, **fields: Any) -> seeder.Entity:
+def _post(author: Any, count: int = 0, **fields: Any) -> seeder.Entity:
     return seeder.Entity(
-        command="CreatePost", count=0, fields={"title": "t", "author_id": author, **fields}
+        command="CreatePost", count=count, fields={"title": "t", "author_id": author, **fields}
     )
 
 
@@ -101,32 +101,27 @@ def test_without_mean_an_empty_pool_gets_one_instance_then_reuses_it() -> None:
     assert [item.key for item in planner.out] == ["user:1"]  # its item is queued
 
 
-def test_with_mean_new_instances_are_created_at_rate_one_over_mean() -> None:
-    mean, n = 4.0, 4000
-    planner = _planner(user=_user(), post=_post(seeder.Ref("user", mean=mean)))
-    _fill(planner, "user", 20)
+def test_with_mean_uses_are_dealt_over_the_final_pool_of_uses_over_mean() -> None:
+    mean, n = 4, 4000
+    planner = _planner(user=_user(), post=_post(seeder.Ref("user", mean=mean), count=n))
+    assert planner.model.entities["post"].pools == {"author_id": n // mean}
     ref = _ref(planner, "post", "author_id")
-    for _ in range(n):
-        _draw(ref, "author_id")
-    created = planner.stores["user"].count - 20
-    # the pool is never empty, so creations ~ Binomial(n, 1/mean): mean 1000, standard
-    # error sqrt(4000 * 0.25 * 0.75) = 27.4; 4 standard errors (±110) is a chance
-    # failure below 1e-4 (and the seed is fixed)
-    p = 1 / mean
-    se = math.sqrt(n * p * (1 - p))
-    assert abs(created - n * p) < 4 * se, created
+    assert ref.pool is not None and ref.pool.n == 1000
+    links = Counter(_draw(ref, "author_id")[1] for _ in range(n))
+    # uniform: each round of 1000 uses visits every rank once, so exactly 4 each
+    assert planner.stores["user"].count == 1000
+    assert set(links) == set(range(1000)) and set(links.values()) == {4}
 
 
 def test_with_mean_one_every_draw_creates_a_new_instance() -> None:
-    planner = _planner(user=_user(), post=_post(seeder.Ref("user", mean=1)))
-    _fill(planner, "user", 3)
+    planner = _planner(user=_user(), post=_post(seeder.Ref("user", mean=1), count=5))
     ref = _ref(planner, "post", "author_id")
     links = [_draw(ref, "author_id")[1] for _ in range(5)]
-    assert links == [3, 4, 5, 6, 7]
+    assert links == [0, 1, 2, 3, 4]
 
 
 def test_a_created_instance_comes_first_in_the_plan_and_is_pickable() -> None:
-    planner = _planner(user=_user(), post=_post(seeder.Ref("user", mean=1)))
+    planner = _planner(user=_user(), post=_post(seeder.Ref("user", mean=1), count=1))
     ref = _ref(planner, "post", "author_id")
     _, link = _draw(ref, "author_id")
     store = planner.stores["user"]
@@ -135,15 +130,45 @@ def test_a_created_instance_comes_first_in_the_plan_and_is_pickable() -> None:
     assert link == 0
 
 
-def test_create_new_always_creates_even_with_a_pool() -> None:
+def test_a_skewed_final_pool_makes_its_entities_in_rank_order() -> None:
+    planner = _planner(
+        user=_user(), post=_post(seeder.Ref("user", mean=10, skew=3.0), count=20_000)
+    )
+    ref = _ref(planner, "post", "author_id")
+    links = Counter(_draw(ref, "author_id")[1] for _ in range(20_000))
+    # a new one takes the first free rank of its band (31 bands of 64 ranks): the
+    # most used, rank 0, is made at the first draw in band 0 (probability 0.32 a
+    # draw: 32 draws all miss it with probability 0.68**32 < 1e-5), and the oldest
+    # ones are the most used
+    assert max(links, key=links.__getitem__) < 32
+    # ranks 0-99 get 0.05**(1/3) = 37% of the uses, ranks 100-199 10%
+    assert sum(links[i] for i in range(100)) > 2 * sum(links[i] for i in range(100, 200))
+
+
+def test_create_new_on_a_fixed_pool_reuses_one_never_creates() -> None:
     planner = _planner(user=_user(), post=_post(seeder.Ref("user")))
     _fill(planner, "user", 5)
     ref = _ref(planner, "post", "author_id")
-    for expected in (5, 6, 7):
+    seen = set()
+    for _ in range(200):
         row = Row(1, 1)
-        assert ref.create_new(row) == f"user:{expected + 1}.id"
-        assert row.links["author_id"] == expected
-    assert planner.stores["user"].count == 8
+        ref.create_new(row)
+        seen.add(row.links["author_id"])
+    assert seen == set(range(5))  # drawn evenly: every one comes up in 200 draws
+    assert planner.stores["user"].count == 5
+
+
+def test_create_new_on_a_final_pool_takes_a_free_rank_then_refuses() -> None:
+    planner = _planner(user=_user(), post=_post(seeder.Ref("user", mean=2), count=6))
+    ref = _ref(planner, "post", "author_id")
+    links = []
+    for _ in range(3):
+        row = Row(1, 1)
+        ref.create_new(row)
+        links.append(row.links["author_id"])
+    assert links == [0, 1, 2] and planner.stores["user"].count == 3
+    with pytest.raises(seeder.PlanError, match=r"every one of the 3 user of its pool"):
+        ref.create_new(Row(4, 4))
 
 
 def test_ref_field_takes_a_stored_literal_instead_of_the_identity() -> None:
