@@ -167,9 +167,14 @@ def write_skeleton(
     growing: set[str] = set()
     if options.pools == "growing":
         for ref_table, users in filled_by.items():
-            (child, fk), *more = users
-            refs = stats[child].refs[fk.columns]
-            if not more and refs.min_uses >= 1 and parents[child] is None:
+            # a column copied from another reference (a book's tenant_id is its
+            # author's) does not fill the pool
+            filling = [
+                (child, fk)
+                for child, fk in users
+                if _copied_through(source, tables, tables[child], fk.columns[0], fk, names) is None
+            ]
+            if len(filling) == 1 and parents[filling[0][0]] is None:
                 growing.add(ref_table)
     out: list[str] = [
         f"# Fitted by seeder fit from {options.source} (schema {source.schema}).",
@@ -249,9 +254,33 @@ def _parent_of(
         fit = fit_counts(refs.histogram)
         if fit is None or fit.distance > counts_noise(refs.rows, len(refs.histogram)):
             continue
+        if not _dispersion_fits(fit, refs):
+            continue
         if best is None or fit.distance < best[1].distance:
             best = (fk, fit)
     return best
+
+
+PER_PARENT_MIN = 30  # fewer parents than this: too few to tell a per-parent count
+
+
+def _dispersion_fits(fit: CountFit, refs: RefStats) -> bool:
+    """The variance of the children per parent is the distribution's, within three
+    standard errors of a sample variance (relative sd ≲ sqrt(2/(P−1)) for these
+    light-tailed distributions): a skewed reference has a far larger one."""
+    parents = refs.rows
+    if parents < PER_PARENT_MIN:
+        return False
+    if fit.kind == "const":
+        return True
+    if fit.kind == "poisson":
+        expected = fit.lam
+    else:
+        width = fit.high - fit.low + 1
+        expected = (width * width - 1) / 12
+    if expected <= 0:
+        return False
+    return abs(refs.variance / expected - 1) <= 3 * math.sqrt(2 / (parents - 1))
 
 
 def _entity(
@@ -380,6 +409,9 @@ def _reference(
         and same_as_parent(source, table, parent[0], col, col)
     ):
         return {"from": f"parent.{col}"}, "equal to the parent's in every row"
+    via = _copied_through(source, tables, table, col, fk, names)
+    if via is not None:
+        return {"from": f"{via}.{col}"}, f"equal to the {via} row's in every row"
     if len(fk.columns) > 1 and col != fk.columns[-1]:
         last = fk.columns[-1]
         return {"from": f"{last}.{ref_col}"}, f"part of the key ({', '.join(fk.columns)})"
@@ -393,6 +425,33 @@ def _reference(
     shape, why = reference_shape(refs)
     provider.update(shape)
     return provider, f"{comment}; {why}" if why else comment
+
+
+def _copied_through(
+    source: Source,
+    tables: dict[str, Table],
+    table: Table,
+    col: str,
+    fk: ForeignKey,
+    names: dict[str, str],
+) -> str | None:
+    """Another single-column reference of ``table`` whose row holds ``col`` with
+    the same foreign key, equal to this row's ``col`` in every row (a book's
+    tenant_id is its author's): then ``col`` is copied, ``from: other.col``."""
+    if len(fk.columns) != 1:
+        return None
+    for other in table.foreign_keys:
+        if other is fk or len(other.columns) != 1 or other.ref_table not in names:
+            continue
+        target = tables.get(other.ref_table)
+        if target is None or target.name == table.name:
+            continue
+        theirs = target.fk_of(col)
+        if theirs is None or theirs.ref_table != fk.ref_table or len(theirs.columns) != 1:
+            continue
+        if same_as_parent(source, table, other, col, col):
+            return other.columns[0]
+    return None
 
 
 def _ref_comment(refs: RefStats, fk: ForeignKey) -> str:
@@ -431,7 +490,7 @@ def reference_shape(refs: RefStats) -> tuple[dict[str, Any], str]:
 def value_provider(c: ColumnStats, rows: int) -> tuple[Any, str]:
     if c.nonnull == 0:
         return None, f"always null in {rows:,} rows"
-    if c.choices is not None and (c.kind == "bool" or c.nonnull >= 5 * len(c.choices)):
+    if c.choices is not None and (c.kind == "bool" or len(c.choices) <= c.nonnull / 2):
         total = sum(n for _, n in c.choices)
         weights = {_choice_key(v): round(n / total, 4) for v, n in c.choices}
         return {"choice": weights}, f"{len(c.choices)} values in N={total:,}"
