@@ -506,7 +506,8 @@ def value_provider(c: ColumnStats, rows: int) -> tuple[Any, str]:
         if c.iso_datetimes == c.nonnull:
             return {"datetime": [str(c.low), str(c.high)]}, f"{n} ISO times; the measured range"
         fake = guess_fake(c.name, c.kind, c)
-        return fake, f"{n}, {c.distinct:,} distinct, length {c.len_min}..{c.len_max}"
+        approx = "~" if c.distinct_estimated else ""
+        return fake, f"{n}, {approx}{c.distinct:,} distinct, length {c.len_min}..{c.len_max}"
     if c.kind == "uuid":
         return {"fake": "uuid4"}, n
     return None, f"TODO: a provider for its type ({c.kind}), {n}"
