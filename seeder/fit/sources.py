@@ -3,7 +3,7 @@
 ``postgresql://`` (or ``postgres://``) goes through psycopg; ``mysql://`` and
 ``mariadb://`` through PyMySQL. Both drivers come with the ``fit`` extra (psycopg
 with ``demo`` too). A DSN's password is masked (``***``) in every message,
-including the drivers' own, and never printed.
+including the drivers' own, and never printed. Sessions are read-only.
 """
 
 from __future__ import annotations
@@ -130,6 +130,7 @@ def _postgres(dsn: str, schema: str | None, shown: str, secret: str | None) -> S
         raise FitError(
             f"cannot connect to {shown}: {_scrub(str(exc), secret)}; check --dsn"
         ) from exc
+    conn.read_only = True  # fit only reads: a production database is safe from it
     source = Source("postgresql", conn, schema or "", shown)
     if not schema:
         (current,) = source.rows("SELECT current_schema()")[0]
@@ -165,6 +166,7 @@ def _mysql(parts: SplitResult, schema: str | None, shown: str, secret: str | Non
             f"cannot connect to {shown}: {_scrub(str(exc), secret)}; check --dsn"
         ) from exc
     source = Source("mysql", conn, schema or database or "", shown)
+    source.rows("SET SESSION TRANSACTION READ ONLY")
     if not source.schema:
         conn.close()
         raise FitError(f"--dsn {shown} names no database; add /DATABASE or give --schema")
