@@ -129,7 +129,7 @@ def test_a_seeded_database_fits_back_to_its_scenario(
     assert all(p.startswith(("author.tenant_id ", "book.subtitle ")) for p in bad), report
 
 
-TENANTS, AUTHORS, ALPHA_SKEW = 20, 600, 2.0
+TENANTS, AUTHORS, ALPHA_SKEW = 30, 600, 2.0
 
 PRODUCTION = f"""
 CREATE TABLE tenants (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -147,6 +147,12 @@ INSERT INTO authors (tenant_id, name, birth_year)
   FROM generate_series(1, {TENANTS}) t(i),
   LATERAL generate_series(1, round({AUTHORS} * (power(t.i / {TENANTS}.0, 1 / {ALPHA_SKEW})
                           - power((t.i - 1) / {TENANTS}.0, 1 / {ALPHA_SKEW})))::int) j;
+CREATE TABLE members (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant_id bigint NOT NULL REFERENCES tenants (id), name text NOT NULL, email text NOT NULL);
+-- tenant i has 2 + i mod 7 members: a uniform count per tenant in [2, 8]
+INSERT INTO members (tenant_id, name, email)
+  SELECT t.i, 'Member ' || j, 'm' || t.i || '.' || j || '@example.org'
+  FROM generate_series(1, {TENANTS}) t(i), LATERAL generate_series(1, 2 + t.i % 7) j;
 """
 
 
@@ -160,7 +166,9 @@ def test_production_fits_seeds_and_fits_again_to_the_same_numbers(
             "SELECT count(*), avg((birth_year IS NULL)::int)::float8 FROM authors"
         ).fetchall()
 
-    first = fitted(capsys, production, tmp_path, "production.yaml", "tenants,authors")
+    first = fitted(capsys, production, tmp_path, "production.yaml", "tenants,authors,members")
+    assert first["member"]["per"] == "tenant", first["member"]
+    assert first["member"]["count"] == {"range": [2, 8]}, first["member"]
     ref = first["author"]["fields"]["tenant_id"]
     assert abs(ref["skew"] - ALPHA_SKEW) <= 0.05, ref  # exact Zipf counts, rounded to integers
     assert first["author"]["fields"]["birth_year"]["null_weight"] == round(null_share, 4)
@@ -174,6 +182,12 @@ def test_production_fits_seeds_and_fits_again_to_the_same_numbers(
     staging = new_schema()
     with demo_on(staging) as url:
         seed(url, tmp_path / "production.yaml")
+    # what the fitted scenario asks, the staging database holds (per-parent range too)
+    code, report, err = cli(
+        capsys, "fit", "--check", str(tmp_path / "production.yaml"), "--dsn", staging
+    )
+    assert code == 0, report + err
+    assert "member per tenant range" in report, report
     second = fitted(capsys, staging, tmp_path, "staging.yaml", "tenants,authors")
 
     assert (second["tenant"]["count"], second["author"]["count"]) == (TENANTS, authors)
