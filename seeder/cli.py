@@ -313,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--column", metavar="C")
     fit.add_argument("--check", metavar="SCENARIO", help="compare the database with a scenario")
     fit.add_argument("--map", action="append", default=[], metavar="ENTITY=TABLE")
+    fit.add_argument("--scale", type=flags.scale, default=1.0, help="the run's --scale (--check)")
     fit.add_argument("--pools", choices=("fixed", "growing"), default="fixed")
     fit.add_argument("--commands", metavar="FILE", help="match tables to these commands")
     fit.add_argument("--out", default="-", help="the scenario file (default: stdout)")

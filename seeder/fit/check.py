@@ -101,6 +101,10 @@ def _entity(
         out.append(Difference(f"{label} rows", str(em.count), str(rows), "0", rows == em.count))
     if em.parent is not None and em.count_provider is not None:
         out.extend(_per_parent(source, em, table, where))
+    if rows == 0:
+        if em.parent is None and em.count is not None:
+            return out  # its rows line says it
+        return [*out, Difference(f"{label} rows", "some", "0", "-", False)]
     for field_name, provider in em.providers.items():
         if field_name in em.var_names or field_name not in table.columns:
             continue

@@ -29,8 +29,8 @@ def fit_command(args: argparse.Namespace) -> int:
         if tables:
             raise FitError("--check compares every entity of the scenario; leave out --tables")
         return _check(args)
-    if args.map:
-        raise FitError("--map goes with --check")
+    if args.map or args.scale != 1.0:
+        raise FitError("--map and --scale go with --check")
     from seeder.fit.api import fit_database
 
     out = Path(args.out) if args.out != "-" else None
@@ -69,7 +69,7 @@ def _check(args: argparse.Namespace) -> int:
         if not sep or not entity or not table:
             raise FitError(f"--map {item!r}: write it ENTITY=TABLE (author=authors)")
         mapping[entity.strip()] = table.strip()
-    model = load_model(args.check)
+    model = load_model(args.check, scale=args.scale)
     unknown = [e for e in mapping if e not in model.entities]
     if unknown:
         raise FitError(f"--map {unknown[0]}: the scenario has no entity {unknown[0]!r}")
