@@ -16,11 +16,14 @@ What is compared, and its tolerance:
   their observed uses is included — see :func:`.shape.simulate_reference`);
   with ``mean``: the uses per referenced row within 3 standard errors of the
   pool's size, ~1 + Binomial(N−1, 1/m);
-- ``range`` numbers: the bounds exactly, the mean within 3·(b−a)/sqrt(12·N).
+- ``range`` numbers: the bounds exactly, the mean within 3·(b−a)/sqrt(12·N);
+  ``date`` ranges: the bounds;
+- ``unique`` combinations and ``unique: true`` fields: no value repeated.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,8 +35,10 @@ from seeder.fit.shape import implied_shares, simulate_reference
 from seeder.fit.sources import FitError, Source
 from seeder.model import EntityModel, Model
 from seeder.providers import Provider
+from seeder.providers.base import InvalidProvider
 from seeder.providers.numbers import Normal, Poisson, Range
 from seeder.providers.references import From, Ref
+from seeder.providers.time import DateRange, parse_when
 from seeder.providers.values import Choice
 
 __all__ = ["Difference", "check_model", "format_table"]
@@ -105,6 +110,7 @@ def _entity(
         if em.parent is None and em.count is not None:
             return out  # its rows line says it
         return [*out, Difference(f"{label} rows", "some", "0", "-", False)]
+    out.extend(_unique(source, em, table))
     for field_name, provider in em.providers.items():
         if field_name in em.var_names or field_name not in table.columns:
             continue
@@ -197,8 +203,67 @@ def _provider(
                 abs(column.mean - provider.mean) <= tol,
             )
         )
+    elif isinstance(provider, DateRange) and column.nonnull:
+        start, end = (parse_when(provider.start), parse_when(provider.end))
+        first, last = _when(column.low, start), _when(column.high, start)
+        ok = first is not None and last is not None and _key(start) <= first <= last <= _key(end)
+        out.append(
+            Difference(
+                f"{param} range",
+                f"[{start.isoformat()}, {end.isoformat()}]",
+                f"[{column.low}, {column.high}]",
+                "within",
+                ok,
+            )
+        )
     elif isinstance(provider, Ref):
         out.extend(_reference(source, model, em, table, field_name, provider, where))
+    return out
+
+
+def _key(when: dt.date) -> dt.datetime:
+    """Dates and datetimes, aware or not, on one comparable scale (naive UTC)."""
+    if not isinstance(when, dt.datetime):
+        return dt.datetime.combine(when, dt.time())
+    if when.tzinfo is not None:
+        return when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
+def _when(value: Any, like: dt.date) -> dt.datetime | None:
+    """A measured bound (ISO text is parsed) on the scale of :func:`_key`, else None;
+    a datetime measured against date bounds counts by its date."""
+    try:
+        when = value if isinstance(value, dt.date) else parse_when(str(value))
+    except InvalidProvider:
+        return None
+    if not isinstance(like, dt.datetime) and isinstance(when, dt.datetime):
+        when = when.date()
+    return _key(when)
+
+
+def _unique(source: Source, em: EntityModel, table: Table) -> list[Difference]:
+    """Each ``unique`` combination (and ``unique: true`` field): no repeats."""
+    combos = list(em.unique)
+    combos += [(f,) for f, p in em.providers.items() if p.unique and f not in em.var_names]
+    out: list[Difference] = []
+    for combo in combos:
+        if not all(c in table.columns for c in combo):
+            continue
+        cols = ", ".join(source.quote(c) for c in combo)
+        ((repeats,),) = source.rows(
+            f"SELECT COUNT(*) FROM (SELECT {cols} FROM {source.table(table.name)} "
+            f"GROUP BY {cols} HAVING COUNT(*) > 1) repeated"
+        )
+        out.append(
+            Difference(
+                f"{em.name} unique ({', '.join(combo)})",
+                "no repeats",
+                f"{repeats} repeated",
+                "0",
+                int(repeats) == 0,
+            )
+        )
     return out
 
 

@@ -502,7 +502,8 @@ def value_provider(c: ColumnStats, rows: int) -> tuple[Any, str]:
         return {key: [c.low, c.high]}, f"{n}; the measured range"
     if c.kind == "text":
         if c.iso_dates == c.nonnull:
-            return {"date": [str(c.low), str(c.high)]}, f"{n} ISO dates; the measured range"
+            first, last = dt.date.fromisoformat(str(c.low)), dt.date.fromisoformat(str(c.high))
+            return {"date": [first, last]}, f"{n} ISO dates; the measured range"
         if c.iso_datetimes == c.nonnull:
             return {"datetime": [str(c.low), str(c.high)]}, f"{n} ISO times; the measured range"
         fake = guess_fake(c.name, c.kind, c)

@@ -18,6 +18,7 @@ Tolerances, each about three standard errors of the measured sample:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -84,6 +85,8 @@ def test_a_seeded_database_fits_back_to_its_scenario(
         "book.status choice published",
         "book per author mean (poisson)",
         "member (members) rows",
+        "book unique (tenant_id, isbn)",
+        "book.published_on range",
     ):
         assert parameter in report, report
 
@@ -116,17 +119,23 @@ def test_a_seeded_database_fits_back_to_its_scenario(
     status = book["fields"]["status"]["choice"]
     assert abs(status["published"] - 0.85) <= share_tolerance(0.85, books), status
     assert author["fields"]["birth_year"]["range"] == [1920, 2000]
+    first, last = book["fields"]["published_on"]["date"]
+    assert dt.date(2000, 1, 1) <= first < last <= dt.date(2020, 12, 31), (first, last)
+    assert book["unique"] == [["tenant_id", "isbn"]]
 
     # and --check fails where the database is not what a scenario asks
     wrong = tmp_path / "wrong.yaml"
     text = SCENARIO.read_text().replace("../../commands/library.py", str(COMMANDS))
     text = text.replace("skew: 2.0", "skew: 4.0").replace("null_weight: 0.4", "null_weight: 0.1")
+    text = text.replace("[2000-01-01, 2020-12-31]", "[2010-01-01, 2020-12-31]")
     wrong.write_text(text)
     code, report, err = cli(capsys, "fit", "--check", str(wrong), "--dsn", dsn)
     assert code == 1, report + err
     bad = {line.split("  ")[0] for line in report.splitlines() if line.endswith("NO")}
-    assert {"author.tenant_id skew", "book.subtitle null_weight"} <= bad, report
-    assert all(p.startswith(("author.tenant_id ", "book.subtitle ")) for p in bad), report
+    assert {"author.tenant_id skew", "book.subtitle null_weight", "book.published_on range"} <= bad
+    assert all(
+        p.startswith(("author.tenant_id ", "book.subtitle ", "book.published_on ")) for p in bad
+    ), report
 
 
 TENANTS, AUTHORS, ALPHA_SKEW = 30, 600, 2.0
