@@ -240,8 +240,10 @@ def check_unique_space(models: dict[str, EntityModel], problems: Problems) -> No
                 k = em.kinds.get(f, LITERAL)
                 if k.is_ref and k.target is not None:
                     target = models[k.target]
-                    fixed = not _grows(em, f)
-                    space *= target.expected if fixed else math.inf
+                    if _grows(em, f, target):
+                        space *= math.inf
+                    else:  # its final pool, or the pool it reuses
+                        space *= em.pools.get(f, target.expected)
                 else:
                     space *= em.providers[f].value_space() if f in em.providers else math.inf
             if space < em.expected:
@@ -253,9 +255,10 @@ def check_unique_space(models: dict[str, EntityModel], problems: Problems) -> No
                 )
 
 
-def _grows(em: EntityModel, name: str) -> bool:
+def _grows(em: EntityModel, name: str, target: EntityModel) -> bool:
+    """Whether the reference ``name`` grows its pool as it is used (no bound)."""
     provider = em.spec.actor if name == "actor" else em.providers.get(name)
-    return isinstance(provider, Ref) and provider.mean is not None
+    return isinstance(provider, Ref) and provider.grows_as_used(target.providers)
 
 
 def check_counter_factors(

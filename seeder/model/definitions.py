@@ -4,6 +4,9 @@ against the command's real fields, vars, identity, parent and counts."""
 from __future__ import annotations
 
 import math
+import re
+import types
+import typing
 from types import ModuleType
 from typing import Any
 
@@ -16,6 +19,7 @@ from seeder.providers import (
     Number,
     Provider,
     Range,
+    Seq,
     Series,
 )
 from seeder.providers.args import check_args, kind_name
@@ -191,6 +195,24 @@ def entity_model(
             ok = False
             continue
         providers[vname] = provider
+    whole: set[str] = set()
+    for fname, provider in providers.items():
+        if (
+            isinstance(provider, Seq)
+            and fname in model_fields
+            and _whole_only(model_fields[fname].annotation)
+        ):
+            problem = _seq_is_whole(provider)
+            if problem is None:
+                whole.add(fname)
+            else:
+                problems.add(
+                    (*base, "fields", fname, "seq"),
+                    f"{name}.{fname}: seq template {provider.template!r} makes {problem}, "
+                    f"but {command.__name__}.{fname} is an int; write a template that is "
+                    "a whole number, such as '{n}' or '1{n:04d}'",
+                )
+                ok = False
     if not ok:
         return None
     binding = binding_of(command)
@@ -202,6 +224,7 @@ def entity_model(
         http=http,
         providers=providers,
         var_names=frozenset(entity.vars),
+        whole=frozenset(whole),
     )
     if entity.ordered is None:  # a series or counter only makes sense sent in order
         em.ordered = any(isinstance(p, Series | Counter) for p in providers.values())
@@ -219,6 +242,28 @@ def entity_model(
         captures |= set(http.captures)
     em.captures = frozenset(captures)
     return em
+
+
+def _whole_only(annotation: Any) -> bool:
+    """Whether a command field's type takes whole numbers and no strings: ``int``,
+    ``int | None``, ``Optional[int]`` (not ``bool``, not ``int | str``)."""
+    if annotation is int:
+        return True
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        kept = [a for a in args if a is not type(None)]
+        return bool(kept) and all(a is int for a in kept)
+    return False
+
+
+def _seq_is_whole(seq: Seq) -> str | None:
+    """None when every value of ``seq`` is a whole number written in decimal;
+    otherwise an example of what it makes."""
+    for n, i in ((1, 1), (10, 1), (123456789, 987654)):
+        text = seq.template.format(n=n + seq.start - 1, i=i)
+        if not re.fullmatch(r"-?[0-9]+", text):
+            return f"strings like {text!r}"
+    return None
 
 
 def _binding_fits(

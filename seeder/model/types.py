@@ -59,6 +59,7 @@ class EntityModel:
     http: HttpBinding | None
     providers: dict[str, Provider]  # fields and vars, in declaration order
     var_names: frozenset[str]
+    whole: frozenset[str] = frozenset()  # seq fields the command types int: sent as ints
     body_fields: list[str] = field(default_factory=list)  # literal fields sent, model order
     ref_fields: list[str] = field(default_factory=list)  # captured refs: placeholders
     kinds: dict[str, Kind] = field(default_factory=dict)

@@ -39,6 +39,12 @@ class Graph(Protocol):
     @property
     def stores(self) -> dict[str, Store]: ...
 
+    @property
+    def on_demand(self) -> bool:
+        """Whether instances are planned only as a caller asks for them (``given``
+        in tests): then no pool is fixed, and a reference creates what it needs."""
+        ...
+
     def value_of(self, kind: Kind) -> Callable[[int], Any]:
         """Index of a ``kind.target`` instance → the value a reference to it holds."""
         ...
@@ -90,13 +96,14 @@ def ref_draw(
     buckets, keys_of = _spec_index(store, tmodel, eq)
     checks = _candidate_checks([c for c in conds if c not in eq], tmodel, store)
     make = _maker(graph, entity, name, tmodel, _forcing(graph, tmodel, eq, rand), checks)
-    size = graph.model.entities[entity].pools.get(name)
+    # planned on demand, the final pool is not made: what exists is reused
+    size = None if graph.on_demand else graph.model.entities[entity].pools.get(name)
     if size is not None:
         return _final_draw(graph, entity, name, ref, kind, rng, size, checks)
     inv_mean = 1.0 / ref.mean if ref.mean else 0.0
     # a fixed pool (a root with a count) never grows: a pick is over all of it,
     # and the instances not planned yet are planned ahead of their turn
-    fixed = tmodel.count if tmodel.parent is None and tmodel.count else None
+    fixed = tmodel.count if tmodel.parent is None and tmodel.count and not graph.on_demand else None
     create = graph.create
 
     def ahead(upto: int) -> bool:
@@ -174,7 +181,7 @@ def ref_draw(
     def create_new(row: Row) -> Any:
         # growing as used: a new one. A fixed pool never grows: any candidate,
         # evenly, once one more of the pool is planned (if some are still to plan)
-        if inv_mean:
+        if inv_mean or graph.on_demand:
             idx = make(row, True)
         else:
             ahead(store.count)

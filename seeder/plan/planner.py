@@ -71,8 +71,10 @@ class Planner:
     """Plans one scenario once (it holds the random streams and the registry).
     It is the :class:`~seeder.plan.draws.Graph` its reference draws work on."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, *, on_demand: bool = False) -> None:
         self.model = model
+        # planned as a caller asks (given): no fixed pools, references create
+        self.on_demand = on_demand
         self.seed = model.scenario.seed
         self.fingerprint = model.fingerprint
         self.stores = {name: Store(em) for name, em in model.entities.items()}
@@ -174,7 +176,15 @@ class Planner:
             return from_draw(self, entity, name, provider, ctx.rng)
         assert provider is not None and not isinstance(provider, str)
         seed_key, reseed = seed_by_hooks(provider, em, name, ctx.rng, self.seed)
-        return wrap_options(provider, provider.compile(ctx), ctx, seed_key, reseed)
+        draw = provider.compile(ctx)
+        if name in em.whole:  # a seq on an int field: its text is a whole number
+            text = draw
+
+            def whole(row: Row) -> Any:
+                return int(text(row))
+
+            draw = whole
+        return wrap_options(provider, draw, ctx, seed_key, reseed)
 
     def value_of(self, kind: Kind) -> Callable[[int], Any]:
         """Index of a ``kind.target`` instance → the value a reference to it holds."""

@@ -70,7 +70,7 @@ class ByKey:
     def _planner(self, route: Keyed, key: str) -> Planner:
         seed = derive_seed(self.model.scenario.seed, "by_key", route.parent.entity, key)
         scenario = dataclasses.replace(self.model.scenario, seed=seed)
-        return Planner(dataclasses.replace(self.model, scenario=scenario))
+        return Planner(dataclasses.replace(self.model, scenario=scenario), on_demand=True)
 
     def _parent(self, planner: Planner, route: Keyed, key: str) -> int:
         """Makes the parent (after its own parents); returns its index."""

@@ -68,7 +68,9 @@ class Session:
             model = self.bp.model
             scenario = dataclasses.replace(model.scenario, seed=self.seed)
             with leased(self._lease):
-                self._planner = Planner(dataclasses.replace(model, scenario=scenario))
+                self._planner = Planner(
+                    dataclasses.replace(model, scenario=scenario), on_demand=True
+                )
         return self._planner
 
     def close(self) -> None:

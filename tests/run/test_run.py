@@ -297,7 +297,7 @@ def test_results_do_not_depend_on_concurrency(tmp_path: Path) -> None:
                 url,
                 folder,
                 "--scale",
-                "0.1",
+                "0.2",  # 1,000 books, mean 500: two tenants
                 "--concurrency",
                 concurrency,
             )
