@@ -9,7 +9,9 @@
   regression and its r², band shares, per-parent count distributions);
 - :mod:`.skeleton` — the scenario YAML, with comments giving sample sizes and fit quality;
 - :mod:`.check` — a seeded database against what a scenario asked (``--check``);
-- :mod:`.csvfile` — one column of a CSV file.
+- :mod:`.csvfile` — one column of a CSV file;
+- :mod:`.api` and :mod:`.cli` — the entry points and the ``seeder fit`` flags.
 
-Reads the model (for ``--check``); nothing below imports it.
+Beside :mod:`seeder.ports` in the layers: reads the model (for ``--check``) and
+seeder's own pick function (for tolerances); nothing below imports it.
 """

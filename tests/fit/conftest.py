@@ -1,7 +1,8 @@
-"""Fixtures of the ``seeder fit`` tests: PostgreSQL schemas (from the demo's
-fixtures: a fresh random schema per test, dropped after; a failure instead of a
-skip when SEEDER_REQUIRE_POSTGRES=1), a MariaDB database of the same kind, a
-``seeder demo`` process on a given DSN, and the CLI as a subprocess."""
+"""Fixtures of the ``seeder fit`` tests: PostgreSQL schemas (as the demo's
+fixtures do: fresh random schemas, dropped after; a failure instead of a skip when
+SEEDER_REQUIRE_POSTGRES=1, as CI sets), a fresh MariaDB database (skipped when
+MariaDB is not reachable, unless SEEDER_REQUIRE_MARIADB=1), a ``seeder demo``
+process on a given DSN, and the CLI as a subprocess."""
 
 from __future__ import annotations
 
