@@ -209,6 +209,12 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit(args: argparse.Namespace) -> int:
+    from seeder.fit.cli import fit_command
+
+    return fit_command(args)
+
+
 _SCENARIO_HELP = "a scenario file (YAML or Python), or a bundled example's name (seeder examples)"
 
 
@@ -298,6 +304,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=flags.port, default=8000)
     serve.set_defaults(handler=_serve)
+
+    fit = sub.add_parser("fit", help="write a scenario from a database or CSV, or check one")
+    fit.add_argument("--dsn", help="postgresql://... or mysql://... (the password is never shown)")
+    fit.add_argument("--schema", help="default: the connection's current schema or database")
+    fit.add_argument("--tables", help="a,b: only these tables (default: all)")
+    fit.add_argument("--csv", metavar="FILE", help="fit one column of a CSV file (with --column)")
+    fit.add_argument("--column", metavar="C")
+    fit.add_argument("--check", metavar="SCENARIO", help="compare the database with a scenario")
+    fit.add_argument("--map", action="append", default=[], metavar="ENTITY=TABLE")
+    fit.add_argument("--scale", type=flags.scale, default=1.0, help="the run's --scale (--check)")
+    fit.add_argument("--pools", choices=("fixed", "growing"), default="fixed")
+    fit.add_argument("--commands", metavar="FILE", help="match tables to these commands")
+    fit.add_argument("--out", default="-", help="the scenario file (default: stdout)")
+    fit.set_defaults(handler=_fit)
 
     demo = sub.add_parser("demo", help="run the embedded demo service")
     demo.add_argument("--host", default="127.0.0.1")
