@@ -28,6 +28,13 @@ def add_parsers(sub: Any) -> None:
         help="only operations whose path, 'METHOD path', operationId or command name "
         "matches this glob (repeatable), e.g. '/tenants*'",
     )
+    openapi.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="leave out the operations this glob matches (repeatable)",
+    )
     openapi.set_defaults(handler=_import_openapi)
 
     schema = sub.add_parser("schema", help="print the JSON Schema of scenario files")
@@ -43,7 +50,9 @@ def _import_openapi(args: argparse.Namespace) -> int:
         raise ImportFailed(f"--out {args.out} must name a Python file (commands/x.py)")
     if args.scenario is not None and not str(args.scenario).endswith((".yaml", ".yml")):
         raise ImportFailed(f"--scenario {args.scenario} must name a YAML file (scenarios/x.yaml)")
-    done = import_openapi(args.spec, args.out, args.scenario, args.include, SCHEMA_URL)
+    done = import_openapi(
+        args.spec, args.out, args.scenario, args.include, SCHEMA_URL, args.exclude
+    )
     print(f"seeder: wrote {done.module}: {len(done.commands)} commands")
     if done.scenario:
         print(f"seeder: wrote {done.scenario}: {len(done.entities)} entities")

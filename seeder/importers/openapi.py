@@ -278,7 +278,7 @@ def _identity_in(spec: Mapping[str, Any], schema: Any, key: str | None) -> str |
     if found is None or not found["properties"]:
         return None
     properties = found["properties"]
-    for name in (key, "id", "uuid", "_id"):
+    for name in (key, "id", "uuid", "_id", "key", "number", "code", "slug"):
         if name and name in properties:
             return name
     if len(properties) == 1:
@@ -294,7 +294,9 @@ def _matches(op: Operation, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(n, p) for p in patterns for n in names if n)
 
 
-def operations(spec: Mapping[str, Any], include: Sequence[str] = ()) -> list[Operation]:
+def operations(
+    spec: Mapping[str, Any], include: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[Operation]:
     """The document's write operations, as commands (in the document's order)."""
     paths: dict[str, Any] = spec["paths"]
     found: list[Operation] = []
@@ -309,7 +311,7 @@ def operations(spec: Mapping[str, Any], include: Sequence[str] = ()) -> list[Ope
             raw = _deref(spec, item[method])
             op = Operation(method.upper(), path, str(raw.get("operationId") or ""))
             op.name = _command_name(op.operation_id, op.method, path)
-            if include and not _matches(op, include):
+            if (include and not _matches(op, include)) or _matches(op, exclude):
                 continue
             _read_operation(spec, op, raw, [*shared, *raw.get("parameters", [])])
             found.append(op)
@@ -463,7 +465,14 @@ def _undo(op: Operation, spec: Mapping[str, Any]) -> str | None:
         key = _param_name(rest)
         if key is None:
             continue
-        target = op.own_key or (op.identity if op.identity and "." not in op.identity else "id")
+        if op.own_key:
+            target = op.own_key
+        elif op.identity == "Location":
+            target = "id"  # the Location header's last segment is kept as id
+        elif op.identity and "." not in op.identity and ":" not in op.identity:
+            target = op.identity
+        else:
+            return None  # an identity deep in the answer: no field names it
         suffix = other[len(base) + 1 + len(rest) :]
         return f"{base}/{{{target}}}{suffix}"
     return None
@@ -567,7 +576,9 @@ def command_module(spec: Mapping[str, Any], ops: list[Operation], source: str) -
         )
     assert isinstance(code, str)
     _read_fields(code, kept)
-    return _formatted(_decorate(code, kept))
+    module = _formatted(_decorate(code, kept))
+    _read_fields(module, [])  # the bindings are checked as the module is imported
+    return module
 
 
 def _formatted(code: str) -> str:
@@ -765,8 +776,12 @@ def _provider(
     if kind == "string" or (kind is None and ("format" in s or "pattern" in s)):
         if isinstance(fmt, str) and fmt in _FORMATS:
             return dict(_FORMATS[fmt]), None
+        longest = s.get("maxLength")
         for rule, provider in _NAMES:
             if re.fullmatch(rule, name, re.IGNORECASE):
+                prose = provider["fake"] in ("paragraph", "sentence")
+                if prose and isinstance(longest, int) and longest < 300:
+                    return {"fake": "text", "max_nb_chars": max(5, longest)}, None
                 return dict(provider), None
         if isinstance(s.get("pattern"), str):
             seq = _pattern_seq(s["pattern"])
@@ -777,7 +792,7 @@ def _provider(
             }, f"pattern {s['pattern']}: write a provider that meets it"
         if strict:
             return None
-        shortest, longest = int(s.get("minLength", 1)), s.get("maxLength")
+        shortest = int(s.get("minLength", 1))
         top = min(int(longest), max(shortest, 20)) if longest is not None else max(shortest, 12)
         return {"fake": "pystr", "min_chars": max(shortest, 1), "max_chars": max(top, 1)}, None
     if kind == "array":
@@ -986,6 +1001,7 @@ def import_openapi(
     scenario: str | Path | None = None,
     include: Sequence[str] = (),
     schema_url: str = "",
+    exclude: Sequence[str] = (),
 ) -> Imported:
     """Reads ``source`` and writes the commands module at ``out`` (and the starter
     scenario at ``scenario``)."""
@@ -997,9 +1013,9 @@ def import_openapi(
             "pip install 'command-seeder[import]'"
         ) from exc
     spec = read_spec(source)
-    ops = operations(spec, include)
+    ops = operations(spec, include, exclude)
     if not [op for op in ops if not op.skipped]:
-        hint = " matching --include" if include else ""
+        hint = " matching --include/--exclude" if include or exclude else ""
         raise ImportFailed(
             f"{_short(source)} has no write operation (POST, PUT, PATCH){hint}; nothing to import"
         )
