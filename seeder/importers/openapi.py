@@ -68,6 +68,7 @@ class Operation:
     encoding: str = "json"
     envelope: str | None = None
     success: tuple[int, ...] = ()
+    documented: tuple[int, ...] = ()  # the success statuses the document gives
     identity: str | None = "id"
     own_key: str | None = None  # a key the client chooses (in the body or the path)
     creates: bool = False
@@ -354,6 +355,9 @@ def _read_operation(
         if key is not None and ("path", key) not in by_place:
             op.params.append((key, {"type": "string"}, True))
     op.success = _success(raw)
+    op.documented = tuple(
+        int(c) for c in raw.get("responses", {}) if str(c).isdigit() and str(c).startswith("2")
+    )
     body = _deref(spec, raw.get("requestBody"))
     if isinstance(body, dict):
         content = body.get("content", {})
@@ -420,7 +424,7 @@ def _guess_identities(spec: Mapping[str, Any], ops: list[Operation]) -> None:
                 guess = rest or key or "id"
                 op.identity, op.guessed = guess if guess.isidentifier() else "id", True
             op.creates = (
-                op.own_key is not None or answer is not None or location or 201 in op.success
+                op.own_key is not None or answer is not None or location or 201 in op.documented
             )
         else:
             op.identity = None
@@ -547,6 +551,7 @@ def command_module(spec: Mapping[str, Any], ops: list[Operation], source: str) -
         while op.name in components:
             op.name += "Command"
     own = {op.name: _command_schema(op) for op in kept}
+    components, own = _undocumented(components), _undocumented(own)
     document = {
         "openapi": "3.1.0" if str(spec.get("openapi", "")).startswith("3.1") else "3.0.3",
         "info": {"title": "commands", "version": "1"},
@@ -586,12 +591,44 @@ def _formatted(code: str) -> str:
     then black at 100 columns (the generator's own formatter, a dependency of it)."""
     import black
 
+    mode = black.Mode(line_length=100)
+    code = black.format_str(code, mode=mode)
     # seeder is a third-party package of the project the module is written into
     code = re.sub(r"(?m)^(from pydantic import .*)\n\n(from seeder\.commands)", r"\1\n\2", code)
-    code = re.sub(r"(?m)^(\s*(?:\w+: .*|\] ))= \[\]$", r"\1= Field(default_factory=list)", code)
-    code = re.sub(r"(?m)^(\s*(?:\w+: .*|\] ))= \{\}$", r"\1= Field(default_factory=dict)", code)
-    mode = black.Mode(line_length=100)
+    for empty, factory in ((r"\[\]", "list"), (r"\{\}", "dict")):
+        code = re.sub(
+            rf"(?m)^(\s*(?:\w+: .*|\] ))= (?:{empty}|\(\n\s*{empty}\n\s*\))$",
+            rf"\1= Field(default_factory={factory})",
+            code,
+        )
+    pydantic = re.search(r"(?m)^from pydantic import (.*)$", code)
+    if "Field(" in code and (pydantic is None or "Field" not in pydantic.group(1).split(", ")):
+        if pydantic is None:
+            code = code.replace(
+                "from seeder.commands import",
+                "from pydantic import Field\nfrom seeder.commands import",
+            )
+        else:
+            names = sorted({*pydantic.group(1).split(", "), "Field"})
+            code = code.replace(pydantic.group(0), f"from pydantic import {', '.join(names)}")
     return black.format_str(code, mode=mode)
+
+
+_PROSE = ("description", "title", "example", "examples", "summary", "externalDocs")
+
+
+def _undocumented(node: Any) -> Any:
+    """``node`` without its prose (descriptions, titles, examples): the models say
+    what is sent, and a long description would make a line no formatter can split."""
+    if isinstance(node, dict):
+        return {
+            k: _undocumented(v)
+            for k, v in node.items()
+            if not (k in _PROSE and not isinstance(v, dict | bool)) and k != "$comment"
+        }
+    if isinstance(node, list):
+        return [_undocumented(v) for v in node]
+    return node
 
 
 def _header(spec: Mapping[str, Any], source: str) -> str:
@@ -796,7 +833,7 @@ def _provider(
         top = min(int(longest), max(shortest, 20)) if longest is not None else max(shortest, 12)
         return {"fake": "pystr", "min_chars": max(shortest, 1), "max_chars": max(top, 1)}, None
     if kind == "array":
-        return None if strict else ([], "an array: fill it in")
+        return None if strict else ({"const": _sample(spec, s, 0)}, "an array: fill it in")
     if strict:
         return None
     return {"const": _sample(spec, s, 0)}, "an object: fill it in"
@@ -807,6 +844,10 @@ def _sample(spec: Mapping[str, Any], schema: Any, depth: int) -> Any:
     s = _flat(spec, schema)
     if "const" in s:
         return s["const"]
+    for union in ("anyOf", "oneOf"):
+        options = [o for o in s.get(union, []) if _flat(spec, o).get("type") != "null"]
+        if options:
+            return _sample(spec, options[0], depth + 1)
     if s.get("enum"):
         return s["enum"][0]
     if "default" in s:
@@ -818,7 +859,7 @@ def _sample(spec: Mapping[str, Any], schema: Any, depth: int) -> Any:
             return {}
         return {k: _sample(spec, obj["properties"][k], depth + 1) for k in obj["required"]}
     if kind == "array":
-        return []
+        return [_sample(spec, s.get("items", {}), depth + 1)] if s.get("minItems") else []
     if kind == "integer":
         return int(s.get("minimum", 1))
     if kind == "number":
@@ -842,14 +883,23 @@ def starter_scenario(
     spec: Mapping[str, Any], ops: list[Operation], commands: str, schema_url: str
 ) -> str:
     creating = [op for op in ops if op.creates and not op.skipped]
-    keys: dict[str, str] = {}  # a field name that holds an entity's identity -> entity
+    # a field name that holds an entity's identity (attribute None) or another of its
+    # fields (work_pool_name for /work_pools/{name}) -> the entity and that attribute
+    keys: dict[str, tuple[str, str | None]] = {}
     for op in creating:
-        keys.setdefault(f"{op.entity}_id", op.entity)
+        keys.setdefault(f"{op.entity}_id", (op.entity, None))
+        if op.own_key and "_" in op.own_key:
+            keys.setdefault(op.own_key, (op.entity, None))
+        elif op.own_key and op.own_key != "id":
+            keys.setdefault(f"{_singular_of(op.path)}_{op.own_key}", (op.entity, None))
         child = _child_key(op.path, spec["paths"])
-        if op.own_key:
-            keys.setdefault(op.own_key, op.entity)
         if child and child != "id":
-            keys.setdefault(child, op.entity)
+            body = op.body["properties"] if op.body else {}
+            attribute = child if child in body and child != op.own_key else None
+            field_name = op.fields.get(child, child) if attribute else None
+            if "_" in child:
+                keys.setdefault(child, (op.entity, field_name))
+            keys.setdefault(f"{_singular_of(op.path)}_{child}", (op.entity, field_name))
     by_entity = {op.entity: op for op in creating}
     entities: dict[str, _Entity] = {}
     for op in creating:
@@ -860,19 +910,19 @@ def starter_scenario(
         for wire in [*path_params, *[q for q in op.query], *body]:
             name = op.fields.get(wire, wire)
             schema = body.get(wire) or next((s for n, s, _ in op.params if n == wire), {})
-            target = keys.get(wire) or next(
+            target, attribute = keys.get(wire) or next(
                 (
                     keys[k]
                     for k in sorted(keys, key=len, reverse=True)
                     if "_" in k and wire.endswith("_" + k)
                 ),
-                None,
+                (None, None),
             )
             if wire == op.own_key:
                 guess = _provider(spec, wire, schema, strict=False)
                 assert guess is not None
                 provider, note = guess
-                if isinstance(provider, dict) and "seq" not in provider:
+                if isinstance(provider, dict) and "seq" not in provider and "fake" not in provider:
                     provider = {"seq": f"{_singular_of(op.path)}-{{n}}"}
                 entity.fields[name] = ({**provider, "unique": True}, note)
                 continue
@@ -883,7 +933,11 @@ def starter_scenario(
                     parent = by_entity[target]
                     key = parent.fields.get(parent.own_key or "", parent.own_key)
                     copy = f"parent.{key}" if parent.identity is None and key else "parent"
+                    if attribute:
+                        copy = f"parent.{attribute}"
                     entity.fields[name] = ({"from": copy}, None)
+                elif attribute:
+                    entity.fields[name] = ({"ref": target, "field": attribute}, None)
                 else:
                     entity.fields[name] = ({"ref": target}, None)
                 entity.refs[name] = target
