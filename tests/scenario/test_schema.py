@@ -100,3 +100,10 @@ def test_a_broken_scenario_is_refused_by_the_schema_and_the_loader(
     broken.write_text(text)
     with pytest.raises(ScenarioError):
         load_scenario(broken)
+
+
+def test_the_scaffold_scenario_points_at_the_schema_and_passes_it() -> None:
+    (template,) = (ROOT / "seeder" / "scaffold" / "template" / "scenarios").glob("*.yaml.tmpl")
+    text = template.read_text()
+    assert text.splitlines()[0] == f"# yaml-language-server: $schema={SCHEMA_URL}"
+    assert list(VALIDATOR.iter_errors(yaml.safe_load(text))) == []
