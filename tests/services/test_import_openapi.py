@@ -93,3 +93,19 @@ def test_prefect(tmp_path: Path) -> None:
     )
     assert sorted((r["name"], name_of[r["flow_id"]]) for r in runs) == placed("CreateFlowRun")
     assert json.loads(report.read_text())["totals"]["created"] == len(plan)
+
+
+def test_kinto_serves_swagger_2_which_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with servers.kinto(tmp_path) as url:
+        spec = f"{url}/v1/__api__"
+        assert httpx.get(spec, timeout=30).json()["swagger"] == "2.0"
+        out = tmp_path / "kinto_api.py"
+        assert main(["import", "openapi", spec, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        f"seeder: {spec} is Swagger 2.0 (OpenAPI 2); seeder imports OpenAPI 3.0 and 3.1: "
+        "convert it first (e.g. `npx swagger2openapi SPEC -o spec3.json`) and import the result"
+    ]
+    assert not out.exists()
