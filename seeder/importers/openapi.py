@@ -310,6 +310,8 @@ def operations(
             if method not in item:
                 continue
             raw = _deref(spec, item[method])
+            if not isinstance(raw, dict):
+                continue
             op = Operation(method.upper(), path, str(raw.get("operationId") or ""))
             op.name = _command_name(op.operation_id, op.method, path)
             if (include and not _matches(op, include)) or _matches(op, exclude):
@@ -558,7 +560,7 @@ def command_module(spec: Mapping[str, Any], ops: list[Operation], source: str) -
         "paths": {},
         "components": {"schemas": {**components, **own}},
     }
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _generator_errors():
         warnings.simplefilter("ignore")  # the generator's own deprecation notes
         code = generate(
             json.dumps(document),
@@ -584,6 +586,21 @@ def command_module(spec: Mapping[str, Any], ops: list[Operation], source: str) -
     module = _formatted(_decorate(code, kept))
     _read_fields(module, [])  # the bindings are checked as the module is imported
     return module
+
+
+@contextlib.contextmanager
+def _generator_errors() -> Iterator[None]:
+    """The generator's refusal of a schema, said in one line."""
+    from datamodel_code_generator import Error
+
+    try:
+        yield
+    except Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ImportFailed(
+            f"datamodel-code-generator cannot model the request bodies: {first[:200]}; "
+            "leave that operation out with --exclude"
+        ) from exc
 
 
 def _formatted(code: str) -> str:
