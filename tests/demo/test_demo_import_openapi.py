@@ -13,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from seeder.cli import main
 from seeder.commands import Command, binding_of
 from seeder.demo.app import create_app
+from seeder.scenario.schema import SCHEMA_URL, scenario_schema
 from tests.conftest import ROOT
 from tests.demo.demo_live import LiveDemo
 
@@ -245,6 +248,10 @@ def test_an_openapi_30_document_in_yaml(tmp_path: Path) -> None:
     # an optional field only where its name or format says what it is (and its length)
     assert "      note: {fake: text, max_nb_chars: 40}" in text.splitlines()
     assert main(["validate", str(scenario)]) == 0
+    # the starter scenario points editors at the schema, and passes it
+    assert text.startswith(f"# yaml-language-server: $schema={SCHEMA_URL}\n")
+    validator = jsonschema.Draft202012Validator(scenario_schema())
+    assert list(validator.iter_errors(yaml.safe_load(text))) == []
     assert main(["plan", str(scenario), "--out", str(tmp_path / "plan.jsonl")]) == 0
 
 
