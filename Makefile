@@ -10,7 +10,7 @@ CONSTRAINTS := constraints.txt
 # `make test PYTEST_WORKERS=0` runs the tests in one process.
 PYTEST_WORKERS ?= 3
 
-# `make test-services` seeds real third-party services (Kinto, MLflow) installed from PyPI
+# `make test-services` seeds real third-party services (Kinto, MLflow, Prefect) installed from PyPI
 # into cached virtualenvs (~/.cache/seeder-tests; the first install takes minutes).
 .PHONY: test test-services lint format types pytest demo bench lock lock-check clean
 

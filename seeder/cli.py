@@ -341,6 +341,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="block the event loop this long per command request (like password hashing)",
     )
     demo.set_defaults(handler=_demo)
+
+    from seeder.importers.command import add_parsers  # seeder import openapi, seeder schema
+
+    add_parsers(sub)
     return parser
 
 

@@ -139,6 +139,7 @@ def test_the_wheel_is_typed_versioned_and_carries_the_examples(installed: Instal
     (wheel,) = installed.dist.glob("command_seeder-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "seeder/py.typed" in names
+    assert {"seeder/report.schema.json", "seeder/scenario.schema.json"} <= names
     assert {
         "seeder/_examples/scenarios/library.yaml",
         "seeder/_examples/commands/library.py",

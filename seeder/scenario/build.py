@@ -38,7 +38,7 @@ from seeder.scenario.api import Entity, Scenario
 from seeder.scenario.problems import Path_, Problems
 from seeder.scenario.serving import build_serve
 
-__all__ = ["ENTITY_KEYS", "KINDS", "TOP_KEYS", "build_scenario"]
+__all__ = ["ENTITY_KEYS", "KINDS", "KIND_KEYS", "OPTION_KEYS", "TOP_KEYS", "build_scenario"]
 
 TOP_KEYS = (
     "seed",
@@ -82,6 +82,28 @@ KINDS = (
     "python",
     "const",
 )
+# The keys each provider kind takes beside its own (and OPTION_KEYS); None: any
+# (a Faker method's or a user function's own arguments). seeder/scenario/schema.py
+# publishes the same table as the JSON Schema of scenario files.
+KIND_KEYS: dict[str, tuple[str, ...] | None] = {
+    "fake": None,
+    "python": None,
+    "seq": ("start",),
+    "choice": ("weights",),
+    "range": NUMBER_KEYS,
+    "uniform": NUMBER_KEYS,
+    "normal": NUMBER_KEYS,
+    "lognormal": NUMBER_KEYS,
+    "poisson": NUMBER_KEYS,
+    "date": (),
+    "datetime": (),
+    "series": (),
+    "counter": ("round",),
+    "template": (),
+    "from": (),
+    "const": (),
+    "ref": ("mean", "skew", "weights", "where", "field", "growth"),
+}
 
 
 def _unknown_keys(
@@ -294,7 +316,7 @@ def _no_extra(kind: str, rest: Mapping[str, Any], allowed: tuple[str, ...] = ())
 
 
 def _number(kind: str, arg: Any, rest: dict[str, Any], options: dict[str, Any]) -> Number:
-    _no_extra(kind, rest, NUMBER_KEYS)
+    _no_extra(kind, rest, KIND_KEYS[kind] or ())
     bounds = {k: rest[k] for k in NUMBER_KEYS if k in rest}
     if kind in ("range", "uniform"):
         low, high = _pair(arg, ("low", "high"), kind)
@@ -350,27 +372,27 @@ def _build(
     if kind in ("range", "uniform", "normal", "lognormal", "poisson"):
         return _number(kind, arg, rest, options)
     if kind == "seq":
-        _no_extra(kind, rest, ("start",))
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         return Seq(arg, **rest, **options)
     if kind == "choice":
-        _no_extra(kind, rest, ("weights",))
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         if isinstance(arg, dict):
             if "weights" in rest:
                 raise InvalidProvider("choice as a mapping already gives weights")
             return Choice(list(arg), list(arg.values()), **options)
         return Choice(arg, rest.get("weights"), **options)
     if kind in ("date", "datetime"):
-        _no_extra(kind, rest)
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         start, end = _pair(arg, ("start", "end"), kind)
         return DateRange(start, end, **options)
     if kind == "series":
-        _no_extra(kind, rest)
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         if not isinstance(arg, dict):
             raise InvalidProvider("series needs {start: ..., step: ...}")
         _no_extra("series", {k: v for k, v in arg.items()}, ("start", "step"))
         return Series(arg.get("start"), arg.get("step"), **options)
     if kind == "counter":
-        _no_extra(kind, rest, ("round",))
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         if not isinstance(arg, dict) or "step" not in arg:
             raise InvalidProvider(
                 "counter needs {step: <number provider>, start: 0, factor: $field}"
@@ -383,14 +405,14 @@ def _build(
             raise InvalidProvider("counter step must be a number provider, e.g. {uniform: [0, 1]}")
         return Counter(step, arg.get("start", 0.0), arg.get("factor"), rest.get("round"), **options)
     if kind == "template":
-        _no_extra(kind, rest)
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         return Template(arg, **options)
     if kind == "from":
-        _no_extra(kind, rest)
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         return From(arg, **options)
     if kind == "const":
-        _no_extra(kind, rest)
+        _no_extra(kind, rest, KIND_KEYS[kind] or ())
         return Const(arg, **options)
     # ref
-    _no_extra(kind, rest, ("mean", "skew", "weights", "where", "field", "growth"))
+    _no_extra(kind, rest, KIND_KEYS[kind] or ())
     return Ref(arg, **rest, **options)

@@ -23,6 +23,7 @@ from tests.conftest import free_port
 CACHE = Path(os.environ.get("SEEDER_TEST_CACHE", "~/.cache/seeder-tests")).expanduser()
 KINTO = "kinto==26.5.0"
 MLFLOW = "mlflow==3.17.2"
+PREFECT = "prefect==3.9.1"
 INSTALL_SECONDS = 1800  # a cold install of mlflow took 8 minutes on a loaded 2-core machine
 
 
@@ -57,10 +58,14 @@ class Served(str):
 
 
 @contextlib.contextmanager
-def started(argv: list[str], url: str, health: str, log: Path, cwd: Path) -> Iterator[Served]:
+def started(
+    argv: list[str], url: str, health: str, log: Path, cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[Served]:
     """Runs ``argv`` until ``url + health`` answers 200; yields its URL; stops it."""
     with open(log, "wb") as out:
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        process = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env={**os.environ, **(env or {})}
+        )
         try:
             deadline = time.monotonic() + 180
             while True:
@@ -160,6 +165,25 @@ def mlflow(folder: Path) -> Iterator[Served]:
         yield url
 
 
+@contextlib.contextmanager
+def prefect(folder: Path) -> Iterator[Served]:
+    """Prefect's orchestration server (FastAPI, OpenAPI 3.1 at /api/openapi.json) on
+    SQLite in ``folder``, without its UI and analytics."""
+    home = venv(PREFECT)
+    port = free_port()
+    argv = [str(home / "bin" / "prefect"), "server", "start", "--host", "127.0.0.1"]
+    env = {
+        "PREFECT_HOME": str(folder / "prefect"),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{folder / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    argv += ["--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with started(argv, url, "/api/health", folder / "prefect.log", folder, env) as served:
+        yield served
+
+
 if __name__ == "__main__":  # pre-install: python -m tests.services.servers
-    for requirement in (KINTO, MLFLOW):
+    for requirement in (KINTO, MLFLOW, PREFECT):
         print(venv(requirement))
