@@ -135,6 +135,33 @@ def rate(text: str) -> float:
     return value
 
 
+def shard(text: str) -> str:
+    """``--shard I/N``, checked when parsed (the run reads it with
+    :func:`seeder.plan.shards.parse_shard`)."""
+    from seeder.errors import SeederError
+    from seeder.plan.shards import parse_shard
+
+    try:
+        parse_shard(text)
+    except SeederError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+shard_wait_seconds = _seconds("--shard-wait", "600")
+
+
+def shard_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shard",
+        type=shard,
+        default=None,
+        metavar="I/N",
+        help="only shard I of N (1-based) of the plan; default: from the environment "
+        "(SEEDER_SHARD, a Kubernetes Indexed Job, GitLab/CircleCI/Buildkite parallel)",
+    )
+
+
 def port(text: str) -> int:
     try:
         value = int(text)
