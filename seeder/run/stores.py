@@ -267,7 +267,10 @@ CREATE TABLE IF NOT EXISTS seeder_journal_items (
 );
 CREATE INDEX IF NOT EXISTS seeder_journal_items_key ON seeder_journal_items (key);
 """
-_PG_LOCK = 0x5EED  # advisory lock class: (this, 0) guards the meta, (this, shard) a shard
+# advisory locks are per database: keyed by the journal's schema, so that journals in
+# two schemas of one database never wait on each other. "meta" guards the meta, a
+# shard's number that shard for its process's lifetime.
+_PG_LOCK = "hashtextextended(coalesce(current_schema(), '') || '/seeder-journal/' || %s, 0)"
 
 
 class PostgresStore:
@@ -317,13 +320,23 @@ class PostgresStore:
             return dict(db.execute("SELECT key, value FROM seeder_journal_meta").fetchall())
 
     def open(self, shard: int) -> None:
+        import psycopg
+
         db = self._db = self._connect()
-        with db.transaction():
-            db.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_PG_LOCK,))
-            db.execute(_PG_SCHEMA)
-        (locked,) = db.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", (_PG_LOCK, shard + 1)
-        ).fetchone() or (False,)
+        try:
+            with db.transaction():
+                db.execute(f"SELECT pg_advisory_xact_lock({_PG_LOCK})", ("meta",))
+                db.execute(_PG_SCHEMA)
+            (locked,) = db.execute(
+                f"SELECT pg_try_advisory_lock({_PG_LOCK})", (str(shard),)
+            ).fetchone() or (False,)
+        except psycopg.Error as exc:
+            self.close()
+            reason = " ".join(str(exc).split())
+            raise SeederError(
+                f"cannot use the journal {self.where}: {reason[:300]}; check that its "
+                "database and search_path exist and that the user may create tables there"
+            ) from None
         if not locked:
             self.close()
             what = f"shard {shard} of the run" if shard else "the run"
@@ -335,7 +348,7 @@ class PostgresStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         with self.db.transaction():
-            self.db.execute("SELECT pg_advisory_xact_lock(%s, 0)", (_PG_LOCK,))
+            self.db.execute(f"SELECT pg_advisory_xact_lock({_PG_LOCK})", ("meta",))
             yield
 
     def meta(self) -> dict[str, str]:
