@@ -177,7 +177,34 @@ def _run(args: argparse.Namespace) -> int:
     check_size(model)
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
-    return _runner(args, args.scenario, target).run_model(model)
+    runner = _runner(args, args.scenario, target)
+    if args.workers > 1:
+        return _run_workers(args, runner, model.expected_total())
+    return runner.run_model(model)
+
+
+def _run_workers(args: argparse.Namespace, runner: Runner, expected: float) -> int:
+    """``--workers N``: N processes, one shard each (seeder.run.workers)."""
+    from seeder.run.workers import run_workers
+
+    s = runner.settings
+    if not s.journaled or s.refresh:
+        why = "--refresh" if s.refresh else f"the target {s.target}"
+        if not s.journal_on:
+            why = "--no-journal"
+        raise SeederError(
+            f"--workers {args.workers} cannot go with {why}: the workers share a URL target "
+            "and a journal (the run's SQLite file, or --journal postgresql://...)"
+        )
+    return run_workers(
+        args.argv,
+        args.workers,
+        s.shard,
+        runner.journal_location(),
+        expected,
+        runner.view.note,
+        s.report,
+    )
 
 
 def _undo(args: argparse.Namespace) -> int:
@@ -299,6 +326,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     flags.shard_flag(run)
     run.add_argument(
+        "--workers",
+        type=flags.workers,
+        default=1,
+        metavar="N|auto",
+        help="run N processes on this machine, one shard each, sharing the journal "
+        "(auto: one per core; default 1)",
+    )
+    run.add_argument(
         "--shard-wait",
         type=flags.shard_wait_seconds,
         default=600.0,
@@ -409,6 +444,7 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # for --workers
         code: int = args.handler(args)
     except ScenarioError as exc:
         for problem in exc.problems:

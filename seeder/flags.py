@@ -151,6 +151,21 @@ def shard(text: str) -> str:
 shard_wait_seconds = _seconds("--shard-wait", "600")
 
 
+def workers(text: str) -> int:
+    """``--workers N`` (1..256), or ``auto``: one per core this process may use."""
+    if text == "auto":
+        return max(1, len(os.sched_getaffinity(0)))
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--workers needs a whole number or auto, got {text!r}"
+        ) from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"--workers must be between 1 and 256, got {value}")
+    return value
+
+
 def shard_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shard",

@@ -184,12 +184,17 @@ class Journal:
                     "or start over with --fresh (its record is discarded)"
                 )
             same = bool(old) and not describe_differences(old, self.identity)
-            if self.shard and old and not same and not fresh:
+            unfinished = [
+                k
+                for k, v in old.items()
+                if k.partition("@")[0] == "status" and v not in ("finished", "undone")
+            ]
+            if self.shard and unfinished and not same and not fresh:
                 raise JournalMismatch(
                     f"the journal {self.where} holds another plan: "
                     f"{'; '.join(describe_differences(old, self.identity))}. The shards of one "
-                    "run share a journal; give this plan its own --journal (another database "
-                    "or search_path), or --fresh to discard that one"
+                    "run share a journal, and that plan is not finished; give this plan its "
+                    "own --journal (another database or search_path), or --fresh to discard it"
                 )
             now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             if self.shard and same:  # another shard of this run started it

@@ -255,6 +255,11 @@ class Runner:
             items = partition.filter(items, self.settings.shard)
         return self._execute(model, items, Bindings.of_model(model), generation, partition)
 
+    def journal_location(self) -> Path | str:
+        """The run's journal: ``--journal``, or the default file of the scenario and
+        target."""
+        return self._journal_path()
+
     def _journal_path(self) -> Path | str:
         s = self.settings
         return s.journal or default_path(s.source, s.target, self.environ)

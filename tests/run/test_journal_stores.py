@@ -120,12 +120,15 @@ def test_shards_read_what_the_others_made(location: Path | str) -> None:
 
 
 def test_a_journal_holds_one_plan(location: Path | str) -> None:
-    start(location, shard=1, resume=False).close("finished")
+    start(location, shard=1, resume=False).close("interrupted")
     other = dict(IDENTITY, fingerprint="def", seed="7")
     with pytest.raises(JournalMismatch, match="holds another plan: seed was '42', now '7'"):
         Journal.start(location, other, resume=False, shard=2)
     Journal.start(location, other, resume=False, shard=2, fresh=True).close("finished")
     assert Journal.read_meta(location)["seed"] == "7"
+    # once every shard of it has finished, a journal may take another plan
+    Journal.start(location, IDENTITY, resume=False, shard=1).close("finished")
+    assert Journal.read_meta(location)["seed"] == "42"
 
 
 def test_a_shard_started_again_replaces_only_its_own_rows(location: Path | str) -> None:
