@@ -10,18 +10,20 @@ other shards are never started again.
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
 from seeder.cli import main
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 from tests.run.test_crash import CLI, TABLES, demo_server
 
 pytestmark = pytest.mark.slow
@@ -186,4 +188,31 @@ def test_two_killed_shards_resumed_alone_finish_the_plan_exactly(
         for shard in (1, 3):  # never started again
             code, out = finish(runs[shard])
             assert code == 0, out
+    check_demo_holds_the_plan(postgres_schema_dsn, records)
+
+
+@pytest.mark.postgres
+def test_workers_share_a_sqlite_journal_and_report_once(
+    postgres_schema_dsn: str, tmp_path: Path
+) -> None:
+    import jsonschema
+
+    records = planned()
+    report = tmp_path / "report.json"
+    with demo_server(postgres_schema_dsn) as url:  # type: ignore[arg-type]
+        done = subprocess.run(
+            [*CLI, "run", str(SCENARIO), "--target", url, "--scale", SCALE, "--workers", "2"]
+            + ["--report", str(report), "--no-progress"],  # noqa: RUF005
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "SEEDER_JOURNAL_DIR": str(tmp_path / "journals")},
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (summary,) = [line for line in done.stdout.splitlines() if line.startswith("seeder summary:")]
+    assert "workers=2" in summary and f"created={len(records)}" in summary, summary
+    merged = json.loads(report.read_text())
+    jsonschema.validate(merged, json.loads((ROOT / "seeder" / "report.schema.json").read_text()))
+    assert merged["totals"]["created"] == len(records)
+    assert list((tmp_path / "journals").glob("*.journal"))  # one SQLite file for both
     check_demo_holds_the_plan(postgres_schema_dsn, records)
