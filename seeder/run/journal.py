@@ -147,6 +147,8 @@ class Journal:
         holds. A new run refuses to overwrite an unfinished run's journal unless
         ``fresh``; a resume refuses a journal of another run and says what differs."""
         store = open_store(path)
+        if resume and shard and not store.exists():
+            resume = False  # a shard's first try and its retries run one command
         if resume and not store.exists():
             raise SeederError(
                 f"--resume: no journal at {store.where}; run without --resume to start, or "
@@ -169,6 +171,8 @@ class Journal:
         store = self.store
         with store.transaction():  # one shard at a time decides what the journal holds
             old = store.meta()
+            if resume and self.shard and self._status_key not in old:
+                resume = False  # nothing of this shard yet: it starts
             if resume:
                 self._check_same_run(old)
                 self.generation = int(old.get("generation", "0"))

@@ -201,8 +201,11 @@ def test_workers_share_a_sqlite_journal_and_report_once(
     report = tmp_path / "report.json"
     with demo_server(postgres_schema_dsn) as url:  # type: ignore[arg-type]
         done = subprocess.run(
-            [*CLI, "run", str(SCENARIO), "--target", url, "--scale", SCALE, "--workers", "2"]
-            + ["--report", str(report), "--no-progress"],  # noqa: RUF005
+            [
+                *CLI,
+                *("run", str(SCENARIO), "--target", url, "--scale", SCALE, "--workers", "2"),
+                *("--report", str(report), "--no-progress"),
+            ],
             capture_output=True,
             text=True,
             timeout=120,
