@@ -21,6 +21,7 @@ from seeder.errors import ScenarioError, SeederError
 from seeder.examples import is_packaged
 
 if TYPE_CHECKING:
+    from seeder.plan.shards import Shard
     from seeder.run.runner import Runner
 
 
@@ -47,6 +48,14 @@ def _plan(args: argparse.Namespace) -> int:
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_size(model)
     check_sample(model)
+    items = plan_items(model)
+    partition = None
+    shard, shard_from = _shard(args)
+    if shard is not None:
+        from seeder.plan.shards import Partition
+
+        partition = Partition(shard.total, model.expected_total())
+        items = partition.filter(items, shard)
     if args.format == "csv":
         if args.out == "-":
             raise SeederError(
@@ -54,17 +63,34 @@ def _plan(args: argparse.Namespace) -> int:
             )
         log = CsvCommandLog(model, Path(args.out))
         try:
-            count = log.write_all(plan_items(model))
+            count = log.write_all(items)
         finally:
             log.close()
     else:
         with _output(args.out) as out:
             jsonl = JsonlCommandLog(model, out)
-            count = jsonl.write_all(plan_items(model))
+            count = jsonl.write_all(items)
             jsonl.close()
     if args.out != "-":
         print(f"planned {count} commands -> {args.out}", file=sys.stderr)
+    if partition is not None:
+        print(
+            f"seeder: shard {shard} (from {shard_from}): {count:,} of {partition.assigned:,} "
+            f"commands; {partition.cross_share:.1%} of the plan's references cross shards",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _shard(args: argparse.Namespace) -> tuple[Shard | None, str]:
+    """The shard asked by ``--shard``, else by the environment (see
+    :func:`seeder.plan.shards.shard_from_environ`); one shard of one is none."""
+    from seeder.plan.shards import parse_shard, shard_from_environ
+
+    if getattr(args, "shard", None):
+        shard = parse_shard(args.shard)
+        return (shard if shard.total > 1 else None), "--shard"
+    return shard_from_environ(os.environ)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -108,6 +134,7 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         retry_for=args.retry_for,
         allow_any_target=args.allow_any_target,
     )
+    shard, shard_from = _shard(args) if args.command == "run" else (None, "")
     settings = RunSettings(
         command="run" if args.command == "undo" else args.command,
         source=Path(source),
@@ -115,7 +142,7 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         options=options,
         seed=getattr(args, "seed", None),
         scale=getattr(args, "scale", 1.0),
-        journal=Path(args.journal) if args.journal else None,
+        journal=_journal_location(args.journal),
         journal_on=getattr(args, "journal_on", True),
         resume=getattr(args, "resume", False),
         fresh=getattr(args, "fresh", False),
@@ -124,12 +151,22 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         junit=Path(args.junit) if args.junit else None,
         yes=getattr(args, "yes", False),
         refresh=getattr(args, "refresh", False),
+        shard=shard,
+        shard_from=shard_from,
+        shard_wait=getattr(args, "shard_wait", 600.0),
     )
     live = not args.no_progress and sys.stdout.isatty()
     environ = dict(os.environ)
     if is_packaged(Path(source)):  # a bundled example: its journal goes here, not in the package
         environ.setdefault("SEEDER_JOURNAL_DIR", ".seeder")
     return Runner(settings, TerminalView(live), environ)
+
+
+def _journal_location(text: str | None) -> Path | str | None:
+    """``--journal``: a file path, or a PostgreSQL DSN kept as written."""
+    if not text:
+        return None
+    return text if text.startswith(("postgresql://", "postgres://")) else Path(text)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -140,7 +177,34 @@ def _run(args: argparse.Namespace) -> int:
     check_size(model)
     check_sample(model)
     target = args.target or model.scenario.target or "demo"
-    return _runner(args, args.scenario, target).run_model(model)
+    runner = _runner(args, args.scenario, target)
+    if args.workers > 1:
+        return _run_workers(args, runner, model.expected_total())
+    return runner.run_model(model)
+
+
+def _run_workers(args: argparse.Namespace, runner: Runner, expected: float) -> int:
+    """``--workers N``: N processes, one shard each (seeder.run.workers)."""
+    from seeder.run.workers import run_workers
+
+    s = runner.settings
+    if not s.journaled or s.refresh:
+        why = "--refresh" if s.refresh else f"the target {s.target}"
+        if not s.journal_on:
+            why = "--no-journal"
+        raise SeederError(
+            f"--workers {args.workers} cannot go with {why}: the workers share a URL target "
+            "and a journal (the run's SQLite file, or --journal postgresql://...)"
+        )
+    return run_workers(
+        args.argv,
+        args.workers,
+        s.shard,
+        runner.journal_location(),
+        expected,
+        runner.view.note,
+        s.report,
+    )
 
 
 def _undo(args: argparse.Namespace) -> int:
@@ -248,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
     plan.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     plan.add_argument("--out", default="-", help="file (jsonl), folder (csv), or - for stdout")
+    flags.shard_flag(plan)
     plan.set_defaults(handler=_plan)
 
     validate = sub.add_parser("validate", help="check a scenario and summarise it")
@@ -265,6 +330,22 @@ def build_parser() -> argparse.ArgumentParser:
     flags.execution_flags(run)
     run.set_defaults(handler=_run)
 
+    flags.shard_flag(run)
+    run.add_argument(
+        "--workers",
+        type=flags.workers,
+        default=1,
+        metavar="N|auto",
+        help="run N processes on this machine, one shard each, sharing the journal "
+        "(auto: one per core; default 1)",
+    )
+    run.add_argument(
+        "--shard-wait",
+        type=flags.shard_wait_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="how long a shard waits for an item another shard makes (default 600)",
+    )
     run.add_argument(
         "--refresh",
         action="store_true",
@@ -387,6 +468,7 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # for --workers
         code: int = args.handler(args)
     except ScenarioError as exc:
         for problem in exc.problems:

@@ -135,6 +135,48 @@ def rate(text: str) -> float:
     return value
 
 
+def shard(text: str) -> str:
+    """``--shard I/N``, checked when parsed (the run reads it with
+    :func:`seeder.plan.shards.parse_shard`)."""
+    from seeder.errors import SeederError
+    from seeder.plan.shards import parse_shard
+
+    try:
+        parse_shard(text)
+    except SeederError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+shard_wait_seconds = _seconds("--shard-wait", "600")
+
+
+def workers(text: str) -> int:
+    """``--workers N`` (1..256), or ``auto``: one per core this process may use."""
+    if text == "auto":
+        return max(1, len(os.sched_getaffinity(0)))
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--workers needs a whole number or auto, got {text!r}"
+        ) from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"--workers must be between 1 and 256, got {value}")
+    return value
+
+
+def shard_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shard",
+        type=shard,
+        default=None,
+        metavar="I/N",
+        help="only shard I of N (1-based) of the plan; default: from the environment "
+        "(SEEDER_SHARD, a Kubernetes Indexed Job, GitLab/CircleCI/Buildkite parallel)",
+    )
+
+
 def port(text: str) -> int:
     try:
         value = int(text)

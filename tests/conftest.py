@@ -93,6 +93,24 @@ def free_port() -> int:
     raise RuntimeError("no free loopback port")
 
 
+_SHARD_VARIABLES = (
+    "SEEDER_SHARD",
+    "JOB_COMPLETION_INDEX",
+    "CI_NODE_INDEX",
+    "CIRCLE_NODE_INDEX",
+    "BUILDKITE_PARALLEL_JOB",
+)
+
+
+@pytest.fixture(autouse=True)
+def _not_a_shard_of_the_suites_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite itself may run as one node of a parallel CI job (GitLab
+    ``parallel:``): the seeder processes it starts must not take that node's index
+    as their shard. Tests of sharding set these variables themselves."""
+    for name in _SHARD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def _readme_blueprints_stay_in_the_readme(request: pytest.FixtureRequest) -> Iterator[None]:
     """The README's Given snippets load ``scenarios/library.yaml`` by a relative path.

@@ -34,6 +34,7 @@ from seeder.run.journal import Journal, Mark
 from seeder.run.pacing import AdaptiveLimit, FixedLimit
 from seeder.run.recovery import ADOPTED, FOUND, RESENT, ROUNDS, UNSETTLED, Recovery
 from seeder.run.results import DONE, PENDING, Results
+from seeder.run.sharding import ForeignDeps
 from seeder.run.stats import RunStats
 from seeder.run.undo import with_undo
 
@@ -90,6 +91,7 @@ class Executor:
         adaptive: bool = False,
         timeout: float = 10.0,
         done_mark: Mark | None = None,
+        foreign: ForeignDeps | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
@@ -116,6 +118,7 @@ class Executor:
         self.stats.pacing = self.pacing
         self.timeout = timeout
         self.done_mark = done_mark  # an undo journals its deletions only, as this mark
+        self.foreign = foreign  # a shard's dependencies that other shards make
         self._slots = _Slots(self.pacing.limit)
         self._items: Iterator[PlanItem] = iter(())
         self._next_at = 0.0
@@ -169,7 +172,9 @@ class Executor:
 
     def _waits(self, item: PlanItem) -> bool:
         inflight = self._inflight
-        return any(dep in inflight for dep in item.deps)
+        if any(dep in inflight for dep in item.deps):
+            return True
+        return self.foreign is not None and self.foreign.pending(item.deps)
 
     async def _park(self, item: PlanItem) -> None:
         try:
@@ -307,6 +312,9 @@ class Executor:
             state = results.state(dep)
             if state == PENDING and dep in self._inflight:
                 await self._wait_for(dep)
+                state = results.state(dep)
+            elif state == PENDING and self.foreign is not None and self.foreign.foreign(dep):
+                await self.foreign.wait(dep)  # another shard makes it
                 state = results.state(dep)
             if state != DONE:
                 results.failed(item.key)

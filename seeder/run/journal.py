@@ -19,21 +19,23 @@ rather than silently sent again.
 
 Credentials captured from answers (member tokens) are never written: resume
 re-acquires them by re-sending the idempotent command that returned them.
+
+The rows live in a :mod:`store <seeder.run.stores>`: an SQLite file, or PostgreSQL
+(``--journal postgresql://...``) shared by the shards of a run. A sharded run's
+journal holds one plan (its fingerprint and parts, and the number of shards); each
+shard keeps its own status (``status@I``) and rows, and reads every shard's done
+items, which is how a reference to an item another shard made is resolved.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
-import fcntl
 import functools
 import json
-import os
 import re
-import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ import anyio
 from seeder.errors import JournalMismatch, SeederError
 from seeder.plan.items import split_key
 from seeder.run.results import Results
+from seeder.run.stores import PostgresStore, Row, SqliteStore, Store, is_postgres, open_store
 
 __all__ = [
     "Journal",
@@ -66,19 +69,6 @@ SCHEMA_VERSION = "1"
 BATCH = 2048  # rows per commit at most
 EVERY = 0.2  # seconds between commits while items finish
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS items (
-    key TEXT NOT NULL,
-    state INTEGER NOT NULL,
-    captured TEXT,
-    status INTEGER,
-    message TEXT
-);
-"""
-# an append-only log: an item's latest row (highest rowid) is its state. Appending
-# costs half of an upsert, and a resume reads the log once in order anyway.
-_APPEND = "INSERT INTO items (key, state, captured, status, message) VALUES (?, ?, ?, ?, ?)"
 _ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
@@ -111,34 +101,38 @@ def default_path(source: Path, target: str, environ: Mapping[str, str]) -> Path:
 
 class Journal:
     """A run's journal. ``identity`` describes the run (compared on resume);
-    ``secrets`` lists, per entity, captured attributes never to be written."""
+    ``secrets`` lists, per entity, captured attributes never to be written;
+    ``shard`` is this process's shard (1-based; 0: the run is not sharded)."""
 
     def __init__(
         self,
-        path: Path,
-        connection: sqlite3.Connection,
+        path: Path | str,
+        store: Store,
         identity: Mapping[str, str],
         secrets: Mapping[str, frozenset[str]] | None = None,
+        shard: int = 0,
     ) -> None:
         self.path = path
-        self._db = connection
+        self.where = store.where  # for messages: never a password
+        self.store = store
+        self.shard = shard
+        self._status_key = f"status@{shard}" if shard else "status"
         self.identity = dict(identity)
         self.secrets = dict(secrets or {})
-        self._buffer: dict[str, tuple[Any, ...]] = {}
+        self._buffer: dict[str, Row] = {}
         self._last = time.monotonic()
         self.prior: dict[str, bytearray] = {}  # states from the run being resumed
         self.prior_written_at = 0.0  # when the run being resumed last wrote (epoch s)
         # how many runs this journal's target held before (refresh): a run's
         # idempotency keys differ per generation, so a refreshed run is new to the service
         self.generation = 0
-        self._lock: Any = None
 
     # -- opening ------------------------------------------------------------------
 
     @classmethod
     def start(
         cls,
-        path: Path,
+        path: Path | str,
         identity: Mapping[str, str],
         *,
         resume: bool,
@@ -147,33 +141,21 @@ class Journal:
         resume_hint: str = "--resume",
         generation: int = 0,
         undo: bool = False,
+        shard: int = 0,
     ) -> Journal:
         """Opens the journal for a new run (``resume`` False) or to continue the run it
         holds. A new run refuses to overwrite an unfinished run's journal unless
         ``fresh``; a resume refuses a journal of another run and says what differs."""
-        exists = path.exists()
-        if resume and not exists:
+        store = open_store(path)
+        if resume and shard and not store.exists():
+            resume = False  # a shard's first try and its retries run one command
+        if resume and not store.exists():
             raise SeederError(
-                f"--resume: no journal at {path}; run without --resume to start, or give "
-                "the journal of the run to resume with --journal PATH"
+                f"--resume: no journal at {store.where}; run without --resume to start, or "
+                "give the journal of the run to resume with --journal PATH"
             )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            lock = _lock(path)
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise SeederError(
-                f"cannot use the journal {path}: {exc}; choose another --journal PATH"
-            ) from exc
-        except OSError as exc:
-            raise SeederError(
-                f"cannot create the journal {path}: {exc.strerror}; choose another --journal PATH"
-            ) from exc
-        journal = cls(path, db, identity, secrets)
-        journal._lock = lock
+        store.open(shard)
+        journal = cls(path, store, identity, secrets, shard)
         journal.generation = generation
         try:
             if undo:
@@ -181,47 +163,66 @@ class Journal:
             else:
                 journal._begin(resume, fresh, resume_hint)
         except BaseException:
-            db.close()
-            lock.close()
+            store.close()
             raise
         return journal
 
     def _begin(self, resume: bool, fresh: bool, resume_hint: str) -> None:
-        old = self._meta()
-        if resume:
-            self._check_same_run(old)
-            self.generation = int(old.get("generation", "0"))
-            self._load_prior()
-            return
-        if old and old.get("status") not in ("finished", "undone") and not fresh:
-            (done,) = self._db.execute(
-                "SELECT count(DISTINCT key) FROM items WHERE state = ?", (Mark.DONE,)
-            ).fetchone()
-            raise SeederError(
-                f"an unfinished run's journal is at {self.path} ({done:,} commands done, "
-                f"started {old.get('started_at', '?')}); continue it with {resume_hint}, "
-                "or start over with --fresh (its record is discarded)"
-            )
-        with self._transaction():
-            self._db.execute("DELETE FROM items")
-            self._db.execute("DELETE FROM meta")
-            self._write_meta(
+        store = self.store
+        with store.transaction():  # one shard at a time decides what the journal holds
+            old = store.meta()
+            if resume and self.shard and self._status_key not in old:
+                resume = False  # nothing of this shard yet: it starts
+            if resume:
+                self._check_same_run(old)
+                self.generation = int(old.get("generation", "0"))
+                self._load_prior()
+                store.write_meta({self._status_key: "running"})
+                return
+            status = old.get(self._status_key)
+            if status is not None and status not in ("finished", "undone") and not fresh:
+                done = store.count_done(self.shard if self.shard else None, Mark.DONE)
+                raise SeederError(
+                    f"an unfinished run's journal is at {self.where} ({done:,} commands done, "
+                    f"started {old.get('started_at', '?')}); continue it with {resume_hint}, "
+                    "or start over with --fresh (its record is discarded)"
+                )
+            same = bool(old) and not describe_differences(old, self.identity)
+            unfinished = [
+                k
+                for k, v in old.items()
+                if k.partition("@")[0] == "status" and v not in ("finished", "undone")
+            ]
+            if self.shard and unfinished and not same and not fresh:
+                raise JournalMismatch(
+                    f"the journal {self.where} holds another plan: "
+                    f"{'; '.join(describe_differences(old, self.identity))}. The shards of one "
+                    "run share a journal, and that plan is not finished; give this plan its "
+                    "own --journal (another database or search_path), or --fresh to discard it"
+                )
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            if self.shard and same:  # another shard of this run started it
+                store.clear(self.shard)
+                store.write_meta({self._status_key: "running", f"started_at@{self.shard}": now})
+                return
+            store.clear(None)
+            store.write_meta(
                 {
                     **self.identity,
                     "schema": SCHEMA_VERSION,
-                    "status": "running",
-                    "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    self._status_key: "running",
+                    "started_at": now,
                     "generation": str(self.generation),
                 }
             )
 
     def _begin_undo(self) -> None:
-        old = self._meta()
+        old = self.store.meta()
         if not old:
-            raise SeederError(f"undo: {self.path} holds no run; nothing to undo")
+            raise SeederError(f"undo: {self.where} holds no run; nothing to undo")
         if old.get("target") != self.identity["target"]:
             raise JournalMismatch(
-                f"undo: the journal {self.path} is of a run to {old.get('target')}, not "
+                f"undo: the journal {self.where} is of a run to {old.get('target')}, not "
                 f"{self.identity['target']}; give that target, or the journal of this one"
             )
         self.identity = dict(old)
@@ -229,50 +230,27 @@ class Journal:
         self._load_prior()
         self.set_status("undoing")
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def _meta(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-
-    def _write_meta(self, values: Mapping[str, str]) -> None:
-        self._db.executemany(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            list(values.items()),
-        )
-
     def _check_same_run(self, old: Mapping[str, str]) -> None:
         if not old:
             raise SeederError(
-                f"--resume: {self.path} holds no run; run without --resume to start one"
+                f"--resume: {self.where} holds no run; run without --resume to start one"
             )
         if old.get("schema") != SCHEMA_VERSION:
             raise JournalMismatch(
-                f"--resume: {self.path} was written by another version of seeder "
+                f"--resume: {self.where} was written by another version of seeder "
                 f"(journal schema {old.get('schema')}); start over with --fresh"
             )
         differs = describe_differences(old, self.identity)
         if differs:
             raise JournalMismatch(
-                f"--resume: the journal {self.path} is of another run: {'; '.join(differs)}. "
+                f"--resume: the journal {self.where} is of another run: {'; '.join(differs)}. "
                 "Resume with the same scenario, flags and target, or start over with --fresh"
             )
 
     def _load_prior(self) -> None:
-        self.prior_written_at = max(
-            (p.stat().st_mtime for p in (self.path, Path(f"{self.path}-wal")) if p.exists()),
-            default=0.0,
-        )
+        self.prior_written_at = self.store.written_at()
         prior = self.prior
-        for key, state in self._db.execute("SELECT key, state FROM items ORDER BY rowid"):
+        for key, state, _ in self.store.rows():
             entity, n = split_key(key)
             states = prior.get(entity)
             if states is None:
@@ -280,8 +258,6 @@ class Journal:
             if len(states) <= n:
                 states.extend(bytes(n + 1 - len(states)))
             states[n] = state  # a later row overrides
-        with self._transaction():
-            self._write_meta({"status": "running"})
 
     def prior_state(self, key: str) -> int:
         entity, n = split_key(key)
@@ -293,23 +269,37 @@ class Journal:
     def restore(self, results: Results) -> None:
         """Puts the real ids of what earlier runs did into ``results`` (done is final:
         a done item is never written again)."""
-        rows = self._db.execute("SELECT key, captured FROM items WHERE state = ?", (Mark.DONE,))
-        for key, captured in rows:
+        for key, state, captured in self.store.rows():
+            if state != Mark.DONE:
+                continue
             values = json.loads(captured) if captured else {}
             if "~undo" in values:  # how to delete it (seeder undo), not an answer
                 values = {k: v for k, v in values.items() if not k.startswith("~")}
             results.done(key, values)
 
+    def latest(self, keys: list[str]) -> dict[str, tuple[int, dict[str, Any]]]:
+        """The latest journaled state and values of ``keys`` (any shard's): how a
+        shard learns of what another has made."""
+        self.flush()
+        found = {}
+        for key, (state, captured) in self.store.latest(keys).items():
+            values = json.loads(captured) if captured else {}
+            found[key] = (state, {k: v for k, v in values.items() if not k.startswith("~")})
+        return found
+
+    def meta(self) -> dict[str, str]:
+        return self.store.meta()
+
     # -- undo -------------------------------------------------------------------------
 
     @classmethod
-    def start_undo(cls, path: Path, target: str) -> Journal:
+    def start_undo(cls, path: Path | str, target: str) -> Journal:
         """Opens the journal of the run to undo (any status: a crashed run is undone
         as far as it went), refusing one whose run went to another target."""
-        if not path.exists():
+        if not journal_exists(path):
             raise SeederError(
-                f"undo: no journal at {path}; give the journal of the run to undo with "
-                "--journal PATH (runs to a URL keep one unless --no-journal)"
+                f"undo: no journal at {open_store(path).where}; give the journal of the run "
+                "to undo with --journal PATH (runs to a URL keep one unless --no-journal)"
             )
         return cls.start(path, {"target": target}, resume=False, undo=True)
 
@@ -318,9 +308,7 @@ class Journal:
         among them, those an earlier undo deleted."""
         done: dict[str, dict[str, Any]] = {}
         undone: list[str] = []
-        for key, state, captured in self._db.execute(
-            "SELECT key, state, captured FROM items ORDER BY rowid"
-        ):
+        for key, state, captured in self.store.rows():
             if state == Mark.DONE:
                 done.pop(key, None)
                 done[key] = json.loads(captured) if captured else {}
@@ -329,20 +317,15 @@ class Journal:
         return done, [k for k in undone if k in done]
 
     @staticmethod
-    def read_meta(path: Path) -> dict[str, str]:
+    def read_meta(path: Path | str) -> dict[str, str]:
         """What the journal at ``path`` says of its run (without opening it for one)."""
-        try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            try:
-                return dict(db.execute("SELECT key, value FROM meta").fetchall())
-            finally:
-                db.close()
-        except sqlite3.DatabaseError as exc:
-            raise SeederError(f"cannot read the journal {path}: {exc}") from exc
+        if is_postgres(path):
+            return PostgresStore(str(path)).read_meta()
+        return SqliteStore.read_meta(Path(path))
 
     def set_status(self, status: str) -> None:
-        with self._transaction():
-            self._write_meta({"status": status})
+        with self.store.transaction():
+            self.store.write_meta({self._status_key: status})
 
     # -- recording ----------------------------------------------------------------
 
@@ -362,7 +345,7 @@ class Journal:
                     k: v for k, v in captured.items() if k not in hidden and not _secret_name(k)
                 }
             text = _ENCODE(captured)
-        self._buffer[key] = (key, state, text, status, message)
+        self._buffer[key] = (key, state, text, status, message, self.shard)
         if len(self._buffer) >= BATCH:
             self.flush()
 
@@ -384,8 +367,7 @@ class Journal:
             return
         rows = list(self._buffer.values())
         self._buffer.clear()
-        with self._transaction():
-            self._db.executemany(_APPEND, rows)
+        self.store.append(rows)
 
     async def keep_flushing(self) -> None:
         """Runs beside the executor: commits at least every ``EVERY`` seconds, even
@@ -398,40 +380,21 @@ class Journal:
         """Flushes, records how the run ended (finished / interrupted), closes."""
         try:
             self.flush()
-            with self._transaction():
-                self._write_meta(
+            now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            with self.store.transaction():
+                self.store.write_meta(
                     {
-                        "status": status,
-                        "ended_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        self._status_key: status,
+                        (f"ended_at@{self.shard}" if self.shard else "ended_at"): now,
                     }
                 )
         finally:
-            self._db.close()
-            if self._lock is not None:
-                self._lock.close()  # releases the lock
-                self._lock = None
+            self.store.close()
 
 
-def _lock(path: Path) -> Any:
-    """An exclusive lock on ``PATH.lock`` for the run's lifetime (released by the OS if
-    the process dies): two runs writing one journal would corrupt each other's
-    record."""
-    handle = open(f"{path}.lock", "a+")  # noqa: SIM115 - held until close()
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "?"
-        handle.close()
-        raise SeederError(
-            f"another seeder run (pid {holder}) is using the journal {path}; wait for it "
-            "to end, or give this run its own --journal PATH"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
+def journal_exists(path: Path | str) -> bool:
+    """Whether ``path`` (a file, or a PostgreSQL DSN) holds a journal."""
+    return open_store(path).exists()
 
 
 def describe_differences(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:

@@ -25,13 +25,15 @@ import anyio
 from seeder.commands import Assumed
 from seeder.errors import Problem, ScenarioError, SeederError, elide
 from seeder.plan.items import PlanItem
+from seeder.plan.shards import Partition, Shard
 from seeder.ports import Port
 from seeder.ports.http import RetryPolicy
 from seeder.run.bindings import Bindings
 from seeder.run.executor import Executor
 from seeder.run.guard import Guard, redact_url, url_userinfo
-from seeder.run.journal import Journal, Mark, default_path
+from seeder.run.journal import Journal, Mark, default_path, journal_exists
 from seeder.run.results import Results
+from seeder.run.sharding import ForeignDeps
 from seeder.run.stats import RunStats, duration
 from seeder.run.targets import Target, TargetOptions, resolve_target
 from seeder.scenario.modules import shown_path
@@ -152,7 +154,7 @@ class RunSettings:
     options: RunOptions = field(default_factory=RunOptions)
     seed: int | None = None  # given on the command line (to repeat it in a resume)
     scale: float = 1.0
-    journal: Path | None = None  # None: the default path, when journaled
+    journal: Path | str | None = None  # None: the default path; str: a PostgreSQL DSN
     journal_on: bool = True
     resume: bool = False
     fresh: bool = False
@@ -161,6 +163,9 @@ class RunSettings:
     junit: Path | None = None
     yes: bool = False  # a run over LARGE_RUN commands goes ahead
     refresh: bool = False  # undo the journal's run first, then seed again
+    shard: Shard | None = None  # send only this shard of the plan (seeder.plan.shards)
+    shard_from: str = "--shard"  # where the shard was given (a flag, the environment)
+    shard_wait: float = 600.0  # seconds to wait for an item another shard makes
 
     def resume_command(self) -> str:
         """The command that continues this run."""
@@ -170,7 +175,9 @@ class RunSettings:
         if self.scale != 1.0:
             words += ["--scale", str(self.scale)]
         if self.journal is not None:
-            words += ["--journal", str(self.journal)]
+            words += ["--journal", redact_url(str(self.journal))]
+        if self.shard is not None:
+            words += ["--shard", str(self.shard)]
         return shlex.join([*words, "--resume"])
 
     @property
@@ -210,6 +217,17 @@ class Runner:
                 f"--refresh needs a URL target: {s.target} starts empty on every run, so "
                 "there is nothing to undo"
             )
+        if s.shard is not None and s.refresh:
+            raise SeederError(
+                f"--refresh cannot go with a shard ({s.shard}, from {s.shard_from}) yet: "
+                "refresh with one process (it undoes and seeds the whole plan)"
+            )
+        if s.shard is not None and not s.journaled:
+            raise SeederError(
+                f"shard {s.shard} (from {s.shard_from}) needs a journal all shards share, to "
+                "resolve references between them: give a URL --target and --journal "
+                "postgresql://... (or a file the processes of one machine share)"
+            )
         if not s.target.startswith(("http://", "https://")) and (s.resume or s.journal):
             raise SeederError(
                 f"--resume and --journal need a URL target: {s.target} starts empty (or "
@@ -230,9 +248,19 @@ class Runner:
             if previous is None:
                 return EXIT_NOT_ALL_DONE
             generation = previous + 1
-        return self._execute(model, plan_items(model), Bindings.of_model(model), generation)
+        items: Iterable[PlanItem] = plan_items(model)
+        partition = None
+        if self.settings.shard is not None:
+            partition = Partition(self.settings.shard.total, model.expected_total())
+            items = partition.filter(items, self.settings.shard)
+        return self._execute(model, items, Bindings.of_model(model), generation, partition)
 
-    def _journal_path(self) -> Path:
+    def journal_location(self) -> Path | str:
+        """The run's journal: ``--journal``, or the default file of the scenario and
+        target."""
+        return self._journal_path()
+
+    def _journal_path(self) -> Path | str:
         s = self.settings
         return s.journal or default_path(s.source, s.target, self.environ)
 
@@ -248,8 +276,10 @@ class Runner:
         """``--refresh``, first half: undoes the journal's run (if any); its generation,
         or None when something of it remains (then nothing is seeded)."""
         path = self._journal_path()
-        if not path.exists():
-            self.view.note(f"seeder: --refresh: no journal at {path}, nothing to undo")
+        if not journal_exists(path):
+            self.view.note(
+                f"seeder: --refresh: no journal at {redact_url(str(path))}, nothing to undo"
+            )
             return -1
         if not self._finish_previous():
             return None
@@ -269,7 +299,7 @@ class Runner:
         its own seed and scale, so everything it sent is known before it is undone
         (the service answers what it applied by idempotency key or lookup)."""
         path = self._journal_path()
-        meta = Journal.read_meta(path) if path.exists() else {}
+        meta = Journal.read_meta(path) if journal_exists(path) else {}
         status = meta.get("status")
         if status is None or status in ("finished", "undone", "undoing", "undo-partial"):
             return True
@@ -277,7 +307,8 @@ class Runner:
 
         seed, scale = int(meta["seed"]), float(meta["scale"])
         self.view.note(
-            f"seeder: the run journaled in {path} did not finish ({status}): resuming it "
+            f"seeder: the run journaled in {redact_url(str(path))} did not finish ({status}): "
+            "resuming it "
             "first, so that every command it sent is known before it is undone"
         )
         settings = dataclasses.replace(
@@ -304,7 +335,7 @@ class Runner:
                 results.done(key, {})
             with open_target(s.target, s.options, None) as target:
                 view.note(
-                    f"seeder: undoing the run journaled in {journal.path} at "
+                    f"seeder: undoing the run journaled in {journal.where} at "
                     f"{target.description}: {len(plan.items):,} to delete"
                     + (f", {len(plan.undone_keys):,} deleted earlier" if plan.undone_keys else "")
                 )
@@ -388,11 +419,12 @@ class Runner:
         items: Iterable[PlanItem],
         bindings: Bindings,
         generation: int = 0,
+        partition: Partition | None = None,
     ) -> int:
         stats = RunStats()
         if model is not None:
             stats.track(model)
-        code = self._send(model, items, bindings, stats, generation)
+        code = self._send(model, items, bindings, stats, generation, partition)
         self._write_reports(stats, model)
         self.view.summary(stats, code)
         return code
@@ -404,6 +436,7 @@ class Runner:
         bindings: Bindings,
         stats: RunStats,
         generation: int = 0,
+        partition: Partition | None = None,
     ) -> int:
         s, view = self.settings, self.view
         _check_url_credentials(s.target, s.options, bindings)
@@ -434,6 +467,13 @@ class Runner:
                     settle=settle,
                     on_done=progress,
                 )
+            foreign = None
+            if partition is not None and journal is not None and s.shard is not None:
+                foreign = ForeignDeps(journal, partition, s.shard, results, stats, s.shard_wait)
+                view.note(
+                    f"seeder: shard {s.shard} (from {s.shard_from}): sending its part of the "
+                    f"plan; what other shards make is read from the journal {journal.where}"
+                )
             view.note(f"seeder: sending to {target.description}; {s.options.pacing_words()}")
             status = "failed"
             try:
@@ -446,6 +486,7 @@ class Runner:
                             reacquire=reacquire,
                             settle=settle,
                             signals=True,
+                            foreign=foreign,
                         ),
                         items,
                         target.port(),
@@ -461,20 +502,22 @@ class Runner:
                 # planning failed part-way (a unique space ran dry): say what was done
                 stats.finish()
                 view.report(stats, model)
-                where = f"; the journal {journal.path} keeps what was done" if journal else ""
+                where = f"; the journal {journal.where} keeps what was done" if journal else ""
                 view.note(f"seeder: stopped part-way: {exc}{where}")
                 return EXIT_NOT_ALL_DONE
             finally:
                 if journal is not None:
                     journal.close(status)
             view.report(stats, model)
+            if foreign is not None and partition is not None:
+                view.note(_shard_words(s.shard, partition, foreign))
             if target.counts is not None:
                 view.counts({k: v for k, v in target.counts().items() if v})
         if stats.interrupted:
             view.note(f"seeder: interrupted by {stats.interrupted}")
             if journal is not None:
                 view.note(
-                    f"seeder: journal kept at {journal.path}; resume with: {s.resume_command()}"
+                    f"seeder: journal kept at {journal.where}; resume with: {s.resume_command()}"
                 )
             return EXIT_INTERRUPTED
         return EXIT_OK if stats.ok else EXIT_NOT_ALL_DONE
@@ -487,8 +530,9 @@ class Runner:
         s = self.settings
         path = s.journal or default_path(s.source, s.target, self.environ)
         shown = redact_url(s.target)  # the identity is stored: never a password
+        of = f"of {s.shard.total}" if s.shard is not None else "1/1"  # the same for all shards
         identity = (
-            run_identity(model, shown) if model is not None else log_identity(s.source, shown)
+            run_identity(model, shown, of) if model is not None else log_identity(s.source, shown)
         )
         secrets = {
             entity: frozenset({cred.name}) for entity, cred in bindings.credential_of_entity.items()
@@ -501,8 +545,9 @@ class Runner:
             secrets=secrets,
             generation=generation,
             resume_hint=f"'{s.resume_command()}'",
+            shard=s.shard.index if s.shard is not None else 0,
         )
-        self.view.note(f"seeder: journal {path}")
+        self.view.note(f"seeder: journal {journal.where}")
         return journal
 
     def _write_reports(self, stats: RunStats, model: Model | None) -> None:
@@ -515,6 +560,16 @@ class Runner:
             _write(s.junit, junit_xml(stats, model, s.source.stem))
         if self.environ.get("GITHUB_ACTIONS") == "true":
             self.view.annotate(github_annotations(stats, model, str(s.source)))
+
+
+def _shard_words(shard: Shard | None, partition: Partition, foreign: ForeignDeps) -> str:
+    """The shard's last note: its share of the plan and of cross-shard references."""
+    mine = partition.load[shard.index - 1] if shard is not None else 0
+    return (
+        f"seeder: shard {shard}: {mine:,} of the plan's {partition.assigned:,} items; "
+        f"{partition.cross_share:.1%} of the plan's references cross shards; waited for "
+        f"{foreign.waited:,} made by other shards"
+    )
 
 
 def _write(path: Path, text: str) -> None:
@@ -615,6 +670,7 @@ async def run_items(
     settle: set[str] | None = None,
     signals: bool = False,
     done_mark: Mark | None = None,
+    foreign: ForeignDeps | None = None,
 ) -> RunStats:
     """Sends ``items``. With ``signals`` (the CLI, in the main thread), SIGINT and
     SIGTERM stop the run gracefully: no new item is taken, those in flight get
@@ -635,6 +691,7 @@ async def run_items(
         adaptive=options.adaptive,
         timeout=options.timeout,
         done_mark=done_mark,
+        foreign=foreign,
     )
     if journal is not None and journal.prior_written_at:
         # the killed run's requests may still be in the service for one timeout
@@ -645,6 +702,8 @@ async def run_items(
             with anyio.CancelScope() as scope:
                 if journal is not None:
                     tg.start_soon(journal.keep_flushing)
+                if foreign is not None:
+                    tg.start_soon(foreign.run)
                 if signals:
                     tg.start_soon(_stop_on_signal, executor, scope, options.grace)
                 await executor.run(items)
