@@ -158,14 +158,36 @@ def vary_fields(model: Model) -> dict[str, list[str]]:
         changed = False
         for name, em in model.entities.items():
             for f in em.body_fields:
-                kind = em.kinds.get(f)
-                if (
-                    kind is not None
-                    and kind.target is not None
-                    and not kind.captured
-                    and kind.attr in roots.get(kind.target, set())
-                    and f not in roots[name]
-                ):
+                origin = _origin(model, name, f)
+                varied = origin is not None and origin[1] in roots.get(origin[0], set())
+                if varied and f not in roots[name]:
                     roots[name].add(f)
                     changed = True
     return {name: sorted(fields) for name, fields in roots.items() if fields}
+
+
+def _origin(model: Model, entity: str, f: str) -> tuple[str, str] | None:
+    """Where a literal field's value is copied from (entity, field), if it is: a
+    reference's ``field:`` or ``from: parent.centre_code``."""
+    from seeder.providers.references import From
+
+    em = model.entities[entity]
+    kind = em.kinds.get(f)
+    if kind is not None and kind.target is not None:
+        return None if kind.captured or kind.attr is None else (kind.target, kind.attr)
+    provider = em.providers.get(f)
+    if not isinstance(provider, From):
+        return None
+    hops = provider.hops()
+    target, kinds = entity, em.kinds
+    while hops:
+        step = kinds.get(hops[0])
+        if step is None or step.target is None:
+            return None
+        if len(hops) == 1:
+            return None if step.captured or step.attr is None else (step.target, step.attr)
+        target, hops = step.target, hops[1:]
+        if len(hops) == 1:
+            return target, hops[0]
+        kinds = model.entities[target].kinds
+    return None
