@@ -84,8 +84,8 @@ def test_a_log_with_actors_replays_without_its_commands_module(tmp_path: Path) -
     check = (
         "import sys; from seeder.cli import main; "
         "code = main(['replay', 'library.jsonl', '--target', sys.argv[1], '--no-progress']); "
-        "loaded = [m for m in sys.modules if m.startswith('commands') or m.startswith('_seeder_') or m in ("
-        "'faker', 'library')]; "
+        "loaded = [m for m in sys.modules if m.startswith(('commands', '_seeder_')) "
+        "or m in ('faker', 'library')]; "
         "print('LOADED', loaded); sys.exit(code)"
     )
     with serve_in_thread(create_app(db)) as url:
