@@ -26,13 +26,14 @@ from typing import Any, ClassVar
 import gevent  # type: ignore[import-untyped]
 from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
-from locust.runners import LocalRunner, WorkerRunner
+from locust.runners import WORKER_REPORT_INTERVAL, LocalRunner, MasterRunner, WorkerRunner
 
 from seeder.load.replayer import Replay, from_log, from_scenario
 
 __all__ = ["SeederUser"]
 
 _REPLAYS: dict[type, Replay] = {}
+DONE = "seeder_done"
 
 
 class SeederUser(HttpUser):
@@ -46,8 +47,28 @@ class SeederUser(HttpUser):
     scale: ClassVar[float] = 1.0
     seed: ClassVar[int | None] = None
     nonce: ClassVar[str | None] = None  # the first pass's (None: the log as written)
-    repeat: ClassVar[bool] = False
-    quit_when_done: ClassVar[bool] = True  # a local run ends when the plan is sent
+    # False: one pass; True: again and again; N: N passes (each after the first
+    # under a new nonce: new idempotency keys and unique values)
+    repeat: ClassVar[bool | int] = False
+    quit_when_done: ClassVar[bool] = True  # the run ends when the plan is sent
+
+    def _another_pass(self, replay: Replay) -> bool:
+        repeat = self.repeat
+        if repeat is True:
+            return True
+        return not isinstance(repeat, bool) and replay.passes + 1 < repeat
+
+    def _done(self, replay: Replay) -> None:
+        """The plan (this worker's shard) is sent: a local run quits; a worker tells
+        the master, which quits once every worker has said so."""
+        if replay.reported or not self.quit_when_done:
+            return
+        replay.reported = True
+        runner = self.environment.runner
+        if isinstance(runner, WorkerRunner):
+            runner.send_message(DONE, {"worker": runner.worker_index})
+        elif isinstance(runner, LocalRunner):
+            gevent.spawn(runner.quit)
 
     def replay(self) -> Replay:
         cls = type(self)
@@ -70,16 +91,13 @@ class SeederUser(HttpUser):
         replay = self.replay()
         item = replay.take()
         if item is None:
-            if self.repeat:  # the next pass once this one's last answers are in
-                if replay.idle:
-                    replay.again()
-                else:
-                    gevent.sleep(0.005)
+            if not replay.idle:  # the pass's last answers are not all in
+                gevent.sleep(0.005)
                 return
-            if replay.idle and self.quit_when_done:
-                runner = self.environment.runner
-                if isinstance(runner, LocalRunner) and not isinstance(runner, WorkerRunner):
-                    runner.quit()
+            if self._another_pass(replay):
+                replay.again()
+                return
+            self._done(replay)
             raise StopUser()
         request = replay.request(item)
         if request is None:
@@ -119,3 +137,22 @@ def _forget(**_: Any) -> None:
 
 
 events.test_stop.add_listener(_forget)  # type: ignore[no-untyped-call]
+
+
+def _on_init(environment: Any, **_: Any) -> None:
+    """On the master: quit once every worker has sent its shard."""
+    runner = environment.runner
+    if not isinstance(runner, MasterRunner):
+        return
+    done: set[int] = set()
+
+    def worker_done(msg: Any, **__: Any) -> None:
+        done.add(int(msg.data["worker"]))
+        total = int(os.environ.get("SEEDER_LOCUST_WORKERS", "0")) or runner.worker_count
+        if len(done) >= total:  # after the workers' next statistics report
+            gevent.spawn_later(WORKER_REPORT_INTERVAL + 0.5, runner.quit)
+
+    runner.register_message(DONE, worker_done)
+
+
+events.init.add_listener(_on_init)  # type: ignore[no-untyped-call]

@@ -52,6 +52,7 @@ class Replay:
         self.vary = dict(vary or {})
         self.base_nonce = nonce
         self.passes = 0
+        self.reported = False  # the load tool was told this replay is done
         self.sent = 0
         self.ok = 0
         self.skipped: list[str] = []
