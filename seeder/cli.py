@@ -52,6 +52,11 @@ def _plan(args: argparse.Namespace) -> int:
     reads = read_bindings(model) if args.reads else {}
     if args.reads and args.format == "csv":
         raise SeederError("--reads writes a JSONL log; drop --format csv")
+    if args.reads and not reads:
+        raise SeederError(
+            f"--reads: no binding of {args.scenario} declares reads; add "
+            "reads=(Read('/books/{id}'),) to the HttpBinding of what should be read"
+        )
     if args.format == "csv":
         if args.out == "-":
             raise SeederError(

@@ -235,3 +235,21 @@ def test_read_traffic_follows_the_scenarios_popularity(tmp_path: Path) -> None:
     small = plan(tmp_path, "library.yaml", "--scale", "0.01", "--reads", "200", name="r.jsonl")
     with serve_in_thread(create_app(db)) as url:  # every read answers 200
         assert main(["replay", str(small), "--target", url, "--no-progress"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["plan", "scenarios/school.yaml", "--reads", "5"], "no binding of scenarios/school.yaml"),
+        (["plan", "scenarios/library.yaml", "--reads", "0"], "--reads must be between 1"),
+        (
+            ["plan", "scenarios/library.yaml", "--reads", "5", "--format", "csv", "--out", "x"],
+            "--reads writes a JSONL log",
+        ),
+        (["replay", "x.jsonl", "--target", "demo", "--nonce", "a b"], "--nonce takes 1-40"),
+    ],
+)
+def test_load_flag_mistakes(
+    argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert needle in usage_error(argv, capsys)
