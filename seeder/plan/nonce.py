@@ -40,7 +40,7 @@ def vary_of_manifest(manifest: Mapping[str, object] | None) -> dict[str, list[st
     }
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def vary_text(value: str, nonce: str) -> str:

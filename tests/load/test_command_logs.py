@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from seeder.cli import main
 from seeder.demo.app import build_application, create_app
 from seeder.demo.server import serve_in_thread
 from seeder.plan.commandlog import read_log
 from seeder.plan.csvlog import decode_cell, encode_cell, read_csv_log
+from seeder.plan.nonce import vary_text
 from tests.conftest import SCENARIOS, usage_error
 
 # the demo's table for each command of the scenarios used here
@@ -201,6 +204,7 @@ def test_a_nonce_sends_the_same_log_again_as_new_data(tmp_path: Path, scenario: 
     assert demo_counts(db) == {table: 3 * n for table, n in once.items()}
 
 
+@pytest.mark.slow
 def test_read_traffic_follows_the_scenarios_popularity(tmp_path: Path) -> None:
     """Authors are read in proportion to 1 + their books (the scenario's weights
     [0.7, 0.2, 0.07, 0.03] over authors' books): the top quarter's share of the
@@ -253,3 +257,23 @@ def test_load_flag_mistakes(
     argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert needle in usage_error(argv, capsys)
+
+
+@given(
+    st.lists(st.from_regex(r"[A-Z]{0,3}-?\d{1,8}", fullmatch=True), min_size=1, unique=True),
+    st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True),
+)
+def test_a_nonce_keeps_the_shape_and_the_distinctness_of_values(
+    values: list[str], nonce: str
+) -> None:
+    varied = [vary_text(v, nonce) for v in values]
+    assert len(set(varied)) == len(values)  # distinct values stay distinct
+    for before, after in zip(values, varied, strict=True):
+        assert len(after) == len(before) and after != before
+        assert [c.isdigit() for c in after] == [c.isdigit() for c in before]
+
+
+def test_a_nonce_varies_addresses_and_text_keeping_them_valid() -> None:
+    assert vary_text("ann@example.com", "n1") == "ann+n1@example.com"
+    assert vary_text("Hall", "n1") == "Hall-n1"
+    assert vary_text("S000017", "a") != vary_text("S000017", "b")

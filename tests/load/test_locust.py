@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from seeder.demo.app import create_app
 from seeder.demo.server import serve_in_thread
 from seeder.load.shards import shard_items
@@ -19,6 +21,7 @@ from seeder.run.logs import open_log
 from tests.conftest import SCENARIOS, free_port
 from tests.load.test_command_logs import demo_counts, log_counts, plan
 
+pytestmark = pytest.mark.slow  # a few Locust processes each
 LOCUST = [sys.executable, "-m", "locust"]
 
 
