@@ -260,7 +260,7 @@ def test_load_flag_mistakes(
 
 
 @given(
-    st.lists(st.from_regex(r"[A-Z]{0,3}-?\d{1,8}", fullmatch=True), min_size=1, unique=True),
+    st.lists(st.from_regex(r"[A-Z]{0,3}-?[0-9]{1,8}", fullmatch=True), min_size=1, unique=True),
     st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True),
 )
 def test_a_nonce_keeps_the_shape_and_the_distinctness_of_values(
