@@ -25,8 +25,8 @@ def _grow(scale: float) -> tuple[int, int, int]:
 
 
 def test_memory_per_planned_item_is_a_few_words() -> None:
-    n1, grown1, _ = _grow(2)
-    n2, grown2, registry = _grow(4)
+    n1, grown1, _ = _grow(4)
+    n2, grown2, registry = _grow(8)
     per_item = (grown2 - grown1) / (n2 - n1)
     print(f"{per_item:.1f} bytes per planned item; registry {registry:,} bytes")
     # library keeps per book: an index entry (8 B), a unique fingerprint (<= 16 B),
