@@ -270,6 +270,7 @@ def plan(scenario: Path, scale: float, out: Path) -> list[dict[str, Any]]:
         timeout=600,
     )
     with out.open(encoding="utf-8") as f:
+        next(f)  # the manifest
         return [json.loads(line) for line in f]
 
 

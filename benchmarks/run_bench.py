@@ -623,7 +623,9 @@ def bench(args: argparse.Namespace) -> int:
                 capture_output=True,
                 timeout=timeout,
             )
-        first = json.loads(log.open().readline())
+        with log.open() as handle:
+            handle.readline()  # the manifest
+            first = json.loads(handle.readline())
         body = json.dumps(first["body"], separators=(",", ":")).encode()
         print(
             f"log: {args.requests:,} commands by seeder plan in "

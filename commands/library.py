@@ -12,12 +12,17 @@ from typing import Literal
 
 from pydantic import Field
 
-from seeder.commands import Command, Credential, HttpBinding, Undo, bind
+from seeder.commands import Command, Credential, HttpBinding, Read, Undo, bind
 
 
 @bind(
     http=HttpBinding(
-        "POST", "/tenants", success=(201,), idempotent=True, undo=Undo("/tenants/{id}")
+        "POST",
+        "/tenants",
+        success=(201,),
+        idempotent=True,
+        undo=Undo("/tenants/{id}"),
+        reads=(Read("/tenants/{id}"), Read("/tenants/{id}/books", weight=0.5)),
     ),
     handler="create_tenant",
 )
@@ -33,6 +38,7 @@ class CreateTenant(Command):
         success=(201,),
         idempotent=True,
         undo=Undo("/tenants/{tenant_id}/authors/{id}"),
+        reads=(Read("/tenants/{tenant_id}/authors", {"name": "name"}),),
     ),
     handler="register_author",
 )
@@ -51,6 +57,7 @@ class RegisterAuthor(Command):
         captures={"number": "number"},
         idempotent=True,
         undo=Undo("/tenants/{tenant_id}/books/{number}"),
+        reads=(Read("/tenants/{tenant_id}/books", {"isbn": "isbn"}),),
     ),
     handler="publish_book",
 )
@@ -76,6 +83,7 @@ MEMBER_TOKEN = Credential(name="token", capture="token", header="Authorization")
         credential=MEMBER_TOKEN,
         idempotent=True,
         undo=Undo("/tenants/{tenant_id}/members/{id}"),
+        reads=(Read("/tenants/{tenant_id}/loans", {"member_id": "id"}, 0.5),),
     ),
     handler="register_member",
 )

@@ -43,11 +43,21 @@ def _plan(args: argparse.Namespace) -> int:
     from seeder.model import load_model
     from seeder.plan.checks import check_sample, check_size
     from seeder.plan.commandlog import CsvCommandLog, JsonlCommandLog
+    from seeder.plan.manifest import manifest_of
     from seeder.plan.planner import plan_items
+    from seeder.plan.reads import read_bindings, with_reads
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_size(model)
     check_sample(model)
+    reads = read_bindings(model) if args.reads else {}
+    if args.reads and args.format == "csv":
+        raise SeederError("--reads writes a JSONL log; drop --format csv")
+    if args.reads and not reads:
+        raise SeederError(
+            f"--reads: no binding of {args.scenario} declares reads; add "
+            "reads=(Read('/books/{id}'),) to the HttpBinding of what should be read"
+        )
     items = plan_items(model)
     partition = None
     shard, shard_from = _shard(args)
@@ -68,7 +78,9 @@ def _plan(args: argparse.Namespace) -> int:
             log.close()
     else:
         with _output(args.out) as out:
-            jsonl = JsonlCommandLog(model, out)
+            jsonl = JsonlCommandLog(model, out, manifest_of(model, reads))
+            if args.reads:
+                items = with_reads(model, items, args.reads, jsonl)
             count = jsonl.write_all(items)
             jsonl.close()
     if args.out != "-":
@@ -154,6 +166,7 @@ def _runner(args: argparse.Namespace, source: str, target: str) -> Runner:
         shard=shard,
         shard_from=shard_from,
         shard_wait=getattr(args, "shard_wait", 600.0),
+        nonce=getattr(args, "nonce", None),
     )
     live = not args.no_progress and sys.stdout.isatty()
     environ = dict(os.environ)
@@ -311,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
     plan.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
     plan.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    plan.add_argument(
+        "--reads",
+        type=flags.reads,
+        default=0,
+        help="after the commands, N read requests over what they make, as popular as "
+        "the scenario makes it (the bindings' reads=)",
+    )
     plan.add_argument("--out", default="-", help="file (jsonl), folder (csv), or - for stdout")
     flags.shard_flag(plan)
     plan.set_defaults(handler=_plan)
@@ -362,8 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     undo.set_defaults(handler=_undo)
 
     replay = sub.add_parser("replay", help="send a command log (from seeder plan)")
-    replay.add_argument("feed", metavar="FEED.jsonl")
+    replay.add_argument("feed", metavar="FEED.jsonl", help="a JSONL log, or a CSV log's folder")
     replay.add_argument("--target", required=True, help="URL, demo or demo:asgi")
+    replay.add_argument(
+        "--nonce",
+        type=flags.nonce,
+        default=None,
+        help="send the log again as new data: new idempotency keys and unique values",
+    )
     flags.execution_flags(replay)
     replay.set_defaults(handler=_replay)
 

@@ -36,6 +36,7 @@ __all__ = [
     "HttpBinding",
     "InProcessBinding",
     "Lookup",
+    "Read",
     "Undo",
     "bind",
     "binding_of",
@@ -187,6 +188,8 @@ class HttpBinding:
     timeout: float | None = None
     # -- undo: the command that deletes what this one made (seeder undo, --refresh) --
     undo: Undo | None = None
+    # -- reads: how what this command made is read (seeder plan --reads) -----------
+    reads: tuple[Read, ...] = ()
     # where the commands module made it (file, line): its mistakes are said there
     defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
     _answer: dict[str, AnswerPath] = field(
@@ -284,6 +287,8 @@ def _http_problem(b: HttpBinding) -> str | None:
         return f"timeout must be seconds > 0 (or None for --timeout), got {b.timeout!r}"
     if b.undo is not None and not isinstance(b.undo, Undo):
         return f"undo must be an Undo(...), got {b.undo!r}"
+    if not isinstance(b.reads, tuple) or not all(isinstance(r, Read) for r in b.reads):
+        return f"reads must be a tuple of Read(...), got {b.reads!r}"
     return _recovery_problem(b)
 
 
@@ -393,6 +398,51 @@ class Undo:
 
     def path_fields(self) -> tuple[str, ...]:
         return _path_fields(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A read of what a command made, for the read traffic of ``seeder plan
+    --reads``: a ``GET`` of ``path`` whose ``{names}`` are the command's fields as
+    sent or the values captured from its answer (``id``, ``number``), with ``query``
+    parameters taken from the same names (``{"status": "status"}``: a filter from
+    the scenario). ``weight``: its share of the reads among all the scenario's
+    reads (normalised). Success is 200."""
+
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        where = _caller()
+        if not isinstance(self.path, str) or not self.path.startswith("/"):
+            raise BindingError(
+                f"Read path {self.path!r} must start with '/', e.g. '/books/{{id}}'", where
+            )
+        try:
+            names = _path_fields(self.path)
+        except ValueError as exc:
+            raise BindingError(
+                f"Read path {self.path!r}: {exc}; balance its braces", where
+            ) from None
+        if not all(n.isidentifier() for n in names) or not (
+            isinstance(self.query, Mapping)
+            and all(isinstance(v, str) and v.isidentifier() for v in self.query.values())
+        ):
+            raise BindingError(
+                f"Read {self.path!r}: path and query must name fields or captured values",
+                where,
+            )
+        if (
+            isinstance(self.weight, bool)
+            or not isinstance(self.weight, int | float)
+            or not (0 < self.weight < float("inf"))
+        ):
+            raise BindingError(f"Read weight must be > 0, got {self.weight!r}", where)
+
+    def names(self) -> tuple[str, ...]:
+        """The fields or captured values the read needs."""
+        return (*_path_fields(self.path), *self.query.values())
 
 
 # -- recovery without idempotency keys ---------------------------------------------

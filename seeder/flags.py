@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -81,6 +82,25 @@ def seed(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--seed needs a whole number, got {text!r}") from None
+
+
+def nonce(text: str) -> str:
+    """A replay's nonce: letters, digits, '.', '_' or '-' (it goes into keys and values)."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", text):
+        raise argparse.ArgumentTypeError(
+            f"--nonce takes 1-40 letters, digits, '.', '_' or '-', got {text!r}"
+        )
+    return text
+
+
+def reads(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--reads needs a whole number, got {text!r}") from None
+    if not 1 <= value <= 100_000_000:
+        raise argparse.ArgumentTypeError(f"--reads must be between 1 and 100000000, got {value}")
+    return value
 
 
 def concurrency(text: str) -> int:

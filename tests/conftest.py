@@ -18,6 +18,7 @@ import pytest
 
 import seeder
 from seeder.plan.commandlog import JsonlCommandLog
+from seeder.plan.manifest import manifest_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,12 +35,12 @@ SCENARIOS = ROOT / "scenarios"
 
 def jsonl(model: seeder.Model) -> str:
     out = io.StringIO()
-    JsonlCommandLog(model, out).write_all(seeder.plan_items(model))
+    JsonlCommandLog(model, out, manifest_of(model)).write_all(seeder.plan_items(model))
     return out.getvalue()
 
 
 def records(model: seeder.Model) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in jsonl(model).splitlines()]
+    return [json.loads(line) for line in jsonl(model).splitlines()[1:]]  # after the manifest
 
 
 def model_of(

@@ -2,14 +2,13 @@
 engines (k6, Gatling, JMeter, Locust).
 
 JSONL: one command per line, keys in a fixed order, so the same scenario and seed
-give a byte-identical file. CSV: one file per command type (what CSV feeders
-want): seq, key, idempotency_key, deps, actor, then the command's fields, with
-placeholders (``author:17.id``) where the service assigns the value.
+give a byte-identical file; ``seeder plan`` writes the manifest
+(:mod:`seeder.plan.manifest`: the bindings) as its first line. CSV: one file per
+command type, see :mod:`seeder.plan.csvlog`.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -18,12 +17,14 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from seeder.errors import SeederError
+from seeder.plan.csvlog import CsvCommandLog
 from seeder.plan.items import PlanItem, split_key
+from seeder.plan.manifest import is_manifest
 
 if TYPE_CHECKING:  # replay reads logs without loading the model (pydantic, providers)
     from seeder.model import Model
 
-__all__ = ["CsvCommandLog", "JsonlCommandLog", "dumps", "item_record"]
+__all__ = ["CsvCommandLog", "JsonlCommandLog", "dumps", "item_record", "read_log", "read_manifest"]
 
 
 def dumps(value: Any) -> bytes:
@@ -62,13 +63,22 @@ def item_record(item: PlanItem, model: Model) -> dict[str, Any]:
 class JsonlCommandLog:
     """Writes items as JSON lines to a text stream."""
 
-    def __init__(self, model: Model, out: IO[str]) -> None:
+    def __init__(self, model: Model, out: IO[str], manifest: dict[str, Any] | None = None) -> None:
         self.model = model
         self.out = out
         self.count = 0
+        if manifest is not None:  # the first line: the bindings (seeder.plan.manifest)
+            out.write(_dumps(manifest))
+            out.write("\n")
 
     def write(self, item: PlanItem) -> None:
         self.out.write(_dumps(item_record(item, self.model)))
+        self.out.write("\n")
+        self.count += 1
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        """A line written as given (a read request of ``seeder plan --reads``)."""
+        self.out.write(_dumps(record))
         self.out.write("\n")
         self.count += 1
 
@@ -80,64 +90,6 @@ class JsonlCommandLog:
 
     def close(self) -> None:
         self.out.flush()
-
-
-class CsvCommandLog:
-    """Writes one CSV file per command type into ``directory``."""
-
-    def __init__(self, model: Model, directory: Path) -> None:
-        self.model = model
-        self.directory = directory
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SeederError(f"cannot create output folder {directory}: {exc.strerror}") from exc
-        self.files: dict[str, tuple[IO[str], Any, list[str]]] = {}
-        self.count = 0
-
-    def _writer(self, item: PlanItem) -> tuple[Any, list[str]]:
-        entry = self.files.get(item.command)
-        if entry is None:
-            em = self.model.entities[item.entity]
-            columns = [f for f in em.command.model_fields if f in em.providers]
-            handle = (self.directory / f"{item.command}.csv").open(
-                "w", newline="", encoding="utf-8"
-            )
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(["seq", "key", "idempotency_key", "deps", "actor", *columns])
-            entry = (handle, writer, columns)
-            self.files[item.command] = entry
-        return entry[1], entry[2]
-
-    def write(self, item: PlanItem) -> None:
-        writer, columns = self._writer(item)
-        body, refs = item.body, item.refs
-        row: list[Any] = [
-            item.seq,
-            item.key,
-            item.idempotency_key,
-            " ".join(item.deps),
-            item.actor or "",
-        ]
-        for f in columns:
-            v = refs[f] if f in refs else body.get(f)
-            if v is None:
-                row.append("")
-            elif isinstance(v, list | dict):
-                row.append(_dumps(v))
-            else:
-                row.append(v)
-        writer.writerow(row)
-        self.count += 1
-
-    def write_all(self, items: Iterable[PlanItem]) -> int:
-        for item in items:
-            self.write(item)
-        return self.count
-
-    def close(self) -> None:
-        for handle, _, _ in self.files.values():
-            handle.close()
 
 
 def read_log(
@@ -153,6 +105,8 @@ def read_log(
                 continue
             try:
                 r = orjson.loads(line)
+                if number == 1 and is_manifest(r):
+                    continue
                 item = PlanItem(
                     int(r["seq"]),
                     str(r["key"]),
@@ -171,3 +125,26 @@ def read_log(
                 ) from exc
             learn(item, r.get("method"), r.get("path"))
             yield item
+
+
+def read_manifest(path: Path) -> dict[str, Any] | None:
+    """The manifest on a JSONL log's first line; None for a log written before
+    manifests (format 1: replayed from each line's method and path); a newer format
+    is refused."""
+    from seeder.plan.manifest import FORMAT
+
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        record = orjson.loads(first) if first.strip() else None
+    except ValueError:
+        return None  # said by read_log, with its line number
+    if not isinstance(record, dict) or not is_manifest(record):
+        return None
+    version = record.get("seeder_log")
+    if not isinstance(version, int) or version > FORMAT:
+        raise SeederError(
+            f"{path}:1: command log format {version!r} is newer than this seeder reads "
+            f"({FORMAT}); upgrade seeder or write the log again with this one"
+        )
+    return dict(record)

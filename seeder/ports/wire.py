@@ -66,6 +66,8 @@ class RequestShape:
         path = http.path.format_map({n: segment(fields.get(n)) for n in self.path_names})
         if self.plain:  # the common case, kept fast: every other field in a JSON object
             flat = {k: v for k, v in fields.items() if k not in self.path_names}
+            if not flat and http.method == "GET":  # a read: no body
+                return Encoded(path, {}, b"")
             data = dumps(flat)
             return Encoded(path, {"Content-Type": "application/json"}, data)
         pairs = []
@@ -86,6 +88,8 @@ class RequestShape:
                 return f"header {wire}: the value of {name} has a line break; it cannot be sent"
             headers[wire] = text
         rest = {self.wire.get(k, k): v for k, v in fields.items() if k not in self.placed}
+        if not rest and self.template is None and http.method == "GET":  # a read: no body
+            return Encoded(path, headers, b"")
         body: Any = rest if self.template is None else fill_template(self.template, fields, rest)
         if http.encoding == "json":
             headers["Content-Type"] = "application/json"

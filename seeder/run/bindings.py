@@ -4,6 +4,7 @@ classes, or learnt from a replayed command log's methods and paths."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -41,6 +42,25 @@ class Bindings:
             )
             if http is not None and http.credential is not None:
                 bindings.credential_of_entity[name] = http.credential
+        return bindings
+
+    @classmethod
+    def of_manifest(cls, manifest: Mapping[str, Any], where: str) -> Bindings:
+        """The bindings a command log's manifest describes (no commands module)."""
+        from seeder.plan.manifest import binding_from_record
+
+        bindings = cls()
+        commands = manifest.get("commands")
+        entities = manifest.get("entities")
+        if not isinstance(commands, Mapping) or not isinstance(entities, Mapping):
+            raise SeederError(f"{where}: the manifest has no commands or entities; write it again")
+        for command, record in commands.items():
+            http = binding_from_record(record, f"{where} (command {command})")
+            bindings.by_command[str(command)] = Binding(http, None)
+        for entity, info in entities.items():
+            binding = bindings.by_command.get(str(info.get("command")))
+            if binding is not None and binding.http is not None and binding.http.credential:
+                bindings.credential_of_entity[str(entity)] = binding.http.credential
         return bindings
 
     def for_item(

@@ -60,9 +60,10 @@ def run_identity(model: Model, target: str, shard: str = "1/1") -> dict[str, str
 def log_identity(path: Path, target: str) -> dict[str, str]:
     """A replayed command log is the same run when its bytes and target are."""
     digest = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    for part in sorted(path.iterdir()) if path.is_dir() else [path]:  # a CSV log: its files
+        with part.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
     return {"fingerprint": digest.hexdigest(), "scenario": str(path), "target": target}
 
 

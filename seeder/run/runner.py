@@ -166,6 +166,7 @@ class RunSettings:
     shard: Shard | None = None  # send only this shard of the plan (seeder.plan.shards)
     shard_from: str = "--shard"  # where the shard was given (a flag, the environment)
     shard_wait: float = 600.0  # seconds to wait for an item another shard makes
+    nonce: str | None = None  # replay: new idempotency keys and unique values
 
     def resume_command(self) -> str:
         """The command that continues this run."""
@@ -393,13 +394,16 @@ class Runner:
         )
 
     def replay(self) -> int:
-        """Sends the command log at ``settings.source``."""
-        from seeder.plan.commandlog import read_log
+        """Sends the command log at ``settings.source`` (a JSONL file, or a CSV
+        log's folder)."""
+        from seeder.run.logs import open_log
 
         path = self.settings.source
         shown = elide(str(path))
         try:
-            found = path.is_file()
+            found = path.is_file() or path.is_dir()
+            if path.is_dir():
+                path = path / "manifest.json"
             if found:
                 path.open("rb").close()  # readable now, not after the first sends
         except OSError as exc:
@@ -410,8 +414,8 @@ class Runner:
         if not found:
             raise SeederError(f"command log not found: {shown}; check the path")
         self.settings.options.allowed_from = "a replayed command log"
-        bindings = Bindings()
-        return self._execute(None, read_log(path, bindings.learn), bindings)
+        bindings, items, _ = open_log(self.settings.source, self.settings.nonce)
+        return self._execute(None, items, bindings)
 
     def _execute(
         self,
@@ -528,12 +532,17 @@ class Runner:
         from seeder.run.resume import log_identity, run_identity
 
         s = self.settings
-        path = s.journal or default_path(s.source, s.target, self.environ)
+        source = s.source  # a replay under a nonce is another run: its own journal
+        if s.nonce:
+            source = source.with_name(f"{source.stem}~{s.nonce}{source.suffix}")
+        path = s.journal or default_path(source, s.target, self.environ)
         shown = redact_url(s.target)  # the identity is stored: never a password
         of = f"of {s.shard.total}" if s.shard is not None else "1/1"  # the same for all shards
         identity = (
             run_identity(model, shown, of) if model is not None else log_identity(s.source, shown)
         )
+        if s.nonce:
+            identity["nonce"] = s.nonce
         secrets = {
             entity: frozenset({cred.name}) for entity, cred in bindings.credential_of_entity.items()
         }

@@ -234,7 +234,9 @@ def _feed(path: str, model: Model) -> Target:
         handle = Path(path).open("w", encoding="utf-8", newline="\n")  # noqa: SIM115
     except OSError as exc:
         raise SeederError(f"cannot write {path}: {exc.strerror}; choose another file") from exc
-    port = FeedPort(JsonlCommandLog(model, handle))
+    from seeder.plan.manifest import manifest_of
+
+    port = FeedPort(JsonlCommandLog(model, handle, manifest_of(model)))
     return Target(f"command log {path}", lambda: port, handle.close)
 
 

@@ -17,7 +17,8 @@ from tests.conftest import ROOT, SCENARIOS, usage_error
 
 def test_plan_to_stdout_is_jsonl_in_contract_order(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", str(SCENARIOS / "school.yaml")]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    manifest, *lines = capsys.readouterr().out.splitlines()
+    assert json.loads(manifest)["seeder_log"] == 2
     assert len(lines) > 1000
     first = json.loads(lines[0])
     assert list(first) == [
@@ -39,7 +40,8 @@ def test_plan_to_stdout_is_jsonl_in_contract_order(capsys: pytest.CaptureFixture
 
 def test_actor_appears_in_the_log(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", str(SCENARIOS / "library.yaml"), "--scale", "0.05"]) == 0
-    loans = [json.loads(x) for x in capsys.readouterr().out.splitlines() if "BorrowBook" in x]
+    lines = capsys.readouterr().out.splitlines()[1:]  # after the manifest
+    loans = [json.loads(x) for x in lines if "BorrowBook" in x]
     assert loans and all(list(x)[-2:] == ["actor", "idempotency_key"] for x in loans)
 
 
@@ -47,7 +49,7 @@ def test_plan_to_file_and_csv_folder(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = tmp_path / "lib.jsonl"
     assert main(["plan", str(SCENARIOS / "library.yaml"), "--out", str(out), "--seed", "5"]) == 0
     assert "planned" in capsys.readouterr().err
-    jsonl = [json.loads(x) for x in out.read_text().splitlines()]
+    jsonl = [json.loads(x) for x in out.read_text().splitlines()[1:]]
     folder = tmp_path / "csv"
     assert (
         main(
@@ -71,13 +73,16 @@ def test_plan_to_file_and_csv_folder(tmp_path: Path, capsys: pytest.CaptureFixtu
         "PublishBook.csv",
         "RegisterAuthor.csv",
         "RegisterMember.csv",
+        "manifest.json",
     ]
     with (folder / "PublishBook.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     books = [r for r in jsonl if r["command"] == "PublishBook"]
     assert len(rows) == len(books)
     assert rows[0]["key"] == books[0]["key"]
-    assert rows[0]["author_id"] == books[0]["refs"]["author_id"]
+    assert rows[0]["author_id"] == ""  # a placeholder goes in its own column
+    assert rows[0]["ref:author_id"] == books[0]["refs"]["author_id"]
+    assert (rows[0]["method"], rows[0]["path"]) == ("POST", "/tenants/{tenant_id}/books")
     assert rows[0]["isbn"] == books[0]["body"]["isbn"]
     subtitles = [r["subtitle"] for r in rows]
     assert "" in subtitles  # null is an empty cell

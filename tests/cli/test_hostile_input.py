@@ -873,6 +873,6 @@ def test_python_providers_load_from_the_scenario_tree_and_installed_modules(
     path.write_text(_edit("name: {fake: name}", line))
     out = tmp_path / "plan.jsonl"
     assert _run(["plan", str(path), "--out", str(out)]) == 0, capsys.readouterr().err
-    records = [json.loads(line) for line in out.read_text().splitlines()]
+    records = [json.loads(line) for line in out.read_text().splitlines()[1:]]
     names = [r["body"]["name"] for r in records if r["command"] == "RegisterAuthor"]
     assert len(names) == 3 and all(n.startswith(expected) for n in names), names

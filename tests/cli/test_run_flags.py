@@ -148,7 +148,7 @@ def test_replay_of_a_plan_lands_the_same_data(tmp_path: Path) -> None:
     application = build_application(db)
     counts = {k: v for k, v in application.counts().items() if v}
     application.close()
-    kinds = [json.loads(line)["command"] for line in log.read_text().splitlines()]
+    kinds = [json.loads(line)["command"] for line in log.read_text().splitlines()[1:]]
     assert counts == {
         "customers": kinds.count("RegisterCustomer"),
         "meters": kinds.count("InstallMeter"),

@@ -23,7 +23,7 @@ def _plan() -> list[dict[str, object]]:
     out = ROOT / ".pytest-blog-plan.jsonl"
     try:
         assert main(["plan", str(SCENARIO), "--out", str(out)]) == 0
-        return [json.loads(line) for line in out.read_text().splitlines()]
+        return [json.loads(line) for line in out.read_text().splitlines()[1:]]
     finally:
         out.unlink(missing_ok=True)
 

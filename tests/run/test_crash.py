@@ -66,7 +66,7 @@ def plan(scenario: Path) -> list[dict[str, Any]]:
     out = subprocess.run(
         [*CLI, "plan", str(scenario), "--scale", SCALE], capture_output=True, check=True, text=True
     ).stdout
-    return [json.loads(line) for line in out.splitlines()]
+    return [json.loads(line) for line in out.splitlines()[1:]]  # after the manifest
 
 
 def applied(url: str) -> int:
