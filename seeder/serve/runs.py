@@ -75,7 +75,11 @@ class RunRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    target: str = Field(description="the service's URL (the scenario's allowed_targets apply)")
+    target: str = Field(
+        pattern=r"^https?://[^\s]+$",
+        max_length=2000,
+        description="the service's URL (the scenario's allowed_targets apply)",
+    )
     scenario: str | None = Field(
         None,
         description="a scenario this server offers (GET /runs/scenarios); default: the served one",
@@ -99,6 +103,9 @@ def _one_line(exc: ValidationError) -> str:
             known = list(RunRequest.model_fields)
             hint = suggest(str(error["loc"][-1]), known) or f"known: {', '.join(known)}"
             parts.append(f"{where}: unknown field; {hint}")
+        elif error["type"] == "string_pattern_mismatch" and where == "target":
+            given = str(error.get("input", ""))[:80]
+            parts.append(f"target: must be an http:// or https:// URL, got {given!r}")
         elif error["type"] == "missing":
             parts.append(f"{where}: required")
         else:
