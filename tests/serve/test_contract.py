@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from tests.serve.sandbox import ROOT, start_serve, stop
 
 SCHOOL = ROOT / "scenarios" / "school.yaml"
-EXAMPLES = 8  # per operation: ~37 operations, a few hundred requests in all
+EXAMPLES = 6  # per operation: ~37 operations, about two hundred requests in all
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
-    process, url = start_serve(SCHOOL, "--scale", "0.5")
+    process, url = start_serve(SCHOOL, "--scale", "0.2")
     try:
         yield url
     finally:
