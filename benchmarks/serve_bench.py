@@ -7,14 +7,16 @@ what is measured) is served by ``python -m seeder serve``; this measures
 - time to first answer: from the process start to the first 200 of a page;
 - time until the whole plan is stored (``GET /_status`` says complete);
 - pages at concurrency C for D seconds, once while the plan is still being stored
-  (if it is) and once complete: p50/p99 latency and requests/s, each request a page
-  of 50 at a random offset (random filters on an indexed column in a second mix);
+  (if it is), then once complete for each mix: random offsets; the first, middle and
+  last pages; the same of a filtered route (``/tariffs/flat/customers``: 60% of the
+  rows) and random pages of a smaller filter (``demand``: 10%) — p50/p99 latency and
+  requests/s, each request a page of 50;
 - the server's peak memory (VmHWM) and the store's size on disk.
 
 The floor: the same load against uvicorn serving one fixed JSON page (the size of
 a seeder page) from memory.
 
-    .venv/bin/python benchmarks/serve_bench.py --customers 10000000 --seconds 10
+    .venv/bin/python benchmarks/serve_bench.py --customers 10000000 --seconds 5
 
 Figures are printed as a table, with the ratios to the floor.
 """
@@ -106,20 +108,37 @@ async def load(base: str, paths: list[str], seconds: float) -> tuple[list[float]
             i = k
             while time.monotonic() < end:
                 started = time.perf_counter()
-                answer = await client.get(paths[i % len(paths)])
+                try:
+                    answer = await client.get(paths[i % len(paths)])
+                    errors += answer.status_code != 200
+                except httpx.TimeoutException:  # past 30 s: counted, and its time kept
+                    errors += 1
                 latencies.append(time.perf_counter() - started)
-                errors += answer.status_code != 200
                 i += CONCURRENCY
 
         await asyncio.gather(*(worker(k) for k in range(CONCURRENCY)))
     return latencies, errors
 
 
+def serial(base: str, paths: list[str], count: int) -> tuple[float, float]:
+    """One request at a time (the service time of a page, without queueing):
+    p50 and p99 in ms over ``count`` requests."""
+    latencies = []
+    with httpx.Client(base_url=base, timeout=600) as client:
+        for path in paths[:count]:
+            started = time.perf_counter()
+            answer = client.get(path)
+            latencies.append(time.perf_counter() - started)
+            assert answer.status_code == 200, answer.text
+    q = statistics.quantiles(latencies, n=100)
+    return q[49] * 1000, q[98] * 1000
+
+
 def summary(name: str, latencies: list[float], seconds: float, errors: int) -> dict[str, float]:
     q = statistics.quantiles(latencies, n=100)
     row = {"p50": q[49] * 1000, "p99": q[98] * 1000, "rps": len(latencies) / seconds}
     print(
-        f"  {name:<34} p50 {row['p50']:7.2f} ms  p99 {row['p99']:7.2f} ms  "
+        f"  {name:<48} p50 {row['p50']:7.2f} ms  p99 {row['p99']:7.2f} ms  "
         f"{row['rps']:8.0f} req/s  ({len(latencies)} requests, {errors} errors)"
     )
     return row
@@ -128,7 +147,8 @@ def summary(name: str, latencies: list[float], seconds: float, errors: int) -> d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=10_000_000)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per mix of pages")
+    parser.add_argument("--serial", type=int, default=300, help="pages one at a time, per mix")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="serve-bench-"))
     scenario = folder / "big.yaml"
@@ -166,6 +186,11 @@ def main() -> None:
         top = max(rows - PAGE, 1)
         return [f"/customers?offset={rng.randrange(top)}&limit={PAGE}" for _ in range(5000)]
 
+    def at(path: str, low: int, high: int) -> list[str]:
+        """Pages of ``path`` at random offsets in [low, high)."""
+        high = max(high, low + 1)
+        return [f"{path}?offset={rng.randrange(low, high)}&limit={PAGE}" for _ in range(5000)]
+
     status = httpx.get(base + "/_status").json()
     if not status["complete"]:
         rows = status["rows"]
@@ -175,17 +200,35 @@ def main() -> None:
         time.sleep(0.5)
     stored = time.monotonic() - started
     print(f"  whole plan stored after: {stored:.1f} s")
+    n = args.customers
+    flat = httpx.get(base + "/tariffs/flat/customers?limit=1", timeout=600).json()["total"]
+    demand = httpx.get(base + "/tariffs/demand/customers?limit=1", timeout=600).json()["total"]
+    mixes = {
+        "random pages (offset/limit)": pages(n),
+        "first pages": at("/customers", 0, 1000),
+        "middle pages": at("/customers", n // 2 - 500, n // 2 + 500),
+        "last pages": at("/customers", n - PAGE - 1000, n - PAGE),
+        f"filtered, first pages (flat, {flat:,} rows)": at("/tariffs/flat/customers", 0, 1000),
+        "filtered, middle pages (flat)": at(
+            "/tariffs/flat/customers", flat // 2 - 500, flat // 2 + 500
+        ),
+        "filtered, last pages (flat)": at(
+            "/tariffs/flat/customers", flat - PAGE - 1000, flat - PAGE
+        ),
+        f"filtered, random pages (demand, {demand:,} rows)": at(
+            "/tariffs/demand/customers", 0, demand - PAGE
+        ),
+    }
+    print(f"  one request at a time ({args.serial} pages per mix): p50 / p99")
+    for name, paths in mixes.items():
+        serial(base, paths[-5:], 5)  # the first total of a filter is counted once, here
+        p50, p99 = serial(base, paths, args.serial)
+        print(f"  {name:<48} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms")
+    print(f"  at concurrency {CONCURRENCY} for {args.seconds:g} s each:")
     results = {}
-    lat, errors = asyncio.run(load(base, pages(args.customers), args.seconds))
-    results["offset"] = summary("random pages (offset/limit)", lat, args.seconds, errors)
-    tariffs = ["flat", "time_of_use", "demand"]
-    filtered = [
-        f"/tariffs/{rng.choice(tariffs)}/customers?offset={rng.randrange(args.customers // 20)}"
-        f"&limit={PAGE}"
-        for _ in range(5000)
-    ]
-    lat, errors = asyncio.run(load(base, filtered, args.seconds))
-    results["filtered"] = summary("random pages of an indexed filter", lat, args.seconds, errors)
+    for name, paths in mixes.items():
+        lat, errors = asyncio.run(load(base, paths, args.seconds))
+        results[name] = summary(name, lat, args.seconds, errors)
     memory = peak_kib(server.pid)
     store_bytes = sum(p.stat().st_size for p in folder.rglob("data.sqlite*"))
     server.terminate()
@@ -217,6 +260,7 @@ def main() -> None:
         p50, p99 = row["p50"] / base_row["p50"], row["p99"] / base_row["p99"]
         rps = row["rps"] / base_row["rps"]
         print(f"  {name}: p50 x{p50:.2f}, p99 x{p99:.2f}, req/s x{rps:.2f} of the floor")
+    print(f"  peak RSS: {memory / 1024:.0f} MiB (VmHWM of the seeder serve process)")
 
 
 if __name__ == "__main__":

@@ -302,7 +302,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_sample(model)
-    serve(model, host=args.host, port=args.port)
+    scenarios = Path(args.scenarios) if args.scenarios else None
+    serve(
+        model,
+        host=args.host,
+        port=args.port,
+        runs=args.runs,
+        scenarios=scenarios,
+        max_runs=args.max_runs,
+    )
     return 0
 
 
@@ -410,6 +418,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=flags.port, default=8000)
+    serve.add_argument(
+        "--scenarios",
+        default=None,
+        metavar="DIR",
+        help="a folder of scenarios POST /runs may name too (default: only the served one)",
+    )
+    serve.add_argument(
+        "--max-runs",
+        type=flags.concurrency,
+        default=2,
+        metavar="N",
+        help="seeding runs going at once over HTTP (default 2)",
+    )
+    serve.add_argument(
+        "--no-runs", dest="runs", action="store_false", help="serve the data only: no /runs API"
+    )
     serve.set_defaults(handler=_serve)
 
     fit = sub.add_parser("fit", help="write a scenario from a database or CSV, or check one")

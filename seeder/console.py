@@ -4,6 +4,7 @@ the final report as a table. :class:`TerminalView` is the runner's view."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
@@ -223,6 +224,16 @@ def summary_line(stats: RunStats, code: int) -> str:
     return "seeder summary: " + " ".join(words)
 
 
+def _progress_every(text: str | None) -> float:
+    """Seconds between quiet progress lines: ``$SEEDER_PROGRESS_EVERY`` (the runs
+    API of ``seeder serve`` asks for 1), else 5."""
+    try:
+        every = float(text) if text else 5.0
+    except ValueError:
+        return 5.0
+    return every if every > 0 else 5.0
+
+
 class TerminalView:
     """A run as the CLI shows it: live bars on a terminal (quiet lines otherwise),
     notes on stderr, the report and the service's counts on stdout. Off a terminal
@@ -239,7 +250,10 @@ class TerminalView:
     def progress(self, model: Model | None) -> LiveProgress | QuietProgress:
         if self.live and model is not None:
             return LiveProgress(model, self.console)
-        return QuietProgress(total=model.expected_total() if model is not None else None)
+        every = _progress_every(os.environ.get("SEEDER_PROGRESS_EVERY"))
+        return QuietProgress(
+            every=every, total=model.expected_total() if model is not None else None
+        )
 
     def note(self, line: str) -> None:
         print(line, file=sys.stderr, flush=True)

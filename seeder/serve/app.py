@@ -8,8 +8,9 @@ FastAPI's shape, unknown owners and keys a 404.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -30,6 +31,7 @@ from seeder.serve.pages import (
 )
 from seeder.serve.reads import NotFound, Page, Reads
 from seeder.serve.routes import PATH_PARAM, Collection, Instance, Keyed
+from seeder.serve.runs import Problem, RunRequest, Runs, parse_request, problem_body
 from seeder.serve.store import Store
 
 __all__ = ["make_app"]
@@ -179,11 +181,28 @@ def _instance(i: Instance, readers: _Readers) -> Endpoint:
     return instance
 
 
-def make_app(model: Model, store: Store, *, title: str = "seeder serve") -> FastAPI:
-    """The read API over ``store`` (built already from ``model``)."""
+def make_app(
+    model: Model, store: Store, *, title: str = "seeder serve", runs: Runs | None = None
+) -> FastAPI:
+    """The read API over ``store`` (built already from ``model``), and with ``runs``
+    the runs API (``/runs``)."""
     site = store.site
     readers = _Readers(store)
-    app = FastAPI(title=title, description="Synthetic data from a seeder scenario, read-only.")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if runs is not None:
+            await runs.close()
+
+    about = "Synthetic data from a seeder scenario, read-only"
+    app = FastAPI(
+        title=title,
+        description=f"{about}; and seeding runs started over HTTP." if runs else f"{about}.",
+        lifespan=lifespan,
+    )
+    if runs is not None:
+        _runs_api(app, runs)
     routes_index: list[dict[str, Any]] = [
         {"path": c.path, "entity": c.table.entity, "paginate": c.paging.style}
         for c in site.collections
@@ -251,3 +270,185 @@ def make_app(model: Model, store: Store, *, title: str = "seeder serve") -> Fast
             response_class=Response,
         )
     return app
+
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+}
+_RUN = {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}
+_RUN_SCHEMA = {
+    "type": "object",
+    "required": ["id", "status", "scenario", "target", "header_names"],
+    "properties": {
+        "id": {"type": "string"},
+        "status": {
+            "type": "string",
+            "enum": [
+                "starting",
+                "running",
+                "stopping",
+                "done",
+                "incomplete",
+                "interrupted",
+                "failed",
+            ],
+        },
+        "scenario": {"type": "string"},
+        "target": {"type": "string"},
+        "header_names": {"type": "array", "items": {"type": "string"}},
+        "exit_code": {"type": ["integer", "null"]},
+        "progress": {"type": ["object", "null"]},
+        "report": {"description": "once ended: the JSON report (seeder/report.schema.json)"},
+    },
+}
+
+
+def _problem(p: Problem) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if p.status == 401 else None
+    return JSONResponse(
+        problem_body(p),
+        status_code=p.status,
+        media_type="application/problem+json",
+        headers=headers,
+    )
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {
+        str(s): {"description": "refused: a problem (RFC 7807)", "content": _PROBLEM}
+        for s in statuses
+    }
+
+
+def _runs_api(app: FastAPI, runs: Runs) -> None:
+    """``/runs``: start, watch, stop and resume seeding runs (see :mod:`.runs`)."""
+    guarded = (401,) if runs.token else ()
+
+    def doc(ok: str, what: str, *statuses: int, body: bool = False) -> dict[str, Any]:
+        extra: dict[str, Any] = {
+            "responses": {
+                ok: {"description": what, "content": _RUN},
+                **_errors(*guarded, *statuses),
+            }
+        }
+        if body:
+            schema = RunRequest.model_json_schema()
+            extra["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": schema}},
+            }
+        return extra
+
+    @app.post(
+        "/runs",
+        summary="Start a seeding run",
+        response_class=Response,
+        openapi_extra=doc("201", "started", 400, 409, 422, 429, body=True),
+    )
+    async def start_run(request: Request) -> Response:
+        try:
+            runs.authorize(request.headers.get("authorization"))
+            run = await runs.start(parse_request(await request.body()))
+        except Problem as p:
+            return _problem(p)
+        return JSONResponse(
+            run.shown(full=True), status_code=201, headers={"Location": f"/runs/{run.id}"}
+        )
+
+    @app.get(
+        "/runs",
+        summary="The runs started here, newest first",
+        response_class=Response,
+        openapi_extra={
+            "responses": {
+                "200": {
+                    "description": "the runs",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "runs": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Run"},
+                                    },
+                                    "scenarios": {"type": "array"},
+                                },
+                            }
+                        }
+                    },
+                },
+                **_errors(*guarded),
+            }
+        },
+    )
+    async def list_runs(request: Request) -> Response:
+        try:
+            runs.authorize(request.headers.get("authorization"))
+        except Problem as p:
+            return _problem(p)
+        return JSONResponse({"runs": runs.listing(), "scenarios": runs.offered_names()})
+
+    run_id = [_param("run_id", "path", {"type": "string"}, True)]
+
+    @app.get(
+        "/runs/{run_id}",
+        summary="A run: status, progress, and once ended its report",
+        response_class=Response,
+        openapi_extra={"parameters": run_id, **doc("200", "the run", 404)},
+    )
+    async def get_run(request: Request) -> Response:
+        try:
+            runs.authorize(request.headers.get("authorization"))
+            run = runs.get(request.path_params["run_id"])
+        except Problem as p:
+            return _problem(p)
+        return JSONResponse(run.shown(full=True))
+
+    @app.delete(
+        "/runs/{run_id}",
+        summary="Interrupt a run gracefully (its journal is kept: it resumes)",
+        response_class=Response,
+        openapi_extra={"parameters": run_id, **doc("202", "stopping", 404, 409)},
+    )
+    async def stop_run(request: Request) -> Response:
+        try:
+            runs.authorize(request.headers.get("authorization"))
+            run = runs.stop(request.path_params["run_id"])
+        except Problem as p:
+            return _problem(p)
+        return JSONResponse(run.shown(full=True), status_code=202)
+
+    @app.post(
+        "/runs/{run_id}/resume",
+        summary="Continue an interrupted or incomplete run from its journal",
+        response_class=Response,
+        openapi_extra={"parameters": run_id, **doc("201", "resumed", 404, 409, 422, 429)},
+    )
+    async def resume_run(request: Request) -> Response:
+        try:
+            runs.authorize(request.headers.get("authorization"))
+            run = await runs.resume(request.path_params["run_id"])
+        except Problem as p:
+            return _problem(p)
+        return JSONResponse(
+            run.shown(full=True), status_code=201, headers={"Location": f"/runs/{run.id}"}
+        )
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = _PROBLEM_SCHEMA
+            schemas["Run"] = _RUN_SCHEMA
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -80,17 +80,23 @@ class Reads:
             if found is None:
                 said = ", ".join(f"{col} {path[p]!r}" for col, p in c.owner_where)
                 raise NotFound(f"no {c.owner.entity} with {said}")
-        for column, param in c.where:
-            texts = candidates(path[param])
+        columns = dict(c.shown)
+        equal = [(column, candidates(path[param])) for column, param in c.where]
+        equal += [(columns[name], candidates(value)) for name, value in filters.items()]
+        if not clauses and not c.fixed and len(equal) == 1:
+            rank = self.store.ranked(t, equal[0][0])
+            if rank is not None:
+                ranked = self._ranked(c, equal[0][0], rank, equal[0][1], window)
+                if ranked is not None:
+                    return ranked
+        for column, texts in equal[: len(c.where)]:
             clauses.append(_in(Store.col(t, column), texts))
             args += texts
-        for column, equal, text in c.fixed:
-            clauses.append(f"{Store.col(t, column)} {'=' if equal else 'IS NOT'} ?")
+        for column, is_equal, text in c.fixed:
+            clauses.append(f"{Store.col(t, column)} {'=' if is_equal else 'IS NOT'} ?")
             args.append(text)
-        columns = dict(c.shown)
-        for name, value in filters.items():
-            texts = candidates(value)
-            clauses.append(_in(Store.col(t, columns[name]), texts))
+        for column, texts in equal[len(c.where) :]:
+            clauses.append(_in(Store.col(t, column), texts))
             args += texts
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         name = Store.name(t)
@@ -110,11 +116,51 @@ class Reads:
             else:
                 sql = f"SELECT n, {picked} FROM {name}{where} ORDER BY n LIMIT ? OFFSET ?"
                 rows = self.db.execute(sql, [*args, window.limit + 1, window.offset]).fetchall()
+        return self._page(c, rows, window, total)
+
+    @staticmethod
+    def _page(c: Collection, rows: list[Any], window: Window, total: int) -> Page:
         more = len(rows) > window.limit
         rows = rows[: window.limit]
         names = [shown for shown, _ in c.shown]
         items: list[Item] = [list(zip(names, row[1:], strict=True)) for row in rows]
         return Page(items, total, int(rows[-1][0]) if more and rows else None)
+
+    def _ranked(
+        self, c: Collection, column: str, rank: str, texts: list[str], window: Window
+    ) -> Page | None:
+        """A page of the rows whose ``column`` is one of ``texts``, by their rank: a
+        seek at any depth, the total the largest rank. None when two spellings of
+        the value both have rows (their ranks are apart: the general query counts)."""
+        t = c.table
+        name, col = Store.name(t), Store.col(t, column)
+        found = []
+        for text in texts:
+            top = self.db.execute(
+                f"SELECT max({rank}) FROM {name} WHERE {col} = ?", [text]
+            ).fetchone()[0]
+            if top is not None:
+                found.append((text, int(top)))
+        if len(found) > 1:
+            return None
+        if not found:
+            return Page([], 0, None)
+        text, total = found[0]
+        start = window.offset
+        if window.after is not None:  # a cursor: the rank of the row it names
+            row = self.db.execute(
+                f"SELECT {rank}, {col} FROM {name} WHERE n = ?", [window.after]
+            ).fetchone()
+            if row is None or row[1] != text or row[0] is None:
+                return None
+            start = int(row[0])
+        picked = ", ".join(Store.col(t, col) for _, col in c.shown)
+        rows = self.db.execute(
+            f"SELECT n, {picked} FROM {name} WHERE {col} = ? AND {rank} > ? "
+            f"ORDER BY {rank} LIMIT ?",
+            [text, start, window.limit + 1],
+        ).fetchall()
+        return self._page(c, rows, window, total)
 
     def _count(self, name: str, where: str, args: list[Any]) -> int:
         """How many rows match; once the store is complete, remembered (a count

@@ -122,6 +122,14 @@ class Site:
     instances: tuple[Instance, ...]
     keyed: tuple[Keyed, ...] = ()
 
+    def paths(self) -> list[str]:
+        """Every path served, collections first."""
+        return [
+            *(c.path for c in self.collections),
+            *(i.path for i in self.instances),
+            *(k.path for k in self.keyed),
+        ]
+
     def indexed_columns(self) -> dict[str, set[str]]:
         """Per entity, the columns a route looks rows up by."""
         out: dict[str, set[str]] = {name: {t.key} for name, t in self.tables.items()}

@@ -3,12 +3,14 @@ folder, then served by uvicorn until interrupted."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seeder.errors import SeederError
 from seeder.model import Model
@@ -16,7 +18,10 @@ from seeder.plan.planner import plan_items
 from seeder.serve.routes import site_of
 from seeder.serve.store import Store
 
-__all__ = ["build_store", "serve"]
+if TYPE_CHECKING:
+    from seeder.serve.runs import Runs
+
+__all__ = ["build_store", "runs_of", "serve"]
 
 
 def build_store(model: Model, folder: Path) -> Store:
@@ -54,8 +59,36 @@ def fill_in_background(model: Model, store: Store) -> threading.Thread:
     return thread
 
 
-def serve(model: Model, host: str, port: int) -> None:
-    """Serve ``model``'s data until interrupted."""
+def runs_of(
+    model: Model, folder: Path, scenarios: Path | None, max_runs: int, environ: dict[str, str]
+) -> Runs:
+    """The runs API's state: the served scenario (the default of ``POST /runs``) and
+    the scenario files of ``scenarios``, by name."""
+    from seeder.serve.runs import TOKEN_ENV, Runs, offered_of
+
+    source = Path(model.scenario.source or "")
+    offered = [offered_of(source)]
+    if scenarios is not None:
+        if not scenarios.is_dir():
+            raise SeederError(f"--scenarios {scenarios}: not a folder; name the scenarios' folder")
+        for path in sorted([*scenarios.glob("*.yaml"), *scenarios.glob("*.yml")]):
+            if path.stem != offered[0].name:
+                offered.append(offered_of(path))
+    folder.mkdir(parents=True, exist_ok=True)
+    token = environ.get(TOKEN_ENV) or None
+    return Runs(offered, folder, max_runs=max_runs, token=token, environ=environ)
+
+
+def serve(
+    model: Model,
+    host: str,
+    port: int,
+    *,
+    runs: bool = True,
+    scenarios: Path | None = None,
+    max_runs: int = 2,
+) -> None:
+    """Serve ``model``'s data (and, with ``runs``, the runs API) until interrupted."""
     try:
         import uvicorn
 
@@ -67,7 +100,17 @@ def serve(model: Model, host: str, port: int) -> None:
         ) from exc
     folder = Path(tempfile.mkdtemp(prefix="seeder-serve-"))
     try:
-        store = Store(folder / "data.sqlite", site_of(model))
+        site = site_of(model)
+        taken = [p for p in site.paths() if p == "/runs" or p.startswith("/runs/")]
+        if runs and taken:
+            raise SeederError(
+                f"the scenario serves {taken[0]}, where the runs API is; rename the "
+                "route (serve: routes:) or pass --no-runs"
+            )
+        api = (
+            runs_of(model, folder / "runs", scenarios, max_runs, dict(os.environ)) if runs else None
+        )
+        store = Store(folder / "data.sqlite", site)
         store.create()
         fill_in_background(model, store)
         print(
@@ -76,7 +119,8 @@ def serve(model: Model, host: str, port: int) -> None:
             file=sys.stderr,
             flush=True,
         )
-        app = make_app(model, store, title=f"seeder serve {Path(model.scenario.source or '').name}")
+        name = Path(model.scenario.source or "").name
+        app = make_app(model, store, title=f"seeder serve {name}", runs=api)
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -6,6 +6,14 @@ together from the cells without decoding them (the same bytes in every process),
 and a path or query value is matched against the JSON texts it could stand for
 (``4650`` as the string ``"4650"`` or the number ``4650``). ``n`` is the instance
 number (plan order), ``parent`` the parent's instance number.
+
+A column routes filter by (a path's ``where``) also gets a **rank**: ``r{j}`` is the
+row's place among the rows with the same value, 1, 2, 3… in plan order, indexed
+with the value. A page deep in a filter is then ``value = ? AND rank > offset`` —
+a seek, not a walk over ``offset`` index entries — and its total the largest rank.
+Ranks are counted while filling, a counter per distinct value; a column with more
+than ``RANKED_VALUES`` distinct values stops being ranked (its filters match few
+rows each, so OFFSET is cheap there) and memory stays bounded.
 """
 
 from __future__ import annotations
@@ -19,13 +27,14 @@ from typing import Any
 from seeder.plan.items import PlanItem, split_key, split_placeholder
 from seeder.serve.routes import Site, Table, assigned_value, dumps
 
-__all__ = ["Resolve", "Store", "assigned", "candidates", "row_of"]
+__all__ = ["RANKED_VALUES", "Resolve", "Store", "assigned", "candidates", "row_of"]
 
 # (entity, instance number, attribute) -> the value the service would have assigned
 Resolve = Callable[[str, int, str], Any]
 
 _BATCH = 20_000
 _FIRST_BATCH = 200
+RANKED_VALUES = 65_536  # distinct values a ranked column may have
 
 
 def candidates(text: str) -> list[str]:
@@ -51,6 +60,18 @@ class Store:
         self.rows = 0  # committed so far
         self.complete = False  # every row of the plan is in
         self.failed: str | None = None  # why filling stopped, if it did
+        # per entity, the columns with a rank (the where: columns, but the key)
+        self.ranks: dict[str, list[str]] = {
+            entity: sorted(c for c in columns if c != site.tables[entity].key)
+            for entity, columns in site.indexed_columns().items()
+        }
+        self.unranked: set[tuple[str, str]] = set()  # too many values: ranks not kept
+
+    def ranked(self, table: Table, column: str) -> str | None:
+        """The rank column of ``column``, if its ranks are kept."""
+        if column in self.ranks[table.entity] and (table.entity, column) not in self.unranked:
+            return f"r{table.columns.index(column)}"
+        return None
 
     @staticmethod
     def name(table: Table) -> str:
@@ -75,8 +96,10 @@ class Store:
             db.execute("PRAGMA journal_mode = WAL")
             for t in tables.values():
                 cols = "".join(f", c{j}" for j in range(len(t.columns)))
+                ranks = "".join(f", r{t.columns.index(c)}" for c in self.ranks[t.entity])
                 db.execute(
-                    f"CREATE TABLE {self.name(t)} (n INTEGER PRIMARY KEY, parent INTEGER{cols})"
+                    f"CREATE TABLE {self.name(t)} "
+                    f"(n INTEGER PRIMARY KEY, parent INTEGER{cols}{ranks})"
                 )
             for entity, columns in self.site.indexed_columns().items():
                 t = tables[entity]
@@ -84,7 +107,9 @@ class Store:
                     db.execute(f"CREATE INDEX {self.name(t)}_parent ON {self.name(t)} (parent)")
                 for column in sorted(columns):
                     c = self.col(t, column)
-                    db.execute(f"CREATE INDEX {self.name(t)}_{c} ON {self.name(t)} ({c})")
+                    # a ranked column: (value, rank), so that a page is a seek to a rank
+                    on = f"{c}, r{c[1:]}" if column in self.ranks[entity] else c
+                    db.execute(f"CREATE INDEX {self.name(t)}_{c} ON {self.name(t)} ({on})")
             db.commit()
         finally:
             db.close()
@@ -97,8 +122,14 @@ class Store:
         try:
             db.execute("PRAGMA synchronous = OFF")
             inserts = {
-                name: f"INSERT INTO {self.name(t)} VALUES ({', '.join('?' * (len(t.columns) + 2))})"
+                name: f"INSERT INTO {self.name(t)} VALUES "
+                f"({', '.join('?' * (len(t.columns) + 2 + len(self.ranks[name])))})"
                 for name, t in tables.items()
+            }
+            # per entity, per ranked column: (its place in a row, rows so far per value)
+            counters: dict[str, list[tuple[int, str, dict[str, int]]]] = {
+                name: [(2 + tables[name].columns.index(c), c, {}) for c in self.ranks[name]]
+                for name in tables
             }
             pending: dict[str, list[Sequence[Any]]] = {name: [] for name in tables}
             counts = dict.fromkeys(tables, 0)
@@ -106,7 +137,10 @@ class Store:
             batch = _FIRST_BATCH  # small first, so that the first pages come soon
             assigned_by = assigned(tables)
             for item in items:
-                pending[item.entity].append(row_of(tables, item, assigned_by))
+                row = row_of(tables, item, assigned_by)
+                for at, column, seen in counters[item.entity]:
+                    row.append(self._rank(item.entity, column, seen, row[at]))
+                pending[item.entity].append(row)
                 counts[item.entity] += 1
                 size += 1
                 if size >= batch:
@@ -120,6 +154,17 @@ class Store:
             db.close()
         self.complete = True
         return counts
+
+    def _rank(self, entity: str, column: str, seen: dict[str, int], text: str) -> int | None:
+        if (entity, column) in self.unranked:
+            return None
+        rank = seen.get(text, 0) + 1
+        if rank == 1 and len(seen) >= RANKED_VALUES:
+            self.unranked.add((entity, column))  # readers fall back to OFFSET from now on
+            seen.clear()
+            return None
+        seen[text] = rank
+        return rank
 
     def build(self, items: Iterable[PlanItem]) -> dict[str, int]:
         """:meth:`create` then :meth:`fill`."""
