@@ -38,6 +38,13 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
         if ref.entity not in models:
             continue
         target = models[ref.entity]
+        if target.existing is not None and ref.mean is not None:
+            problems.add(
+                (*path, "mean"),
+                f"{target.name!r} is existing (read from the service), so a reference "
+                "picks among its records and cannot create one; remove mean:",
+            )
+            continue
         ref = _key_named(em, path, ref, target)
         eq_fields: list[str] = []
         for cond in ref.conditions():
@@ -286,6 +293,13 @@ def check_actor(em: EntityModel, models: dict[str, EntityModel], problems: Probl
     if kind is None or kind.target not in models or em.http is None:
         return
     actor = models[kind.target]
+    if actor.existing is not None:
+        problems.add(
+            em.path("actor"),
+            f"actor: {actor.name!r} is existing (read from the service): seeder holds no "
+            "credential of its records to send on their behalf; drop actor:",
+        )
+        return
     if actor.http is not None and actor.http.credential is None:
         how = "actor: parent" if em.spec.actor == "parent" else f"actor: {{ref: {actor.name}}}"
         problems.add(

@@ -8,10 +8,11 @@ and the :class:`Model` of the whole scenario (entity order, roots, fingerprint).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from seeder.commands import Command, HttpBinding
 from seeder.providers import Number, Provider
-from seeder.scenario import Entity, Scenario
+from seeder.scenario import Entity, Existing, Scenario
 from seeder.scenario.problems import Locate, Path_
 
 __all__ = ["KEY", "LITERAL", "PSEUDO", "EntityModel", "Kind", "Model", "SpecIndex"]
@@ -75,6 +76,7 @@ class EntityModel:
     unique: list[tuple[str, ...]] = field(default_factory=list)
     ordered: bool = False  # each instance depends on the previous one of its parent
     expected: float = 0.0
+    existing: Existing | None = None  # read from the service, never created
 
     def path(self, name: str) -> Path_:
         """Where ``name`` (a field, a var, or ``actor``) is written in the scenario."""
@@ -92,6 +94,8 @@ class Model:
     scale: float
     fingerprint: str
     locate: Locate | None = None
+    # the records read for existing entities (identity order), once read
+    records: dict[str, list[dict[str, Any]]] | None = None
 
     def expected_total(self) -> float:
         return sum(e.expected for e in self.entities.values())

@@ -284,7 +284,10 @@ class Runner:
             self.settings, resume=True, refresh=False, fresh=False, seed=seed, scale=scale
         )
         settings = dataclasses.replace(settings, report=None, journal=path)
+        from seeder.ports.existing import read_records
+
         model = load_model(settings.source, scale=scale, seed=seed)
+        model = read_records(model, settings.target, settings.options.headers, self.environ)
         return Runner(settings, self.view, self.environ).run_model(model) != EXIT_INTERRUPTED
 
     def _undo(self, journal: Journal) -> tuple[int, int]:
