@@ -58,11 +58,11 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
                 tkind = target.kinds.get(tname)
             else:
                 names = [*target.providers, KEY]
+                hint = suggest(tname, names)
+                if not hint and target.existing is not None:
+                    hint = f"keep it of each record: existing: fields: [..., {tname}]"
                 problems.add(
-                    cpath,
-                    with_hint(
-                        f"where: {target.name!r} has no field {tname!r}", suggest(tname, names)
-                    ),
+                    cpath, with_hint(f"where: {target.name!r} has no field {tname!r}", hint)
                 )
                 continue
             if tkind is None:

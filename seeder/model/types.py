@@ -97,5 +97,9 @@ class Model:
     # the records read for existing entities (identity order), once read
     records: dict[str, list[dict[str, Any]]] | None = None
 
+    def created(self) -> list[EntityModel]:
+        """The entities the plan creates (all but the existing ones), in order."""
+        return [self.entities[n] for n in self.order if self.entities[n].existing is None]
+
     def expected_total(self) -> float:
         return sum(e.expected for e in self.entities.values())

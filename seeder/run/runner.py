@@ -540,7 +540,7 @@ def _check_http_bindings(model: Model, bindings: Bindings) -> None:
     """Every command the plan sends to a URL has an HTTP binding: said at the
     command's class in its commands module, before anything is sent."""
     problems = []
-    for em in model.entities.values():
+    for em in model.created():
         name = em.command.__name__
         if bindings.by_command.get(name) is None or bindings.by_command[name].http is None:
             try:
