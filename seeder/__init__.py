@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         Template,
     )
     from seeder.providers.references import From, Ref
-    from seeder.scenario import Entity, Scenario
+    from seeder.scenario import Entity, Existing, Scenario
     from seeder.scenario.load import load_scenario
 
 _WHERE = {
@@ -60,7 +60,7 @@ _WHERE = {
         "Template",
     ),
     "seeder.providers.references": ("From", "Ref"),
-    "seeder.scenario": ("Entity", "Scenario"),
+    "seeder.scenario": ("Entity", "Existing", "Scenario"),
     "seeder.scenario.load": ("load_scenario",),
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
@@ -73,6 +73,7 @@ __all__ = [
     "Credential",
     "DateRange",
     "Entity",
+    "Existing",
     "Fake",
     "From",
     "HttpBinding",

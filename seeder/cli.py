@@ -46,9 +46,11 @@ def _plan(args: argparse.Namespace) -> int:
     from seeder.plan.manifest import manifest_of
     from seeder.plan.planner import plan_items
     from seeder.plan.reads import read_bindings, with_reads
+    from seeder.ports.existing import read_records
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_size(model)
+    model = read_records(model, args.target or model.scenario.target)
     check_sample(model)
     reads = read_bindings(model) if args.reads else {}
     if args.reads and args.format == "csv":
@@ -108,10 +110,13 @@ def _shard(args: argparse.Namespace) -> tuple[Shard | None, str]:
 def _validate(args: argparse.Namespace) -> int:
     from seeder.model import load_model
     from seeder.plan.checks import check_sample, check_size
+    from seeder.ports.existing import reads_records
 
     model = load_model(args.scenario, scale=args.scale)
     check_size(model)
-    check_sample(model)
+    existing = [n for n, em in model.entities.items() if em.existing is not None]
+    if not reads_records(model):
+        check_sample(model)
     if model.scenario.serve is not None:
         from seeder.serve.routes import site_of
 
@@ -124,10 +129,17 @@ def _validate(args: argparse.Namespace) -> int:
             how = f"per {em.parent}"
         elif em.count is not None:
             how = f"count {em.count}"
+        elif em.existing is not None:
+            how = "existing"
         else:
             how = "on demand"
         print(f"  {name:<{width}}  {em.command.__name__:<22} {how:<18} ~{em.expected:,.0f}")
     print(f"  expected commands: ~{model.expected_total():,.0f}")
+    if existing:
+        print(
+            f"  existing ({', '.join(existing)}): read from the service when planning; the "
+            "sample check of the commands runs then"
+        )
     return 0
 
 
@@ -185,12 +197,14 @@ def _journal_location(text: str | None) -> Path | str | None:
 def _run(args: argparse.Namespace) -> int:
     from seeder.model import load_model
     from seeder.plan.checks import check_sample, check_size
+    from seeder.ports.existing import read_records
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_size(model)
-    check_sample(model)
     target = args.target or model.scenario.target or "demo"
     runner = _runner(args, args.scenario, target)
+    model = read_records(model, target, runner.settings.options.headers)
+    check_sample(model)
     if args.workers > 1:
         return _run_workers(args, runner, model.expected_total())
     return runner.run_model(model)
@@ -298,9 +312,11 @@ _SCENARIO_HELP = "a scenario file (YAML or Python), or a bundled example's name 
 def _serve(args: argparse.Namespace) -> int:
     from seeder.model import load_model
     from seeder.plan.checks import check_sample
+    from seeder.ports.existing import read_records
     from seeder.serve.server import serve
 
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
+    model = read_records(model, None)  # existing sql: records; get: has no target here
     check_sample(model)
     scenarios = Path(args.scenarios) if args.scenarios else None
     serve(
@@ -331,6 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("scenario", type=flags.scenario, help=_SCENARIO_HELP)
     plan.add_argument("--seed", type=flags.seed, default=None, help="override the scenario's seed")
     plan.add_argument("--scale", type=flags.scale, default=1.0, help="multiply every root count")
+    plan.add_argument(
+        "--target",
+        default=None,
+        help="the service whose existing records (existing: get:) the plan picks among",
+    )
     plan.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     plan.add_argument(
         "--reads",

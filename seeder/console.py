@@ -92,9 +92,8 @@ class LiveProgress:
         )
         self.tasks: dict[str, TaskID] = {}
         self.pending: Counter[str] = Counter()
-        for name in model.order:
-            em = model.entities[name]
-            self.tasks[name] = self.progress.add_task(name, total=max(em.expected, 1))
+        for em in model.created():
+            self.tasks[em.name] = self.progress.add_task(em.name, total=max(em.expected, 1))
         self.last = 0.0
 
     def __call__(self, item: PlanItem, what: str) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "SeederError",
     "closest",
     "elide",
+    "redact_url",
     "suggest",
     "with_hint",
 ]
@@ -168,3 +169,14 @@ def with_hint(message: str, hint: str) -> str:
 def elide(text: str, limit: int = 80) -> str:
     """``text`` shortened for a one-line message (a path of 6,000 characters)."""
     return text if len(text) <= limit else f"{text[:40]}...{text[-20:]}"
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be shown or stored: a password in it becomes ``***``."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, path = rest.partition("/")
+    if not sep or "@" not in authority:
+        return url
+    userinfo, _, host = authority.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{slash}{path}"

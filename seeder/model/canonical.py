@@ -14,6 +14,10 @@ from seeder.scenario import Scenario
 
 __all__ = ["canonical", "fingerprint"]
 
+# how a scenario is located, served or reached, not what it makes; an existing
+# entity's dsn may hold a password, and canonical forms are kept in journals
+_NOT_CANONICAL = ("base_dir", "source", "commands", "target", "allowed_targets", "serve", "dsn")
+
 
 def canonical(obj: Any) -> Any:
     """A description of a scenario that does not depend on how it was written
@@ -24,8 +28,7 @@ def canonical(obj: Any) -> Any:
         return [type(obj).__name__] + [
             [f.name, canonical(getattr(obj, f.name))]
             for f in fields(obj)
-            if f.name
-            not in ("base_dir", "source", "commands", "target", "allowed_targets", "serve")
+            if f.name not in _NOT_CANONICAL
         ]
     if isinstance(obj, Mapping):
         return sorted(([str(k), canonical(v)] for k, v in obj.items()), key=lambda kv: kv[0])

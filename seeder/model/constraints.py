@@ -38,6 +38,13 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
         if ref.entity not in models:
             continue
         target = models[ref.entity]
+        if target.existing is not None and ref.mean is not None:
+            problems.add(
+                (*path, "mean"),
+                f"{target.name!r} is existing (read from the service), so a reference "
+                "picks among its records and cannot create one; remove mean:",
+            )
+            continue
         ref = _key_named(em, path, ref, target)
         if ref.mean is not None and not _pool_on_demand(em, path, ref, target, problems):
             continue
@@ -53,11 +60,11 @@ def check_references(em: EntityModel, models: dict[str, EntityModel], problems: 
                 tkind = target.kinds.get(tname)
             else:
                 names = [*target.providers, KEY]
+                hint = suggest(tname, names)
+                if not hint and target.existing is not None:
+                    hint = f"keep it of each record: existing: fields: [..., {tname}]"
                 problems.add(
-                    cpath,
-                    with_hint(
-                        f"where: {target.name!r} has no field {tname!r}", suggest(tname, names)
-                    ),
+                    cpath, with_hint(f"where: {target.name!r} has no field {tname!r}", hint)
                 )
                 continue
             if tkind is None:
@@ -317,6 +324,13 @@ def check_actor(em: EntityModel, models: dict[str, EntityModel], problems: Probl
     if kind is None or kind.target not in models or em.http is None:
         return
     actor = models[kind.target]
+    if actor.existing is not None:
+        problems.add(
+            em.path("actor"),
+            f"actor: {actor.name!r} is existing (read from the service): seeder holds no "
+            "credential of its records to send on their behalf; drop actor:",
+        )
+        return
     if actor.http is not None and actor.http.credential is None:
         how = "actor: parent" if em.spec.actor == "parent" else f"actor: {{ref: {actor.name}}}"
         problems.add(

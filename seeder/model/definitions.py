@@ -10,6 +10,8 @@ import typing
 from types import ModuleType
 from typing import Any
 
+import pydantic
+
 from seeder.commands import Command, HttpBinding, binding_of
 from seeder.errors import BindingError, InvalidProvider, closest, elide, suggest, with_hint
 from seeder.model.types import KEY, PSEUDO, EntityModel
@@ -24,6 +26,7 @@ from seeder.providers import (
 )
 from seeder.providers.args import check_args, kind_name
 from seeder.scenario import Entity, Scenario
+from seeder.scenario.existing import existing_problems
 from seeder.scenario.modules import load_module_file, module_location, shown_path
 from seeder.scenario.problems import Path_, Problems
 from seeder.shapes import REST
@@ -125,7 +128,16 @@ def entity_model(
     if name in (*PSEUDO, KEY):
         problems.add(base, f"{name!r} is a reserved word; name the entity differently")
         return None
+    if entity.existing is not None:
+        return _existing_model(name, entity, problems)
     command = entity.command
+    if command is None:
+        problems.add(
+            (*base, "command"),
+            f"entity {name!r} has no command; name the command class it sends "
+            "(or read it from the service with existing:)",
+        )
+        return None
     if isinstance(command, str):
         if command not in commands:
             where = f"in {scenario.commands!r}" if scenario.commands else "(no commands: given)"
@@ -266,6 +278,61 @@ def _seq_is_whole(seq: Seq) -> str | None:
     return None
 
 
+def _existing_model(name: str, entity: Entity, problems: Problems) -> EntityModel | None:
+    """An entity read from the service: its fields are the values kept of each
+    record (literals, for ``where`` and ``from``); it has no command to send."""
+    existing = entity.existing
+    assert existing is not None
+    base: Path_ = ("entities", name)
+    found = existing_problems(existing)
+    for at, message in found:
+        problems.add((*base, "existing", *at), message)
+    creating = {
+        "command": entity.command is not None,
+        "fields": bool(entity.fields),
+        "vars": bool(entity.vars),
+        "count": entity.count is not None,
+        "per": entity.per is not None,
+        "actor": entity.actor is not None,
+        "unique": bool(entity.unique),
+        "ordered": entity.ordered is not None,
+    }
+    for key in (k for k, given in creating.items() if given):
+        problems.add(
+            (*base, key),
+            f"entity {name!r} is existing (read from the service, never created): "
+            f"{key} has no use there; remove it",
+        )
+        found.append(((key,), ""))
+    if found:
+        return None
+    identity = entity.identity or "id"
+    kept = existing.kept()
+    names = [*(kept or {}), *([] if kept and identity in kept else [identity])]
+    if kept is not None and identity not in kept and existing.sql is None:
+        problems.add(
+            (*base, "existing", "fields"),
+            f"existing fields keep no {identity!r}, the identity references take; add it "
+            "(or name another with identity:)",
+        )
+        return None
+    held: dict[str, Any] = {f: (Any, None) for f in names}
+    command = pydantic.create_model(f"Existing_{name}", __base__=Command, **held)  # never sent
+    em = EntityModel(
+        name=name,
+        spec=entity,
+        command=command,
+        http=None,
+        providers={f: Const(None) for f in names},  # read, not drawn
+        var_names=frozenset(),
+        existing=existing,
+    )
+    em.identity = identity
+    em.identity_captured = False  # a real value, known before planning
+    em.stored = set(names)
+    return em
+
+
 def _binding_fits(
     name: str, entity: Entity, command: type[Command], http: HttpBinding, problems: Problems
 ) -> bool:
@@ -380,6 +447,14 @@ def _link(models: dict[str, EntityModel], problems: Problems, scale: float) -> N
                 continue
             if spec.per == em.name:
                 problems.add((*base, "per"), f"entity {em.name!r} cannot be per itself")
+                continue
+            if models[spec.per].existing is not None:
+                problems.add(
+                    (*base, "per"),
+                    f"per: {spec.per!r} is existing (read from the service); children of "
+                    "existing records are not planned yet: make this a root (count:) with "
+                    f"a {{ref: {spec.per}}} field instead",
+                )
                 continue
             em.parent = spec.per
             models[spec.per].children.append(em.name)

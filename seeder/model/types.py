@@ -8,10 +8,11 @@ and the :class:`Model` of the whole scenario (entity order, roots, fingerprint).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from seeder.commands import Command, HttpBinding
 from seeder.providers import Number, Provider
-from seeder.scenario import Entity, Scenario
+from seeder.scenario import Entity, Existing, Scenario
 from seeder.scenario.problems import Locate, Path_
 
 __all__ = ["KEY", "LITERAL", "PSEUDO", "EntityModel", "Kind", "Model", "SpecIndex"]
@@ -79,6 +80,7 @@ class EntityModel:
     # reference field (or actor) → the size of the final pool it draws its uses over
     # (its expected uses / mean): references with mean that do not grow as used
     pools: dict[str, int] = field(default_factory=dict)
+    existing: Existing | None = None  # read from the service, never created
 
     def path(self, name: str) -> Path_:
         """Where ``name`` (a field, a var, or ``actor``) is written in the scenario."""
@@ -96,6 +98,12 @@ class Model:
     scale: float
     fingerprint: str
     locate: Locate | None = None
+    # the records read for existing entities (identity order), once read
+    records: dict[str, list[dict[str, Any]]] | None = None
+
+    def created(self) -> list[EntityModel]:
+        """The entities the plan creates (all but the existing ones), in order."""
+        return [self.entities[n] for n in self.order if self.entities[n].existing is None]
 
     def expected_total(self) -> float:
         return sum(e.expected for e in self.entities.values())

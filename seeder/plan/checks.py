@@ -42,7 +42,9 @@ def sample_model(model: Model) -> Model:
     if not counts or min(counts) <= PER_ENTITY:
         return model
     factor = max(PER_ENTITY / c for c in counts if c)
-    return compile_model(model.scenario, scale=model.scale * factor, locate=model.locate)
+    sample = compile_model(model.scenario, scale=model.scale * factor, locate=model.locate)
+    sample.records = model.records  # existing entities: the same records
+    return sample
 
 
 def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:

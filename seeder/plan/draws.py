@@ -384,6 +384,20 @@ def _maker(
     target, create = tmodel.name, graph.create
 
     def make(row: Row, used_up: bool) -> int:
+        if tmodel.existing is not None:
+            held = graph.stores[target].done
+            why = (
+                f"every matching existing {target} is already taken by a unique combination"
+                if used_up
+                else f"no existing {target} matches"
+            )
+            raise PlanError(
+                f"{entity}.{name}: {why} at item {entity}:{row.n} "
+                f"({held:,} records read), and existing records are never created; read "
+                f"more of them, plan fewer {entity}, or relax the where: clause",
+                entity=entity,
+                field=name,
+            )
         if tmodel.parent is not None:
             why = (
                 f"every matching {target} is already taken by a unique combination"

@@ -109,14 +109,39 @@ class Planner:
                 steps=steps[name],
                 body_fields=tuple(em.body_fields),
                 ref_fields=tuple(em.ref_fields),
-                links_of=tuple(
-                    (f, k.target) for f, k in em.kinds.items() if k.target is not None and f != KEY
+                links_of=tuple(  # what must be done first: existing records are
+                    (f, k.target)
+                    for f, k in em.kinds.items()
+                    if k.target is not None
+                    and f != KEY
+                    and model.entities[k.target].existing is None
                 ),
                 ordered=em.ordered,
                 actor_target=actor.target if actor is not None and actor.target else None,
                 key_prefix=f"{self.fingerprint}:",
                 children=tuple((c, count_draws[c]) for c in children),
             )
+        self._hold_existing()
+
+    def _hold_existing(self) -> None:
+        """Existing entities' records, read before planning, are the first (and
+        only) instances of their stores: picks and specifications see them as any."""
+        for name, em in self.model.entities.items():
+            if em.existing is None:
+                continue
+            records = (self.model.records or {}).get(name)
+            if records is None:
+                raise SeederError(
+                    f"entity {name!r} is existing: its records are read from the service "
+                    "before planning (seeder run, or seeder plan --target URL); "
+                    "this way of planning does not read them"
+                )
+            store = self.stores[name]
+            for idx, record in enumerate(records):
+                row = Row(idx + 1, idx + 1)
+                row.values.update(record)
+                store.count += 1
+                store.record(idx, row)
 
     # -- compiling draws -------------------------------------------------------
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from urllib.parse import unquote, urlsplit
 
-from seeder.errors import SeederError
+from seeder.errors import SeederError, redact_url
 
 __all__ = [
     "Guard",
@@ -73,17 +73,6 @@ def expand_headers(raw: Iterable[str], environ: Mapping[str, str]) -> dict[str, 
             )
         headers[name] = expanded
     return headers
-
-
-def redact_url(url: str) -> str:
-    """The URL as it may be shown or stored: a password in it becomes ``***``."""
-    scheme, sep, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    if not sep or "@" not in authority:
-        return url
-    userinfo, _, host = authority.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}{slash}{path}"
 
 
 def url_userinfo(url: str) -> str:

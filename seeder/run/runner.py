@@ -316,7 +316,10 @@ class Runner:
             self.settings, resume=True, refresh=False, fresh=False, seed=seed, scale=scale
         )
         settings = dataclasses.replace(settings, report=None, journal=path)
+        from seeder.ports.existing import read_records
+
         model = load_model(settings.source, scale=scale, seed=seed)
+        model = read_records(model, settings.target, settings.options.headers, self.environ)
         return Runner(settings, self.view, self.environ).run_model(model) != EXIT_INTERRUPTED
 
     def _undo(self, journal: Journal) -> tuple[int, int]:
@@ -601,7 +604,7 @@ def _check_http_bindings(model: Model, bindings: Bindings) -> None:
     """Every command the plan sends to a URL has an HTTP binding: said at the
     command's class in its commands module, before anything is sent."""
     problems = []
-    for em in model.entities.values():
+    for em in model.created():
         name = em.command.__name__
         if bindings.by_command.get(name) is None or bindings.by_command[name].http is None:
             try:

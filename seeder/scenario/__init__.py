@@ -10,6 +10,6 @@
 Next in the flow: :mod:`seeder.model` checks a scenario against its commands.
 """
 
-from seeder.scenario.api import Entity, Scenario
+from seeder.scenario.api import Entity, Existing, Scenario
 
-__all__ = ["Entity", "Scenario"]
+__all__ = ["Entity", "Existing", "Scenario"]

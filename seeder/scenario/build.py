@@ -35,6 +35,7 @@ from seeder.providers import (
 )
 from seeder.providers.args import check_args, finite
 from seeder.scenario.api import Entity, Scenario
+from seeder.scenario.existing import WITH_EXISTING, build_existing
 from seeder.scenario.problems import Path_, Problems
 from seeder.scenario.serving import build_serve
 
@@ -60,6 +61,7 @@ ENTITY_KEYS = (
     "unique",
     "identity",
     "ordered",
+    "existing",
 )
 OPTION_KEYS = ("null_weight", "unique", "seed_by")
 NUMBER_KEYS = ("min", "max", "round")
@@ -179,6 +181,8 @@ def _entity(name: str, spec: Any, problems: Problems) -> Entity | None:
         problems.add(path, f"entity {name!r} must be a mapping with command: and fields:")
         return None
     _unknown_keys(spec, ENTITY_KEYS, path, problems, "entity")
+    if "existing" in spec:
+        return _existing_entity(name, spec, path, problems)
     if "command" not in spec:
         problems.add(path, f"entity {name!r} has no command:; name the command class it sends")
         return None
@@ -242,6 +246,27 @@ def _entity(name: str, spec: Any, problems: Problems) -> Entity | None:
         identity=identity,
         ordered=ordered,
     )
+
+
+def _existing_entity(
+    name: str, spec: dict[str, Any], path: Path_, problems: Problems
+) -> Entity | None:
+    """An entity read from the service: no command, nothing of what creates."""
+    extra = [key for key in spec if key not in WITH_EXISTING and key in ENTITY_KEYS]
+    for key in extra:
+        problems.add(
+            (*path, key),
+            f"entity {name!r} is existing (read from the service, never created): "
+            f"{key}: has no use there; remove it (fields: becomes existing: fields:)",
+        )
+    existing = build_existing(spec["existing"], (*path, "existing"), problems)
+    identity = spec.get("identity")
+    if identity is not None and not isinstance(identity, str):
+        problems.add((*path, "identity"), "identity must be a field name")
+        return None
+    if existing is None or extra:
+        return None
+    return Entity(existing=existing, identity=identity)
 
 
 def _providers(data: Any, path: Path_, problems: Problems) -> dict[str, Any]:

@@ -155,6 +155,7 @@ def test_public_api_is_small_and_deliberate() -> None:
             "Credential",
             "DateRange",
             "Entity",
+            "Existing",
             "Fake",
             "From",
             "HttpBinding",

@@ -1,0 +1,198 @@
+"""Entities that already exist in the service (``existing:``): read once through a
+list endpoint (paginated) or a SQL query, picked among by references with the same
+``weights``/``where`` semantics as any pool, and never created. The demo is filled
+first by an earlier run; every check reads the demo's own read API or database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.run.test_crash import CLI, demo_server
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = ROOT / "commands" / "library.py"
+TENANTS = 80  # made by the earlier run; 40% of them on the team plan (~32)
+BOOKS = 1000
+
+EARLIER = f"""\
+seed: 3
+commands: {COMMANDS}
+entities:
+  tenant:
+    command: CreateTenant
+    count: {TENANTS}
+    fields:
+      name: {{seq: "Staging tenant {{n:03d}}"}}
+      plan: {{choice: {{free: 0.4, team: 0.4, enterprise: 0.2}}}}
+"""
+
+# books of team tenants only, the first quarter of them (by id) taking 70% of the
+# books; authors made on demand inside each book's tenant
+ON_EXISTING = f"""\
+seed: 11
+commands: {COMMANDS}
+entities:
+  tenant:
+    existing:
+      get: /tenants
+      page_size: 25
+      fields: [id, name, plan]
+  author:
+    command: RegisterAuthor
+    fields:
+      tenant_id: {{ref: tenant}}
+      name: {{fake: name}}
+  book:
+    command: PublishBook
+    count: {BOOKS}
+    fields:
+      tenant_id: {{ref: tenant, weights: [0.7, 0.2, 0.07, 0.03], where: {{plan: team}}}}
+      author_id: {{ref: author, mean: 25, where: {{tenant_id: $tenant_id}}}}
+      isbn: {{fake: isbn13}}
+      title: {{fake: sentence, nb_words: 4}}
+"""
+
+
+def seeder(*words: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [*CLI, *words],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def pages(url: str, path: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    while True:
+        page = httpx.get(url + path, params={"offset": len(found), "limit": 1000}).json()
+        found += page["items"]
+        if len(found) >= page["total"]:
+            return found
+
+
+def first_quarter_share(books: Counter[int], team: list[int]) -> tuple[float, float]:
+    """The share of books on the first ``k = floor(n/4)`` team tenants by id, and the
+    share the weights give them: rank ``floor(n*x)`` is below ``k`` when ``x < k/n``,
+    which the first band (probability 0.7, uniform over [0, 1/4)) covers in part."""
+    n = len(team)
+    k = n // 4
+    share = sum(books[t] for t in team[:k]) / sum(books.values())
+    return share, 0.7 * (k / n) / 0.25
+
+
+@pytest.mark.slow
+def test_references_pick_among_existing_records_and_none_is_created(tmp_path: Path) -> None:
+    with demo_server(tmp_path / "demo.db") as url:
+        earlier = seeder("run", str(write(tmp_path, "earlier.yaml", EARLIER)), "--target", url)
+        assert earlier.returncode == 0, earlier.stdout + earlier.stderr
+        before = httpx.get(url + "/_counts").json()
+        tenants = pages(url, "/tenants")
+        team = sorted(t["id"] for t in tenants if t["plan"] == "team")
+        assert len(tenants) == TENANTS and len(team) > 16
+
+        scenario = write(tmp_path, "on_existing.yaml", ON_EXISTING)
+        plans = [
+            seeder("plan", str(scenario), "--target", url, "--out", str(tmp_path / f"{i}.jsonl"))
+            for i in (1, 2)
+        ]
+        assert all(p.returncode == 0 for p in plans), plans[0].stderr
+        log = (tmp_path / "1.jsonl").read_text()
+        assert log == (tmp_path / "2.jsonl").read_text()  # the same records: the same plan
+        records = [json.loads(line) for line in log.splitlines()]
+        assert {r["command"] for r in records} == {"RegisterAuthor", "PublishBook"}
+        # a reference to an existing record is its real id, not a placeholder
+        assert all(isinstance(r["body"]["tenant_id"], int) for r in records)
+        assert not any("tenant_id" in r["refs"] for r in records)
+
+        run = seeder("run", str(scenario), "--target", url, "--no-progress")
+        assert run.returncode == 0, run.stdout + run.stderr
+        after = httpx.get(url + "/_counts").json()
+        assert after["tenants"] == before["tenants"]  # nothing made for existing records
+        assert after["books"] == before["books"] + BOOKS
+
+        books: Counter[int] = Counter()
+        for tenant in tenants:
+            held = pages(url, f"/tenants/{tenant['id']}/books")
+            authors = {a["id"] for a in pages(url, f"/tenants/{tenant['id']}/authors")}
+            assert all(b["author_id"] in authors for b in held)  # authors of their tenant
+            books[tenant["id"]] = len(held)
+        assert set(+books) <= set(team)  # where: {plan: team}
+        share, asked = first_quarter_share(books, team)
+        # a binomial share of 1,000 books: standard error <= sqrt(0.25/1000) = 0.0158;
+        # 3 SE = 0.047
+        assert abs(share - asked) < 0.047, (share, asked)
+
+
+@pytest.mark.postgres
+def test_existing_records_from_sql_and_mistakes_said_before_sending(
+    postgres_schema_dsn: str, tmp_path: Path
+) -> None:
+    with demo_server(postgres_schema_dsn) as url:  # type: ignore[arg-type]
+        earlier = write(tmp_path, "earlier.yaml", EARLIER.replace(f"count: {TENANTS}", "count: 12"))
+        assert seeder("run", str(earlier), "--target", url).returncode == 0
+        before = httpx.get(url + "/_counts").json()
+        by_sql = ON_EXISTING.replace(
+            "      get: /tenants\n      page_size: 25\n      fields: [id, name, plan]\n",
+            "      sql: SELECT id, name, plan FROM tenants\n      dsn: $STAGING_DSN\n"
+            "      fields: [id, plan]\n",
+        ).replace(f"count: {BOOKS}", "count: 40")
+        scenario = write(tmp_path, "by_sql.yaml", by_sql)
+        secret = {"STAGING_DSN": postgres_schema_dsn}
+        run = seeder("run", str(scenario), "--target", url, "--no-progress", env=secret)
+        assert run.returncode == 0, run.stdout + run.stderr
+        after = httpx.get(url + "/_counts").json()
+        assert after["tenants"] == before["tenants"] and after["books"] == before["books"] + 40
+
+        mistakes = {
+            "plan without a target": (
+                ["plan", str(scenario.with_name("get.yaml"))],
+                "give --target",
+            ),
+            "a path the service does not have": (
+                ["run", str(scenario.with_name("wrong.yaml")), "--target", url],
+                "answered 404",
+            ),
+            "mean on an existing pool": (
+                ["run", str(scenario.with_name("mean.yaml")), "--target", url],
+                "remove mean:",
+            ),
+            "an unset dsn variable": (["run", str(scenario), "--target", url], "STAGING_DSN"),
+        }
+        write(tmp_path, "get.yaml", ON_EXISTING)
+        write(tmp_path, "wrong.yaml", ON_EXISTING.replace("get: /tenants", "get: /tenantz"))
+        write(
+            tmp_path,
+            "mean.yaml",
+            ON_EXISTING.replace("{ref: tenant, weights", "{ref: tenant, mean: 3, weights"),
+        )
+        for what, (words, said) in mistakes.items():
+            done = seeder(*words)
+            lines = done.stderr.strip().splitlines()
+            assert done.returncode == 2, (what, done.stderr)
+            assert len(lines) == 1 and said in lines[0], (what, done.stderr)
+            assert "Traceback" not in done.stderr
+            assert ".yaml:" in lines[0], (what, lines)  # located in the scenario
+        assert httpx.get(url + "/_counts").json() == after  # nothing was sent
+        # a failing query is said with the DSN's password hidden
+        broken = by_sql.replace("FROM tenants", "FROM no_such_table")
+        dsn = postgres_schema_dsn.replace("postgres@", "postgres:hunter2@")
+        done = seeder("plan", str(write(tmp_path, "broken.yaml", broken)), env={"STAGING_DSN": dsn})
+        assert done.returncode == 2 and "no_such_table" in done.stderr, done.stderr
+        assert "hunter2" not in done.stderr + done.stdout
