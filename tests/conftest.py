@@ -178,3 +178,10 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
             continue
         if isinstance(data, dict) and {"totals", "entities", "latency_ms"} <= data.keys():
             jsonschema.validate(data, _REPORT_SCHEMA)
+
+
+def log_records(text: str) -> list[dict[str, Any]]:
+    """The commands of a JSONL command log (``seeder plan``'s output), without its
+    first line, the manifest that describes the bindings."""
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return lines[1:] if lines and "seeder_log" in lines[0] else lines

@@ -20,7 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from seeder.scenario.api import PAGING
 from seeder.scenario.build import ENTITY_KEYS, KIND_KEYS, KINDS, OPTION_KEYS, TOP_KEYS
+from seeder.scenario.existing import EXISTING_KEYS
 from seeder.scenario.serving import BY_KEY_KEYS, PAGE_KEYS, ROUTE_KEYS, SERVE_KEYS
 
 __all__ = ["SCHEMA_FILE", "SCHEMA_URL", "scenario_schema"]
@@ -59,6 +61,24 @@ ENTITY_VALUES: dict[str, Any] = {
     "unique": {"anyOf": [_NAMES, {"type": "array", "items": _NAMES}]},
     "identity": {"type": "string"},
     "ordered": {"type": "boolean"},
+    "existing": {"$ref": "#/$defs/existing"},
+}
+_TEXT = {"type": "string", "minLength": 1}
+EXISTING_VALUES: dict[str, Any] = {
+    "get": {**_TEXT, "pattern": "^/", "description": "a list endpoint of the target"},
+    "sql": {**_TEXT, "description": "a query on PostgreSQL; its columns are the fields"},
+    "dsn": {**_TEXT, "description": "the database, or $ENV_VAR holding it"},
+    "items": {**_TEXT, "description": "where a page's records are (an answer path)"},
+    "fields": {
+        "anyOf": [_NAMES, {"type": "object", "additionalProperties": {"type": "string"}}],
+        "description": "what is kept of each record: names, or name: answer path",
+    },
+    "paging": {"enum": list(PAGING)},
+    "params": {"type": "object", "additionalProperties": {"type": "string"}},
+    "page_size": {"type": "integer", "minimum": 1},
+    "first_page": {"type": "integer", "minimum": 0},
+    "next": {**_TEXT, "description": "paging: next: the answer path of the next URL"},
+    "limit": {"type": ["integer", "null"], "minimum": 1},
 }
 OPTION_VALUES: dict[str, Any] = {
     "null_weight": _NUMBER,
@@ -157,8 +177,15 @@ def scenario_schema() -> dict[str, Any]:
         "$defs": {
             "entity": {
                 "type": "object",
-                "required": ["command"],
+                "anyOf": [{"required": ["command"]}, {"required": ["existing"]}],
                 "properties": _described(ENTITY_KEYS, ENTITY_VALUES, "entity keys"),
+                "additionalProperties": False,
+            },
+            "existing": {
+                "type": "object",
+                "description": "records the service already holds, read before planning",
+                "oneOf": [{"required": ["get"]}, {"required": ["sql", "dsn"]}],
+                "properties": _described(EXISTING_KEYS, EXISTING_VALUES, "existing keys"),
                 "additionalProperties": False,
             },
             "provider": {

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, log_records
 from tests.run.test_crash import CLI, demo_server
 
 pytestmark = pytest.mark.slow
@@ -38,13 +38,15 @@ def test_the_nightly_refresh_recipe_leaves_one_runs_data(tmp_path: Path) -> None
     for folder in ("scenarios", "commands"):
         (tmp_path / folder).symlink_to(ROOT / folder)
     planned = Counter(
-        json.loads(line)["key"].rpartition(":")[0]
-        for line in subprocess.run(
-            [*CLI, "plan", str(ROOT / "scenarios" / "library.yaml"), "--scale", SCALE],
-            capture_output=True,
-            check=True,
-            text=True,
-        ).stdout.splitlines()
+        r["key"].rpartition(":")[0]
+        for r in log_records(
+            subprocess.run(
+                [*CLI, "plan", str(ROOT / "scenarios" / "library.yaml"), "--scale", SCALE],
+                capture_output=True,
+                check=True,
+                text=True,
+            ).stdout
+        )
     )
     with demo_server(tmp_path / "staging.db") as url:
         env = {

@@ -3,12 +3,10 @@ one-line refusals of what cannot be sharded — through the CLI, nothing sent.""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from seeder.cli import main
-from tests.conftest import usage_error
+from tests.conftest import log_records, usage_error
 
 SCHEDULERS = [
     "JOB_COMPLETION_INDEX",
@@ -32,7 +30,7 @@ def _no_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
 def keys(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[list[str], str]:
     assert main(["plan", "blog", *extra]) == 0
     captured = capsys.readouterr()
-    return [json.loads(line)["key"] for line in captured.out.splitlines()], captured.err
+    return [r["key"] for r in log_records(captured.out)], captured.err
 
 
 @pytest.mark.parametrize(

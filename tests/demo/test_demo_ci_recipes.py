@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, log_records
 from tests.demo.test_demo_shards import check_demo_holds_the_plan
 from tests.run.test_crash import CLI, demo_server
 
@@ -41,7 +41,7 @@ def plan() -> list[dict[str, Any]]:
         check=True,
         text=True,
     ).stdout
-    return [json.loads(line) for line in out.splitlines()]
+    return log_records(out)
 
 
 def run_all(lines: list[tuple[str, Mapping[str, str]]], cwd: Path) -> list[str]:

@@ -5,7 +5,6 @@ first by an earlier run; every check reads the demo's own read API or database."
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import log_records
 from tests.run.test_crash import CLI, demo_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +115,7 @@ def test_references_pick_among_existing_records_and_none_is_created(tmp_path: Pa
         assert all(p.returncode == 0 for p in plans), plans[0].stderr
         log = (tmp_path / "1.jsonl").read_text()
         assert log == (tmp_path / "2.jsonl").read_text()  # the same records: the same plan
-        records = [json.loads(line) for line in log.splitlines()]
+        records = log_records(log)
         assert {r["command"] for r in records} == {"RegisterAuthor", "PublishBook"}
         # a reference to an existing record is its real id, not a placeholder
         assert all(isinstance(r["body"]["tenant_id"], int) for r in records)

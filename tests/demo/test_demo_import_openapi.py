@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import importlib.util
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from seeder.cli import main
 from seeder.commands import Command, binding_of
 from seeder.demo.app import create_app
 from seeder.scenario.schema import SCHEMA_URL, scenario_schema
-from tests.conftest import ROOT
+from tests.conftest import ROOT, log_records
 from tests.demo.demo_live import LiveDemo
 
 # the demo's operations a starter scenario can seed as it is written: not the logins
@@ -103,9 +102,7 @@ def test_the_imported_demo_seeds_the_demo(tmp_path: Path, live_demo: LiveDemo) -
 
     plan_file = tmp_path / "plan.jsonl"
     assert main(["plan", str(scenario), "--out", str(plan_file)]) == 0
-    planned = collections.Counter(
-        json.loads(line)["command"] for line in plan_file.read_text().splitlines()
-    )
+    planned = collections.Counter(r["command"] for r in log_records(plan_file.read_text()))
     report = tmp_path / "report.json"
     code = main(
         [
@@ -120,7 +117,7 @@ def test_the_imported_demo_seeds_the_demo(tmp_path: Path, live_demo: LiveDemo) -
     }
     assert all(planned[c] > 0 for c in COUNTED)
     # the read API shows them where the plan put them: each author in its tenant
-    records = [json.loads(line) for line in plan_file.read_text().splitlines()]
+    records = log_records(plan_file.read_text())
     tenant_name = {r["key"]: r["body"]["name"] for r in records if r["command"] == "CreateTenant"}
     expected = collections.defaultdict(list)
     for r in records:

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from seeder.cli import main
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, log_records
 from tests.run.test_crash import CLI, TABLES, demo_server
 
 pytestmark = pytest.mark.slow
@@ -39,7 +39,7 @@ def planned(*extra: str, capsys: pytest.CaptureFixture[str] | None = None) -> li
         out = capsys.readouterr().out
     else:
         out = subprocess.run([*CLI, *argv], capture_output=True, check=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines()]
+    return log_records(out)
 
 
 def start_shard(url: str, journal: str, shard: str, *extra: str) -> subprocess.Popen[str]:

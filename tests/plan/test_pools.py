@@ -6,7 +6,6 @@ scenario (exit code and the one located line)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 import seeder
 from seeder.cli import main
-from tests.conftest import ROOT, jsonl, model_of, records
+from tests.conftest import ROOT, jsonl, log_records, model_of, records
 
 SOCIAL = ROOT / "tests" / "fixtures" / "social.py"
 
@@ -251,11 +250,8 @@ def test_seq_on_an_int_field_is_sent_as_an_int(
     )
     code, err, _, _ = _plan_file(tmp_path, body, capsys)
     assert code == 0, err
-    posts = [
-        json.loads(line)
-        for line in (tmp_path / "plan.jsonl").read_text().splitlines()
-        if '"CreatePost"' in line
-    ]
+    plan = log_records((tmp_path / "plan.jsonl").read_text())
+    posts = [r for r in plan if r["command"] == "CreatePost"]
     assert [p["body"]["size"] for p in posts[:3]] == [1001, 1002, 1003]
 
 

@@ -179,9 +179,10 @@ def test_a_missing_or_broken_scenario_is_one_message(tmp_path: Any) -> None:
     broken.write_text(LIBRARY.read_text().replace("name: {fake: name}", "nmae: {fake: name}"))
     broken_commands = LIBRARY.parent.parent / "commands" / "library.py"
     broken.write_text(broken.read_text().replace("../commands/library.py", str(broken_commands)))
+    line = broken.read_text().splitlines().index("      nmae: {fake: name}") + 1
     with pytest.raises(ScenarioError) as caught:
         Given(broken, "demo")
-    assert f"{broken}:21:7: RegisterAuthor has no field 'nmae'; did you mean 'name'?" in str(
+    assert f"{broken}:{line}:7: RegisterAuthor has no field 'nmae'; did you mean 'name'?" in str(
         caught.value
     )
 
