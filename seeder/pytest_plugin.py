@@ -8,7 +8,11 @@ or in pytest.ini — or by overriding the fixtures of the same names in a confte
   to the ini file);
 - ``seeder_target``: where it sends — a URL, ``demo`` (a fresh in-memory demo per
   test), ``demo:asgi``, or ``package.module:attribute`` (an application object, an
-  ASGI app, or a factory called once per test).
+  ASGI app, or a factory called once per test);
+- ``seeder_undo`` (``true``/``false``, default false): at the end of each test,
+  delete what it made, dependents first, through the bindings' ``Undo``
+  declarations — for a shared, persistent service (a staging environment) that
+  must stay as it was.
 
 Each test gets its own registry (it sees only what it made) and a seed derived
 from its node id: the same test makes the same values on every run, two tests make
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 
 SCENARIO = "seeder_scenario"
 TARGET = "seeder_target"
+UNDO = "seeder_undo"
 _T = TypeVar("_T")
 _MADE = pytest.StashKey[Any]()
 _SAID = pytest.StashKey[dict[str, str]]()  # configuration errors said so far: the first test
@@ -45,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         TARGET,
         "seeder: where the given fixture sends: a URL, demo, demo:asgi or package.module:attribute",
         default="",
+    )
+    parser.addini(
+        UNDO,
+        "seeder: delete at the end of each test what the given fixture made (through the "
+        "bindings' Undo declarations)",
+        type="bool",
+        default=False,
     )
 
 
@@ -118,7 +130,10 @@ def given(
     service, with their real ids; a fresh registry per test."""
     from seeder.testing import Given
 
-    made = _start(request, lambda: Given(seeder_scenario, seeder_target, seed=seeder_seed))
+    undo = bool(request.config.getini(UNDO))
+    made = _start(
+        request, lambda: Given(seeder_scenario, seeder_target, seed=seeder_seed, undo=undo)
+    )
     request.node.stash[_MADE] = made
     try:
         yield made
@@ -137,7 +152,10 @@ async def agiven(
     """The async face of ``given`` (``await agiven("book")``), for anyio tests."""
     from seeder.testing import AsyncGiven
 
-    made = _start(request, lambda: AsyncGiven(seeder_scenario, seeder_target, seed=seeder_seed))
+    undo = bool(request.config.getini(UNDO))
+    made = _start(
+        request, lambda: AsyncGiven(seeder_scenario, seeder_target, seed=seeder_seed, undo=undo)
+    )
     request.node.stash[_MADE] = made
     try:
         yield made

@@ -27,7 +27,7 @@ from seeder.ports import Send
 from seeder.ports.wire import segment
 from seeder.run.bindings import Binding, Bindings
 
-__all__ = ["DEPS_KEY", "UNDO_KEY", "UndoPlan", "undo_plan", "with_undo"]
+__all__ = ["DEPS_KEY", "UNDO_KEY", "UndoPlan", "undo_entry", "undo_plan", "with_undo"]
 
 UNDO_KEY, DEPS_KEY = "~undo", "~deps"  # in a done item's journaled values
 _JOURNAL = ("the journal", 0)
@@ -36,17 +36,27 @@ _JOURNAL = ("the journal", 0)
 def with_undo(captured: dict[str, Any], item: PlanItem, request: Send | None) -> dict[str, Any]:
     """What the journal keeps of a done item: its captured values, and the request
     that deletes it when its binding declares one (with what it depended on)."""
-    http = request.http if request is not None else None
-    undo = http.undo if http is not None else None
-    if undo is None or request is None:
+    if request is None:
         return captured
-    values = {**request.fields, **captured}
+    entry = undo_entry(request.http, item, {**request.fields, **captured})
+    return {**captured, **entry} if entry else captured
+
+
+def undo_entry(
+    http: HttpBinding | None, item: PlanItem, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The request that deletes ``item`` (its fields as sent and its answer in
+    ``values``) and what it depended on; empty when its binding declares no Undo or
+    nothing fills the Undo's path (the item is then kept, and said so)."""
+    undo = http.undo if http is not None else None
+    if undo is None:
+        return {}
     names = undo.path_fields()
     if any(values.get(n) is None for n in names):
-        return captured  # nothing to fill the path with: kept, and said so
+        return {}
     path = undo.path.format_map({n: segment(values[n]) for n in names})
     codes = [*undo.success, *undo.gone]
-    return {**captured, UNDO_KEY: [undo.method, path, codes], DEPS_KEY: list(item.deps)}
+    return {UNDO_KEY: [undo.method, path, codes], DEPS_KEY: list(item.deps)}
 
 
 @dataclass

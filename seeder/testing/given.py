@@ -47,11 +47,13 @@ class _Face:
         *,
         seed: int | str | None = None,
         headers: Mapping[str, str] | None = None,
+        undo: bool = False,
     ) -> None:
         bp = blueprint(scenario)
         self._target = resolve_target(target, bp, headers)
         self._session = Session(bp, seed)
         self._closed = False
+        self._undo = undo
 
     @property
     def seed(self) -> int:
@@ -106,7 +108,10 @@ class Given(_Face):
     Bound to a scenario (the entity definitions) and a target (an application
     object, an ASGI app, a URL, or ``"demo"``). Each instance has its own registry;
     ``seed`` (an int, or a string such as a test's node id) fixes the values.
-    Close it (or use it as a context manager) to release its port and event loop.
+    Close it (or use it as a context manager) to release its port and event loop;
+    with ``undo=True`` closing first deletes what it made, dependents first, through
+    the bindings' ``Undo`` declarations (a shared, persistent service stays as it
+    was), and raises :class:`~seeder.GivenError` if something could not be deleted.
     """
 
     def __init__(
@@ -116,8 +121,9 @@ class Given(_Face):
         *,
         seed: int | str | None = None,
         headers: Mapping[str, str] | None = None,
+        undo: bool = False,
     ) -> None:
-        super().__init__(scenario, target, seed=seed, headers=headers)
+        super().__init__(scenario, target, seed=seed, headers=headers, undo=undo)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._port: Port | None = None
 
@@ -163,13 +169,17 @@ class Given(_Face):
             return
         self._closed = True
         try:
-            if self._loop is not None:
-                if self._port is not None:
-                    self._loop.run_until_complete(self._port.aclose())
-                _close_loop(self._loop)
+            if self._undo and self._session.made_any():
+                self._run(self._session.undo(self._loop_port(), self._target.description))
         finally:
-            self._session.close()
-            self._target.close()
+            try:
+                if self._loop is not None:
+                    if self._port is not None:
+                        self._loop.run_until_complete(self._port.aclose())
+                    _close_loop(self._loop)
+            finally:
+                self._session.close()
+                self._target.close()
 
     def __enter__(self) -> Given:
         return self
@@ -193,8 +203,9 @@ class AsyncGiven(_Face):
         *,
         seed: int | str | None = None,
         headers: Mapping[str, str] | None = None,
+        undo: bool = False,
     ) -> None:
-        super().__init__(scenario, target, seed=seed, headers=headers)
+        super().__init__(scenario, target, seed=seed, headers=headers, undo=undo)
         self._port: Port | None = None
 
     async def __call__(self, entity: str, /, **overrides: Any) -> Handle:
@@ -217,11 +228,15 @@ class AsyncGiven(_Face):
             return
         self._closed = True
         try:
-            if self._port is not None:
-                await self._port.aclose()
+            if self._undo and self._session.made_any():
+                await self._session.undo(self._own_port(), self._target.description)
         finally:
-            self._session.close()
-            self._target.close()
+            try:
+                if self._port is not None:
+                    await self._port.aclose()
+            finally:
+                self._session.close()
+                self._target.close()
 
     async def __aenter__(self) -> AsyncGiven:
         return self

@@ -26,6 +26,7 @@ from seeder.plan.streams import derive_seed
 from seeder.ports import Port
 from seeder.providers.references import Ref
 from seeder.run.results import FAILED, Results
+from seeder.run.undo import undo_entry, undo_plan
 from seeder.testing.blueprint import ACTOR, PARENT, Blueprint, EntityInfo
 from seeder.testing.fakers import Lease, leased
 from seeder.testing.handles import Handle
@@ -59,6 +60,9 @@ class Session:
         self._lease = Lease()
         self._planner: Planner | None = None
         self._broken: str | None = None  # why planning cannot go on
+        # what the service made, in order of completion, with the request that
+        # deletes each (for Given(undo=True): the test's teardown)
+        self._done: dict[str, dict[str, Any]] = {}
 
     @property
     def planner(self) -> Planner:
@@ -349,6 +353,36 @@ class Session:
         )
         self.handles.append(handle)
         self._by_key[handle.key] = handle
+        http = self.bp.bindings.for_item(item).http
+        self._done[item.key] = undo_entry(http, item, {**fields, **captured})
+
+    def made_any(self) -> bool:
+        return bool(self._done)
+
+    async def undo(self, port: Port, where: str) -> None:
+        """Deletes what this session made, dependents first, through the bindings'
+        Undo declarations (``Given(undo=True)``); raises :class:`GivenError` saying
+        what could not be deleted (or has no Undo to delete it with)."""
+        done, self._done = self._done, {}
+        if not done:
+            return
+        plan = undo_plan(done, [], f"given-{self._nonce}")
+        sent = await send_items(plan.items, port, plan.bindings, Results())
+        left = [i.key for i in plan.items if not ((a := sent.get(i.key)) and a[1].ok)]
+        problems = []
+        if left:
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            first = sent.get(left[0])
+            why = f" ({first[1].status}: {first[1].message})" if first else " (not sent)"
+            problems.append(f"could not delete {shown} at {where}{why}")
+        if plan.kept:
+            kept = ", ".join(f"{n} {e}" for e, n in sorted(plan.kept.items()))
+            problems.append(
+                f"kept {kept}: their bindings declare no Undo (add undo=Undo(...) to the "
+                "HttpBinding), so what they refer to stays too"
+            )
+        if problems:
+            raise GivenError("given(undo=True) at the end of the test: " + "; ".join(problems))
 
     def get(self, key: str) -> Handle:
         return self._by_key[key]
