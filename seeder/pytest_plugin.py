@@ -9,6 +9,11 @@ or in pytest.ini — or by overriding the fixtures of the same names in a confte
 - ``seeder_target``: where it sends — a URL, ``demo`` (a fresh in-memory demo per
   test), ``demo:asgi``, or ``package.module:attribute`` (an application object, an
   ASGI app, or a factory called once per test);
+- ``seeder_nonce``: ``random`` mixes a value drawn once per pytest run into every
+  test's seed (shown in the header; ``SEEDER_NONCE=...`` repeats a run's values),
+  so values unique across a shared, persistent service (client-chosen ids, codes
+  drawn from the seed) differ from one run to the next; any other text is that
+  nonce. Empty (the default): a test's values are the same on every run;
 - ``seeder_undo`` (``true``/``false``, default false): at the end of each test,
   delete what it made, dependents first, through the bindings' ``Undo``
   declarations — for a shared, persistent service (a staging environment) that
@@ -34,6 +39,9 @@ if TYPE_CHECKING:
 SCENARIO = "seeder_scenario"
 TARGET = "seeder_target"
 UNDO = "seeder_undo"
+NONCE = "seeder_nonce"
+NONCE_ENV = "SEEDER_NONCE"
+_NONCE = pytest.StashKey[str]()
 _T = TypeVar("_T")
 _MADE = pytest.StashKey[Any]()
 _SAID = pytest.StashKey[dict[str, str]]()  # configuration errors said so far: the first test
@@ -49,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         TARGET,
         "seeder: where the given fixture sends: a URL, demo, demo:asgi or package.module:attribute",
+        default="",
+    )
+    parser.addini(
+        NONCE,
+        "seeder: random (a new value per run, mixed into every test's seed) or a fixed "
+        f"nonce; ${NONCE_ENV} overrides it",
         default="",
     )
     parser.addini(
@@ -87,11 +101,41 @@ def seeder_target(pytestconfig: pytest.Config) -> Any:
     return value
 
 
+def _nonce(config: pytest.Config) -> str:
+    """This run's nonce ("" without one): ``$SEEDER_NONCE``, else the ini option
+    (``random``: drawn once per run)."""
+    if _NONCE not in config.stash:
+        import os
+        import secrets
+
+        value = os.environ.get(NONCE_ENV) or str(config.getini(NONCE)).strip()
+        config.stash[_NONCE] = secrets.token_hex(4) if value == "random" else value
+    return config.stash[_NONCE]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A random nonce is drawn once, here, and handed to pytest-xdist's workers
+    (started later, with this environment): one run, one nonce."""
+    import os
+
+    if not os.environ.get(NONCE_ENV) and str(config.getini(NONCE)).strip() == "random":
+        os.environ[NONCE_ENV] = _nonce(config)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    nonce = _nonce(config)
+    if not nonce:
+        return None
+    return f"seeder: nonce {nonce} (mixed into every test's seed; {NONCE_ENV}={nonce} repeats it)"
+
+
 @pytest.fixture
 def seeder_seed(request: pytest.FixtureRequest) -> int | str:
     """The seed of this test's values: its node id (mixed with the scenario's
-    seed). Override it to try other values."""
-    return str(request.node.nodeid)
+    seed, and with the run's nonce when ``seeder_nonce`` is set). Override it to
+    try other values."""
+    nonce = _nonce(request.config)
+    return f"{request.node.nodeid}~{nonce}" if nonce else str(request.node.nodeid)
 
 
 def _start(request: pytest.FixtureRequest, start: Callable[[], _T]) -> _T:
@@ -170,7 +214,9 @@ def pytest_runtest_makereport(
     report = yield
     made = item.stash.get(_MADE, None)
     if made is not None and report.failed and report.when == "call":
-        lines = [f"seed {made.seed} (from {item.nodeid!r}); target {made.target}"]
+        nonce = _nonce(item.config)
+        source = f"{item.nodeid!r} and nonce {nonce}" if nonce else repr(item.nodeid)
+        lines = [f"seed {made.seed} (from {source}); target {made.target}"]
         lines += [f"  {handle!r}" for handle in made.created]
         report.sections.append(("seeder given: what this test made", "\n".join(lines)))
     return report

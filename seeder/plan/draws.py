@@ -95,11 +95,13 @@ def ref_draw(
     eq = [c for c in conds if c.op in ("eq", "in") and c.target_field in tmodel.providers]
     buckets, keys_of = _spec_index(store, tmodel, eq)
     checks = _candidate_checks([c for c in conds if c not in eq], tmodel, store)
-    make = _maker(graph, entity, name, tmodel, _forcing(graph, tmodel, eq, rand), checks)
+    ne = [c for c in conds if c.op == "ne" and c.target_field in tmodel.providers]
+    forcing = _forcing(graph, tmodel, eq, ne, rand)
+    make = _maker(graph, entity, name, tmodel, forcing, checks)
     # planned on demand, the final pool is not made: what exists is reused
     size = None if graph.on_demand else graph.model.entities[entity].pools.get(name)
     if size is not None:
-        return _final_draw(graph, entity, name, ref, kind, rng, size, checks)
+        return _final_draw(graph, entity, name, ref, kind, rng, size, checks, forcing)
     inv_mean = 1.0 / ref.mean if ref.mean else 0.0
     # a fixed pool (a root with a count) never grows: a pick is over all of it,
     # and the instances not planned yet are planned ahead of their turn
@@ -201,10 +203,11 @@ def _final_draw(
     rng: random.Random,
     size: int,
     checks: list[Check],
+    forcing: Callable[[Row], Forced] | None = None,
 ) -> RefDraw:
     """A reference with ``mean`` over its final pool of ``size`` ranks: each use
     draws a rank (by the shape, or dealt evenly), whose entity is created at its
-    first use."""
+    first use (holding what the use's ``$ne`` clauses ask, see :func:`_forcing`)."""
     target = ref.entity
     if graph.model.entities[target].parent is not None:  # refused when compiling
         raise AssertionError(f"{target} is made per parent: no pool on demand")
@@ -218,7 +221,7 @@ def _final_draw(
     rand = rng.random
     null_p = ref.null_weight
 
-    def at(rank: int) -> int:
+    def at(rank: int, row: Row | None = None) -> int:
         idx = slots[rank]
         if idx < 0:
             # a new one. Shaped, it takes the first rank still free (in the rank's
@@ -227,7 +230,8 @@ def _final_draw(
             # (n of the uses, 1/mean of them; with weights, within its band)
             free = rank if uniform else pool.next_free(pool.band_of(rank))
             assert free is not None
-            slots[free] = idx = create(target, None, None, 0)
+            forced = forcing(row) if forcing is not None and row is not None else None
+            slots[free] = idx = create(target, forced, None, 0)
         return idx
 
     def fits(row: Row, idx: int) -> bool:
@@ -244,14 +248,15 @@ def _final_draw(
                 entity=entity,
                 field=name,
             )
-        idx = at(next_rank())
+        idx = at(next_rank(), row)
         if checks and not fits(row, idx):
             for _ in range(NE_TRIES):
-                idx = at(next_rank())
+                idx = at(next_rank(), row)
                 if fits(row, idx):
                     break
             else:  # rejection failed: the first rank that fits (created if need be)
-                found = next((i for i in map(at, range(size)) if fits(row, i)), None)
+                made = (at(rank, row) for rank in range(size))
+                found = next((i for i in made if fits(row, i)), None)
                 if found is None:
                     raise PlanError(
                         f"{entity}.{name}: none of the {size} {target} of its pool "
@@ -341,12 +346,16 @@ def _candidate_checks(conds: list[Condition], tmodel: EntityModel, store: Store)
 
 
 def _forcing(
-    graph: Graph, tmodel: EntityModel, eq: list[Condition], rand: Callable[[], float]
+    graph: Graph,
+    tmodel: EntityModel,
+    eq: list[Condition],
+    ne: list[Condition],
+    rand: Callable[[], float],
 ) -> Callable[[Row], Forced] | None:
     """What an instance created for the row must hold to match the equality/``$in``
-    clauses (one of the ``$in`` values, drawn); None without such clauses."""
-    if not eq:
-        return None
+    clauses (one of the ``$in`` values, drawn) and the ``$ne`` clauses on its
+    references (another instance than the row's: drawn evenly among the others, or
+    made when there is none and one may be); None without such clauses."""
     parts = [
         (
             c.target_field,
@@ -355,6 +364,29 @@ def _forcing(
         )
         for c in eq
     ]
+    avoid = [
+        (c.target_field, _operand_getter(o, kind), kind)
+        for c in ne
+        if (kind := tmodel.kinds.get(c.target_field)) is not None and kind.is_ref
+        for o in c.operands
+        if o.field is not None
+    ]
+    if not parts and not avoid:
+        return None
+
+    def another(kind: Kind, link: int) -> int:
+        target = kind.target
+        assert target is not None
+        n = graph.stores[target].done
+        if n > 1 or (n == 1 and link != 0):
+            if link >= n:
+                return int(rand() * n)
+            i = int(rand() * (n - 1))
+            return i + (i >= link)
+        tm = graph.model.entities[target]
+        if tm.parent is None and tm.existing is None and (tm.count is None or graph.on_demand):
+            return graph.create(target, None, None, 0)
+        return link  # none other may exist: the $ne check says so
 
     def forced_for(row: Row) -> Forced:
         forced: Forced = {}
@@ -365,6 +397,12 @@ def _forcing(
                 forced[tf] = (None if v is None else graph.value_of(tkind)(v), v)
             else:
                 forced[tf] = (v, None)
+        for tf, getter, kind in avoid:
+            link = getter(row)
+            if link is None or tf in forced:
+                continue
+            other = another(kind, link)
+            forced[tf] = (graph.value_of(kind)(other), other)
         return forced
 
     return forced_for

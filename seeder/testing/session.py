@@ -44,8 +44,8 @@ class Session:
     def __init__(self, blueprint: Blueprint, seed: int | str | None = None) -> None:
         self.bp = blueprint
         base = blueprint.model.scenario.seed
-        if seed is None:
-            self.seed = base
+        if seed is None:  # a hand-made Given: not the values of the scenario's own run
+            self.seed = derive_seed(base, "given", "")
         elif isinstance(seed, str):  # a test's node id
             self.seed = derive_seed(base, "given", seed)
         else:

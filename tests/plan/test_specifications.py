@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 import seeder
 from tests.conftest import SCENARIOS, model_of, records
 
@@ -147,3 +149,34 @@ def test_reference_with_no_match_creates_one_with_forced_fields() -> None:
     for r in items:
         if r["command"] == "CreatePost":
             assert kind[_owner(r["refs"]["author_id"])] == r["body"]["title"]
+
+
+@pytest.mark.parametrize("mean", [2, None], ids=["final-pool", "made-when-none-fits"])
+def test_a_candidate_made_on_demand_honours_ne_by_referring_to_another(mean: int | None) -> None:
+    # every thing needs a post whose author is not the thing's own user: with one
+    # user in a fresh pool, the post made for it gets another user (made for it)
+    items = records(
+        model_of(
+            {
+                "user": seeder.Entity("CreateUser", fields={"name": seeder.Fake("name")}),
+                "post": seeder.Entity(
+                    "CreatePost",
+                    fields={"author_id": seeder.Ref("user"), "title": seeder.Fake("word")},
+                ),
+                "thing": seeder.Entity(
+                    "Thing",
+                    count=200,
+                    fields={
+                        "a": seeder.Ref("user", mean=3),
+                        "b": seeder.Ref("post", mean=mean, where={"author_id": {"$ne": "$a"}}),
+                    },
+                ),
+            }
+        )
+    )
+    author = {
+        r["key"]: _owner(r["refs"]["author_id"]) for r in items if r["command"] == "CreatePost"
+    }
+    things = [r for r in items if r["command"] == "Thing"]
+    assert len(things) == 200
+    assert all(author[_owner(t["refs"]["b"])] != _owner(t["refs"]["a"]) for t in things)

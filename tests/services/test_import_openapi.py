@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from seeder.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, log_records
 from tests.services import servers
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -53,7 +53,7 @@ def test_prefect(tmp_path: Path) -> None:
         assert main(["validate", str(scenario)]) == 0
         plan_file = tmp_path / "plan.jsonl"
         assert main(["plan", str(scenario), "--out", str(plan_file)]) == 0
-        plan = [json.loads(line) for line in plan_file.read_text().splitlines()]
+        plan = log_records(plan_file.read_text())
         report = tmp_path / "report.json"
         code = main(
             [

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from seeder.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, log_records
 from tests.services import servers
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
@@ -24,7 +24,7 @@ EXAMPLES = ROOT / "examples"
 
 def _plan(scenario: Path, out: Path) -> list[dict[str, Any]]:
     assert main(["plan", str(scenario), "--out", str(out)]) == 0
-    return [json.loads(line) for line in out.read_text().splitlines()]
+    return log_records(out.read_text())
 
 
 def _seed(scenario: Path, target: str, folder: Path, *flags: str) -> dict[str, Any]:
