@@ -128,18 +128,17 @@ def _read_http(
     kept = existing.kept()
     paths = {n: answer_path(p) for n, p in (kept or {}).items()}
     rows: list[dict[str, Any]] = []
-    cap = existing.limit or MAX_EXISTING
     try:
         with httpx.Client(headers=dict(headers), timeout=TIMEOUT) as client:
             for page in _pages(client, target, existing):
                 for record in page:
-                    if len(rows) == cap:
-                        if existing.limit is None:
-                            raise _Unreadable(
-                                f"more than {MAX_EXISTING:,} records; say how many to read "
-                                "with limit:, or narrow the endpoint (a filter)",
-                                ("get",),
-                            )
+                    if _full(
+                        rows,
+                        existing,
+                        "records; say how many to read with limit:, or "
+                        "narrow the endpoint (a filter)",
+                        "get",
+                    ):
                         return rows
                     rows.append(_kept(record, paths))
     except httpx.HTTPError as exc:
@@ -194,6 +193,16 @@ def _pages(client: httpx.Client, target: str, existing: Existing) -> Iterator[li
         number += 1
 
 
+def _full(rows: list[dict[str, Any]], existing: Existing, fix: str, at: str) -> bool:
+    """Whether ``rows`` hold all that may be read: ``limit:``, else a refusal past
+    MAX_EXISTING (never a pool cut short without being asked)."""
+    if len(rows) < (existing.limit or MAX_EXISTING):
+        return False
+    if existing.limit is None:
+        raise _Unreadable(f"more than {MAX_EXISTING:,} {fix}", (at,))
+    return True
+
+
 def _items(body: Any, existing: Existing) -> list[Any]:
     if existing.items is not None:
         found = answer_path(existing.items).read(body)
@@ -242,7 +251,6 @@ def _read_sql(existing: Existing, environ: Mapping[str, str]) -> list[dict[str, 
         raise _Unreadable(
             "sql: needs psycopg; pip install 'command-seeder[postgres]'", ("sql",)
         ) from None
-    cap = existing.limit or MAX_EXISTING
     kept = existing.kept()
     rows: list[dict[str, Any]] = []
     try:
@@ -252,13 +260,9 @@ def _read_sql(existing: Existing, environ: Mapping[str, str]) -> list[dict[str, 
                 cur.itersize = 10_000
                 cur.execute(str(existing.sql))
                 for row in cur:
-                    if len(rows) == cap:
-                        if existing.limit is None:
-                            raise _Unreadable(
-                                f"more than {MAX_EXISTING:,} rows; add limit: or a "
-                                "WHERE/LIMIT to the query",
-                                ("sql",),
-                            )
+                    if _full(
+                        rows, existing, "rows; add limit: or a WHERE/LIMIT to the query", "sql"
+                    ):
                         break
                     values = {k: _plain(v) for k, v in row.items()}
                     rows.append(

@@ -15,7 +15,6 @@ import random
 import signal
 import subprocess
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ import pytest
 
 from seeder.cli import main
 from tests.conftest import ROOT, SCENARIOS, log_records
-from tests.run.test_crash import CLI, TABLES, demo_server
+from tests.run.test_crash import CLI, check_database_holds_the_plan, demo_server
 
 pytestmark = pytest.mark.slow
 
@@ -78,43 +77,7 @@ def check_demo_holds_the_plan(dsn: str, records: list[dict[str, Any]]) -> None:
     """Counts equal the plan's; each planned command applied once, under its own
     idempotency key; every reference resolves to the entity the plan meant."""
     with psycopg.connect(dsn) as con:
-        wanted = Counter(r["key"].rpartition(":")[0] for r in records)
-        for entity, table in TABLES.items():
-            row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
-            assert row is not None and row[0] == wanted[entity], (entity, row, wanted[entity])
-        answers = {
-            key: json.loads(body)
-            for key, status, body in con.execute("SELECT key, status, body FROM idempotency_keys")
-            if status < 300
-        }
-        assert len(answers) == len(records)  # one applied command per planned command
-        by_key = {r["key"]: answers[r["idempotency_key"]] for r in records}
-
-        def real(placeholder: str) -> Any:
-            key, _, attr = placeholder.rpartition(".")
-            return by_key[key][attr]
-
-        for r in records:
-            entity = r["key"].rpartition(":")[0]
-            answer = by_key[r["key"]]
-            refs = {field: real(p) for field, p in r["refs"].items()}
-            if entity == "author":
-                row = con.execute(
-                    "SELECT tenant_id, name FROM authors WHERE id = %s", (answer["id"],)
-                ).fetchone()
-                assert row == (refs["tenant_id"], r["body"]["name"]), r["key"]
-            elif entity == "book":
-                row = con.execute(
-                    "SELECT author_id, isbn, title FROM books WHERE tenant_id = %s AND number = %s",
-                    (refs["tenant_id"], answer["number"]),
-                ).fetchone()
-                assert row == (refs["author_id"], r["body"]["isbn"], r["body"]["title"]), r["key"]
-            elif entity == "loan":
-                row = con.execute(
-                    "SELECT tenant_id, book_number, member_id FROM loans WHERE id = %s",
-                    (answer["id"],),
-                ).fetchone()
-                assert row == (refs["tenant_id"], refs["book_number"], refs["member_id"]), r["key"]
+        check_database_holds_the_plan(con, records, "%s")
 
 
 def test_the_union_of_the_shards_logs_is_the_plan(capsys: pytest.CaptureFixture[str]) -> None:

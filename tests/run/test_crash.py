@@ -122,6 +122,15 @@ def check_service_holds_the_plan(db: Path, records: list[dict[str, Any]]) -> Non
     """Counts equal the plan's; each planned command was applied once, under its own
     idempotency key; every reference resolves to the entity the plan meant."""
     con = sqlite3.connect(db)
+    try:
+        check_database_holds_the_plan(con, records, "?")
+    finally:
+        con.close()
+
+
+def check_database_holds_the_plan(con: Any, records: list[dict[str, Any]], mark: str) -> None:
+    """:func:`check_service_holds_the_plan` on an open connection to the demo's
+    database (SQLite's ``?`` or PostgreSQL's ``%s`` for ``mark``)."""
     planned = Counter(r["key"].rpartition(":")[0] for r in records)
     for entity, table in TABLES.items():
         (held,) = con.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -144,22 +153,26 @@ def check_service_holds_the_plan(db: Path, records: list[dict[str, Any]]) -> Non
         refs = {field: real(p) for field, p in r["refs"].items()}
         if entity == "author":
             row = con.execute(
-                "SELECT tenant_id, name FROM authors WHERE id = ?", (answer["id"],)
+                f"SELECT tenant_id, name FROM authors WHERE id = {mark}", (answer["id"],)
             ).fetchone()
-            assert row == (refs["tenant_id"], r["body"]["name"]), r["key"]
+            assert tuple(row) == (refs["tenant_id"], r["body"]["name"]), r["key"]
         elif entity == "book":
             row = con.execute(
-                "SELECT author_id, isbn, title FROM books WHERE tenant_id = ? AND number = ?",
+                f"SELECT author_id, isbn, title FROM books WHERE tenant_id = {mark} "
+                f"AND number = {mark}",
                 (refs["tenant_id"], answer["number"]),
             ).fetchone()
-            assert row == (refs["author_id"], r["body"]["isbn"], r["body"]["title"]), r["key"]
+            assert tuple(row) == (refs["author_id"], r["body"]["isbn"], r["body"]["title"]), r[
+                "key"
+            ]
         elif entity == "loan":
             row = con.execute(
-                "SELECT tenant_id, book_number, member_id FROM loans WHERE id = ?",
+                f"SELECT tenant_id, book_number, member_id FROM loans WHERE id = {mark}",
                 (answer["id"],),
             ).fetchone()
-            assert row == (refs["tenant_id"], refs["book_number"], refs["member_id"]), r["key"]
-    con.close()
+            assert tuple(row) == (refs["tenant_id"], refs["book_number"], refs["member_id"]), r[
+                "key"
+            ]
 
 
 def test_killed_runs_resume_to_exactly_the_plan(tmp_path: Path) -> None:
