@@ -119,12 +119,17 @@ def _read_http(
     name: str, existing: Existing, target: str | None, headers: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     if target is None or not target.startswith(("http://", "https://")):
-        where = "no target" if target is None else f"target {target!r}"
-        raise _Unreadable(
-            f"get: reads a list endpoint of the target, and there is {where}; give "
-            "--target http://... (the embedded demo starts empty: nothing exists in it)",
-            ("get",),
-        )
+        if target is None:
+            how = (
+                "there is none here: give seeder plan --target http://... (seeder serve "
+                "has no target: it reads only sql: records)"
+            )
+        else:
+            how = (
+                f"{target!r} is not one: give --target http://... (the embedded demo "
+                "starts empty: nothing exists in it)"
+            )
+        raise _Unreadable(f"get: reads a list endpoint of the target, and {how}", ("get",))
     kept = existing.kept()
     paths = {n: answer_path(p) for n, p in (kept or {}).items()}
     rows: list[dict[str, Any]] = []

@@ -111,7 +111,7 @@ class Given(_Face):
     Close it (or use it as a context manager) to release its port and event loop;
     with ``undo=True`` closing first deletes what it made, dependents first, through
     the bindings' ``Undo`` declarations (a shared, persistent service stays as it
-    was), and raises :class:`~seeder.GivenError` if something could not be deleted.
+    was), and raises :class:`~seeder.errors.GivenError` if something could not be deleted.
     """
 
     def __init__(

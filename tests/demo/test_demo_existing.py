@@ -163,7 +163,7 @@ def test_existing_records_from_sql_and_mistakes_said_before_sending(
         mistakes = {
             "plan without a target": (
                 ["plan", str(scenario.with_name("get.yaml"))],
-                "give --target",
+                "seeder plan --target",
             ),
             "a path the service does not have": (
                 ["run", str(scenario.with_name("wrong.yaml")), "--target", url],
