@@ -93,26 +93,29 @@ def nonce(text: str) -> str:
     return text
 
 
-def reads(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--reads needs a whole number, got {text!r}") from None
-    if not 1 <= value <= 100_000_000:
-        raise argparse.ArgumentTypeError(f"--reads must be between 1 and 100000000, got {value}")
-    return value
+def _whole(flag: str, low: int, high: int, alternative: str = "") -> Callable[[str], int]:
+    """A parser of a whole number for ``flag``, from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{flag} needs a whole number{alternative}, got {text!r}"
+            ) from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be between {low} and {high}, got {value}"
+            )
+        return value
+
+    return parse
 
 
-def concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--concurrency needs a whole number, got {text!r}"
-        ) from None
-    if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"--concurrency must be between 1 and 10000, got {value}")
-    return value
+reads = _whole("--reads", 1, 100_000_000)
+concurrency = _whole("--concurrency", 1, 10_000)
+port = _whole("--port", 0, 65535)
+_workers = _whole("--workers", 1, 256, " or auto")
 
 
 def _seconds(flag: str, example: str, most: float = math.inf) -> Callable[[str], float]:
@@ -175,15 +178,7 @@ def workers(text: str) -> int:
     """``--workers N`` (1..256), or ``auto``: one per core this process may use."""
     if text == "auto":
         return max(1, len(os.sched_getaffinity(0)))
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--workers needs a whole number or auto, got {text!r}"
-        ) from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"--workers must be between 1 and 256, got {value}")
-    return value
+    return _workers(text)
 
 
 def shard_flag(parser: argparse.ArgumentParser) -> None:
@@ -195,16 +190,6 @@ def shard_flag(parser: argparse.ArgumentParser) -> None:
         help="only shard I of N (1-based) of the plan; default: from the environment "
         "(SEEDER_SHARD, a Kubernetes Indexed Job, GitLab/CircleCI/Buildkite parallel)",
     )
-
-
-def port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--port needs a whole number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"--port must be between 0 and 65535, got {value}")
-    return value
 
 
 def undo_flags(parser: argparse.ArgumentParser) -> None:
