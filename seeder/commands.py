@@ -375,16 +375,7 @@ class Undo:
             raise BindingError(
                 f"Undo method {self.method!r} must be DELETE, POST, PUT or PATCH", where
             )
-        if not isinstance(self.path, str) or not self.path.startswith("/"):
-            raise BindingError(
-                f"Undo path {self.path!r} must start with '/', e.g. '/books/{{id}}'", where
-            )
-        try:
-            names = _path_fields(self.path)
-        except ValueError as exc:
-            raise BindingError(
-                f"Undo path {self.path!r}: {exc}; balance its braces", where
-            ) from None
+        names = _path_names("Undo", self.path, where)
         bad = next((n for n in names if not n.isidentifier()), None)
         if bad is not None:
             raise BindingError(
@@ -398,6 +389,16 @@ class Undo:
 
     def path_fields(self) -> tuple[str, ...]:
         return _path_fields(self.path)
+
+
+def _path_names(what: str, path: object, where: tuple[str, int] | None) -> tuple[str, ...]:
+    """The ``{names}`` of an Undo's or a Read's path, which must start with '/'."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise BindingError(f"{what} path {path!r} must start with '/', e.g. '/books/{{id}}'", where)
+    try:
+        return _path_fields(path)
+    except ValueError as exc:
+        raise BindingError(f"{what} path {path!r}: {exc}; balance its braces", where) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,16 +416,7 @@ class Read:
 
     def __post_init__(self) -> None:
         where = _caller()
-        if not isinstance(self.path, str) or not self.path.startswith("/"):
-            raise BindingError(
-                f"Read path {self.path!r} must start with '/', e.g. '/books/{{id}}'", where
-            )
-        try:
-            names = _path_fields(self.path)
-        except ValueError as exc:
-            raise BindingError(
-                f"Read path {self.path!r}: {exc}; balance its braces", where
-            ) from None
+        names = _path_names("Read", self.path, where)
         if not all(n.isidentifier() for n in names) or not (
             isinstance(self.query, Mapping)
             and all(isinstance(v, str) and v.isidentifier() for v in self.query.values())
