@@ -123,8 +123,11 @@ def _validate(args: argparse.Namespace) -> int:
         site_of(model)  # its serve: section's names, checked against the model
     print(f"{args.scenario}: valid (seed {model.scenario.seed}, fingerprint {model.fingerprint})")
     width = max(len(n) for n in model.entities)
+    unread: set[str] = set()  # existing, or made per records not read yet: no count
     for name in model.order:
         em = model.entities[name]
+        if (em.existing is not None and model.records is None) or em.parent in unread:
+            unread.add(name)
         if em.parent is not None:
             how = f"per {em.parent}"
         elif em.count is not None:
@@ -133,8 +136,10 @@ def _validate(args: argparse.Namespace) -> int:
             how = "existing"
         else:
             how = "on demand"
-        print(f"  {name:<{width}}  {em.command.__name__:<22} {how:<18} ~{em.expected:,.0f}")
-    print(f"  expected commands: ~{model.expected_total():,.0f}")
+        count = "?" if name in unread else f"~{em.expected:,.0f}"
+        print(f"  {name:<{width}}  {em.command.__name__:<22} {how:<18} {count}")
+    more = " and those made per existing records" if unread - set(existing) else ""
+    print(f"  expected commands: ~{model.expected_total():,.0f}{more}")
     if existing:
         print(
             f"  existing ({', '.join(existing)}): read from the service when planning; the "

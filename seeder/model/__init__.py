@@ -10,7 +10,15 @@ against its commands' real fields, ready to plan.
 Comes from :mod:`seeder.scenario`; goes to :mod:`seeder.plan`.
 """
 
-from seeder.model.compile import compile_model, load_model
+from seeder.model.compile import compile_model, load_model, with_records
 from seeder.model.types import EntityModel, Kind, Model, SpecIndex
 
-__all__ = ["EntityModel", "Kind", "Model", "SpecIndex", "compile_model", "load_model"]
+__all__ = [
+    "EntityModel",
+    "Kind",
+    "Model",
+    "SpecIndex",
+    "compile_model",
+    "load_model",
+    "with_records",
+]

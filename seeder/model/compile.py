@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from seeder.model.canonical import fingerprint
 from seeder.model.constraints import (
@@ -21,14 +22,14 @@ from seeder.model.constraints import (
     check_unique_space,
 )
 from seeder.model.definitions import entity_model, link_parents, resolve_commands
-from seeder.model.kinds import field_kinds
+from seeder.model.kinds import existing_refs, field_kinds
 from seeder.model.ordering import entity_order, evaluation_order, expected_counts
 from seeder.model.types import EntityModel, Model
 from seeder.scenario import Scenario
 from seeder.scenario.load import load_scenario
 from seeder.scenario.problems import Locate, Problems
 
-__all__ = ["compile_model", "load_model"]
+__all__ = ["compile_model", "load_model", "with_records"]
 
 
 def compile_model(scenario: Scenario, *, scale: float = 1.0, locate: Locate | None = None) -> Model:
@@ -52,6 +53,8 @@ def compile_model(scenario: Scenario, *, scale: float = 1.0, locate: Locate | No
 
     if not link_parents(models, problems, scale):
         problems.raise_if_any()  # a cycle of parents: what follows would only repeat it
+    existing_refs(models, problems)
+    problems.raise_if_any()  # what follows would only repeat a wrong refs: as kinds
     for em in models.values():
         field_kinds(em, models, problems)
     for em in models.values():
@@ -76,3 +79,24 @@ def load_model(path: str | Path, *, scale: float = 1.0, seed: int | None = None)
     if seed is not None:
         scenario = dataclasses.replace(scenario, seed=seed)
     return compile_model(scenario, scale=scale, locate=locate)
+
+
+def with_records(
+    model: Model, records: dict[str, list[dict[str, Any]]], fingerprint: str | None = None
+) -> Model:
+    """``model`` with the records of its existing entities read: how many each holds
+    is then known, and so the expected counts of their children (``per:``) and the
+    final pools those children draw over. ``model`` itself is left as it was."""
+    entities = {
+        name: dataclasses.replace(
+            em, pools=dict(em.pools), held=len(records.get(name, ())) if em.existing else 0
+        )
+        for name, em in model.entities.items()
+    }
+    expected_counts(entities, model.order)
+    return dataclasses.replace(
+        model,
+        entities=entities,
+        records=records,
+        fingerprint=model.fingerprint if fingerprint is None else fingerprint,
+    )

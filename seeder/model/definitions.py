@@ -448,14 +448,6 @@ def _link(models: dict[str, EntityModel], problems: Problems, scale: float) -> N
             if spec.per == em.name:
                 problems.add((*base, "per"), f"entity {em.name!r} cannot be per itself")
                 continue
-            if models[spec.per].existing is not None:
-                problems.add(
-                    (*base, "per"),
-                    f"per: {spec.per!r} is existing (read from the service); children of "
-                    "existing records are not planned yet: make this a root (count:) with "
-                    f"a {{ref: {spec.per}}} field instead",
-                )
-                continue
             em.parent = spec.per
             models[spec.per].children.append(em.name)
             if count is None:

@@ -176,3 +176,44 @@ def row_kind(em: EntityModel, name: str) -> Kind | None:
     if name == KEY:
         return Kind(em.name, em.identity, em.identity_captured)
     return em.kinds.get(name)
+
+
+def existing_refs(models: dict[str, EntityModel], problems: Problems) -> None:
+    """Existing entities' ``refs``: kept fields holding the identity of another
+    existing entity's record, made references (their links are found when the
+    records are read). Before any other kind, so ``from:`` paths see them."""
+    for em in models.values():
+        if em.existing is not None:
+            _existing_refs(em, models, problems)
+
+
+def _existing_refs(em: EntityModel, models: dict[str, EntityModel], problems: Problems) -> None:
+    assert em.existing is not None
+    for fname, target in em.existing.refs.items():
+        path: Path_ = ("entities", em.name, "existing", "refs", fname)
+        if fname not in em.providers:
+            problems.add(
+                path,
+                with_hint(
+                    f"existing refs: {fname!r} is not a field kept of {em.name!r}; "
+                    f"keep it (existing: fields: [..., {fname}])",
+                    suggest(fname, em.providers),
+                ),
+            )
+        elif fname == em.identity:
+            problems.add(path, f"existing refs: {fname!r} is {em.name!r}'s own identity")
+        elif target not in models:
+            problems.add(
+                path,
+                with_hint(f"existing refs: {target!r} is not an entity", suggest(target, models)),
+            )
+        elif models[target].existing is None:
+            problems.add(
+                path,
+                f"existing refs: {target!r} is created by this plan, so records read from "
+                f"the service cannot hold its identities; make {target!r} existing too",
+            )
+        elif target == em.name:
+            problems.add(path, f"existing refs: {em.name!r} references itself; not supported")
+        else:
+            em.kinds[fname] = Kind(target, models[target].identity, captured=False)

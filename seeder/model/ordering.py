@@ -233,6 +233,9 @@ def expected_counts(models: dict[str, EntityModel], order: list[str]) -> None:
             if em.parent is not None:
                 assert em.count_provider is not None
                 total = models[em.parent].expected * em.count_provider.average()
+            elif em.existing is not None:  # records read, never made
+                em.expected = float(em.held)
+                continue
             else:
                 total = float(em.count or 0)
             made = 0.0

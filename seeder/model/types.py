@@ -81,6 +81,7 @@ class EntityModel:
     # (its expected uses / mean): references with mean that do not grow as used
     pools: dict[str, int] = field(default_factory=dict)
     existing: Existing | None = None  # read from the service, never created
+    held: int = 0  # existing: how many records were read
 
     def path(self, name: str) -> Path_:
         """Where ``name`` (a field, a var, or ``actor``) is written in the scenario."""
@@ -106,4 +107,5 @@ class Model:
         return [self.entities[n] for n in self.order if self.entities[n].existing is None]
 
     def expected_total(self) -> float:
-        return sum(e.expected for e in self.entities.values())
+        """The commands the plan is expected to hold (existing records are none)."""
+        return sum(e.expected for e in self.created())

@@ -36,15 +36,16 @@ def sample_model(model: Model) -> Model:
     every entity then comes up within a few hundred items, whatever --scale (the
     full plan reaches the members of a 50,000-book library only after the books).
     The same scenario and seed: the same providers, the same first values."""
-    from seeder.model import compile_model
+    from seeder.model import compile_model, with_records
 
     counts = [model.entities[r].count or 0 for r in model.roots]
     if not counts or min(counts) <= PER_ENTITY:
         return model
     factor = max(PER_ENTITY / c for c in counts if c)
     sample = compile_model(model.scenario, scale=model.scale * factor, locate=model.locate)
-    sample.records = model.records  # existing entities: the same records
-    return sample
+    if model.records is None:
+        return sample
+    return with_records(sample, model.records)  # existing entities: the same records
 
 
 def check_sample(model: Model, limit: int = SAMPLE_ITEMS) -> None:

@@ -65,6 +65,7 @@ class _EntityPlan:
     actor_target: str | None
     key_prefix: str
     children: tuple[tuple[str, Callable[[], int]], ...]
+    held: bool  # existing: its records are read, never created
 
 
 class Planner:
@@ -120,12 +121,23 @@ class Planner:
                 actor_target=actor.target if actor is not None and actor.target else None,
                 key_prefix=f"{self.fingerprint}:",
                 children=tuple((c, count_draws[c]) for c in children),
+                held=em.existing is not None,
             )
+        # what the plan starts from, in entity order: the roots, and the existing
+        # entities whose records have children
+        self.starts = [
+            name
+            for name in model.order
+            if name in model.roots
+            or (model.entities[name].existing and model.entities[name].children)
+        ]
         self._hold_existing()
 
     def _hold_existing(self) -> None:
         """Existing entities' records, read before planning, are the first (and
-        only) instances of their stores: picks and specifications see them as any."""
+        only) instances of their stores: picks and specifications see them as any.
+        A field their ``refs`` name links to the record of the identity it holds."""
+        index: dict[str, dict[Any, int]] = {}
         for name, em in self.model.entities.items():
             if em.existing is None:
                 continue
@@ -136,12 +148,25 @@ class Planner:
                     "before planning (seeder run, or seeder plan --target URL); "
                     "this way of planning does not read them"
                 )
+            links = {
+                fname: index.setdefault(target, self._identities(target))
+                for fname, target in em.existing.refs.items()
+            }
             store = self.stores[name]
             for idx, record in enumerate(records):
                 row = Row(idx + 1, idx + 1)
                 row.values.update(record)
+                for fname, of in links.items():
+                    value = record.get(fname)
+                    if value is not None:
+                        row.links[fname] = of[value]  # read_records checked each one
                 store.count += 1
                 store.record(idx, row)
+
+    def _identities(self, name: str) -> dict[Any, int]:
+        identity = self.model.entities[name].identity
+        records = (self.model.records or {}).get(name, [])
+        return {record[identity]: idx for idx, record in enumerate(records)}
 
     # -- compiling draws -------------------------------------------------------
 
@@ -267,11 +292,15 @@ class Planner:
         else:
             store.done += 1
         self._emit(ep, idx, row)
+        self._children_of(ep, idx)
+        return idx
+
+    def _children_of(self, ep: _EntityPlan, idx: int) -> None:
+        """Queues the children (``per:``) of instance ``idx`` of ``ep``."""
         for child, count_draw in ep.children:
             count = count_draw()
             if count:
                 self.tasks.append(ChildTask(child, idx, count))
-        return idx
 
     def _emit(self, ep: _EntityPlan, idx: int, row: Row) -> None:
         values = row.values
@@ -327,9 +356,14 @@ class Planner:
     def items(self) -> Iterator[PlanItem]:
         """The plan, streamed: dependencies always before dependents; last, the
         entities of final pools that no use drew."""
-        for root in self.model.roots:
-            count = self.model.entities[root].count or 0
+        for root in self.starts:
             store = self.stores[root]
+            if self.plans[root].held:  # children of the records read (per: existing)
+                for idx in range(store.done):
+                    self._children_of(self.plans[root], idx)
+                    yield from self._drain()
+                continue
+            count = self.model.entities[root].count or 0
             while store.count < count:  # some may have been planned ahead (picked)
                 self.create(root, None, None, store.count + 1)
                 yield from self._drain()

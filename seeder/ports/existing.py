@@ -11,7 +11,6 @@ Header values and a DSN's password are never shown.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import decimal
 import hashlib
@@ -25,7 +24,7 @@ import httpx
 import orjson
 
 from seeder.errors import redact_url
-from seeder.model import Model
+from seeder.model import Model, with_records
 from seeder.scenario import Existing
 from seeder.scenario.existing import MAX_EXISTING
 from seeder.scenario.problems import Path_, Problems
@@ -78,12 +77,42 @@ def read_records(
         except _Unreadable as exc:
             problems.add((*at, *exc.at), f"existing {name}: {exc}")
     problems.raise_if_any()
+    for name, em in model.entities.items():
+        if em.existing is not None and name in records:
+            for fname, other in em.existing.refs.items():
+                identity = model.entities[other].identity
+                held = records.get(other, [])
+                problem = _dangling(name, fname, records[name], other, identity, held)
+                if problem:
+                    problems.add(("entities", name, "existing", "refs", fname), problem)
+    problems.raise_if_any()
     digest = hashlib.blake2b(model.fingerprint.encode(), digest_size=6)
     for name in sorted(records):
         digest.update(name.encode())
         for record in records[name]:
             digest.update(orjson.dumps(record, option=orjson.OPT_SORT_KEYS))
-    return dataclasses.replace(model, records=records, fingerprint=digest.hexdigest())
+    return with_records(model, records, digest.hexdigest())
+
+
+def _dangling(
+    name: str,
+    fname: str,
+    rows: list[dict[str, Any]],
+    target: str,
+    identity: str,
+    held: list[dict[str, Any]],
+) -> str | None:
+    """What is wrong when records of ``name`` refer by ``fname`` to ``target``
+    records that were not read: a reference lands only on a record seeder holds."""
+    known = {record[identity] for record in held}
+    missing = [row[fname] for row in rows if row.get(fname) is not None and row[fname] not in known]
+    if not missing:
+        return None
+    return (
+        f"existing {name}: {len(missing):,} of its {len(rows):,} records have a {fname} "
+        f"that is none of the {len(held):,} {target} records read (e.g. {missing[0]!r}); "
+        f"read those {target} records too, or narrow what is read of {name}"
+    )
 
 
 def _ordered(

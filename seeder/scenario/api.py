@@ -44,7 +44,12 @@ class Existing:
     ``next`` holds the next page's URL, or nothing at the end) or ``none``;
     ``params`` renames the parameters (``{page: navigationPage, size:
     navigationPageSize}``). ``limit``: at most that many records are read. Records
-    are ordered by ``identity`` so that a plan is the same for the same records."""
+    are ordered by ``identity`` so that a plan is the same for the same records.
+
+    ``refs``: kept fields that hold the identity of another existing entity's
+    record (``{tenant_id: tenant}``): they are references, so ``where:`` can ask
+    for "an existing author of this tenant" and ``from:`` can follow them; every
+    value must be among the records read of that entity (or null)."""
 
     get: str | None = None
     sql: str | None = None
@@ -57,6 +62,7 @@ class Existing:
     first_page: int = 0
     next: str | None = None
     limit: int | None = None
+    refs: Mapping[str, str] = field(default_factory=dict)
 
     def kept(self) -> dict[str, str] | None:
         """Field name → answer path in a record; None: the record's scalar values."""

@@ -126,6 +126,18 @@ def existing_problems(existing: Existing) -> list[tuple[Path_, str]]:
                 "seeder keeps; narrow what is read (a filter, a where clause)",
             )
         )
+    refs = existing.refs
+    if not isinstance(refs, Mapping) or not all(
+        isinstance(k, str) and k.isidentifier() and isinstance(v, str) and v.isidentifier()
+        for k, v in refs.items()
+    ):
+        found.append(
+            (
+                ("refs",),
+                "existing refs maps a kept field to the existing entity whose identity it "
+                "holds: {tenant_id: tenant}",
+            )
+        )
     return found
 
 

@@ -79,6 +79,11 @@ EXISTING_VALUES: dict[str, Any] = {
     "first_page": {"type": "integer", "minimum": 0},
     "next": {**_TEXT, "description": "paging: next: the answer path of the next URL"},
     "limit": {"type": ["integer", "null"], "minimum": 1},
+    "refs": {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "description": "kept field: the existing entity whose identity it holds",
+    },
 }
 OPTION_VALUES: dict[str, Any] = {
     "null_weight": _NUMBER,

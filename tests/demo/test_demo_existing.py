@@ -196,3 +196,130 @@ def test_existing_records_from_sql_and_mistakes_said_before_sending(
         done = seeder("plan", str(write(tmp_path, "broken.yaml", broken)), env={"STAGING_DSN": dsn})
         assert done.returncode == 2 and "no_such_table" in done.stderr, done.stderr
         assert "hunter2" not in done.stderr + done.stdout
+
+
+# the staging service of the next test: tenants with three authors each
+STAGING = EARLIER.replace(f"count: {TENANTS}", "count: 12") + (
+    """\
+  author:
+    command: RegisterAuthor
+    per: tenant
+    count: 3
+    fields:
+      tenant_id: {from: parent}
+      name: {fake: name}
+"""
+)
+
+# authors read with their tenant as a reference (refs:), so a book can ask for "an
+# existing author of this tenant" or copy the tenant of an existing author; and new
+# authors made per existing tenant (per: an existing parent)
+LINKED = f"""\
+seed: 5
+commands: {COMMANDS}
+entities:
+  tenant:
+    existing: {{sql: "SELECT id, plan FROM tenants", dsn: $STAGING_DSN, fields: [id, plan]}}
+  author:
+    existing:
+      sql: SELECT id, tenant_id FROM authors
+      dsn: $STAGING_DSN
+      fields: [id, tenant_id]
+      refs: {{tenant_id: tenant}}
+  newcomer:
+    command: RegisterAuthor
+    per: tenant
+    count: 2
+    fields:
+      tenant_id: {{from: parent}}
+      name: {{fake: name}}
+  book:
+    command: PublishBook
+    count: 60
+    fields:
+      tenant_id: {{ref: tenant, where: {{plan: team}}}}
+      author_id: {{ref: author, where: {{tenant_id: $tenant_id}}}}
+      isbn: {{fake: isbn13}}
+      title: {{fake: sentence, nb_words: 4}}
+  reprint:
+    command: PublishBook
+    count: 30
+    fields:
+      author_id: {{ref: author, skew: 2.0}}
+      tenant_id: {{from: author_id.tenant_id}}
+      isbn: {{fake: isbn13}}
+      title: {{fake: sentence, nb_words: 4}}
+"""
+
+
+@pytest.mark.postgres
+def test_existing_records_link_to_each_other_and_have_children(
+    postgres_schema_dsn: str, tmp_path: Path
+) -> None:
+    secret = {"STAGING_DSN": postgres_schema_dsn}
+    with demo_server(postgres_schema_dsn) as url:  # type: ignore[arg-type]
+        staging = seeder("run", str(write(tmp_path, "staging.yaml", STAGING)), "--target", url)
+        assert staging.returncode == 0, staging.stdout + staging.stderr
+        before = httpx.get(url + "/_counts").json()
+        tenants = {t["id"]: t for t in pages(url, "/tenants")}
+        authors = {i: {a["id"] for a in pages(url, f"/tenants/{i}/authors")} for i in tenants}
+        assert len(tenants) == 12 and all(len(held) == 3 for held in authors.values())
+
+        scenario = write(tmp_path, "linked.yaml", LINKED)
+        log = tmp_path / "linked.jsonl"
+        plan = seeder("plan", str(scenario), "--out", str(log), env=secret)
+        assert plan.returncode == 0, plan.stderr
+        records = log_records(log.read_text())
+        made = Counter(r["key"].split(":")[0] for r in records)
+        assert made == {"newcomer": 24, "book": 60, "reprint": 30}
+        for r in records:
+            body = r["body"]
+            if r["key"].startswith("newcomer:"):
+                continue
+            # the author is an existing one, of the book's tenant (where: or from:)
+            assert body["author_id"] in authors[body["tenant_id"]], r
+            if r["key"].startswith("book:"):
+                assert tenants[body["tenant_id"]]["plan"] == "team", r
+
+        run = seeder("run", str(scenario), "--target", url, "--no-progress", env=secret)
+        assert run.returncode == 0, run.stdout + run.stderr
+        after = httpx.get(url + "/_counts").json()
+        assert after["tenants"] == before["tenants"]
+        assert after["authors"] == before["authors"] + 2 * 12
+        assert after["books"] == before["books"] + 90
+        for tenant_id, held in authors.items():
+            now = {a["id"] for a in pages(url, f"/tenants/{tenant_id}/authors")}
+            assert held <= now and len(now - held) == 2  # two newcomers per tenant
+            for book in pages(url, f"/tenants/{tenant_id}/books"):
+                assert book["author_id"] in held  # books went to existing authors only
+
+        # authors whose tenant was not read: refused at the refs, before anything is sent
+        narrow = LINKED.replace("FROM tenants", "FROM tenants WHERE plan = 'team'", 1)
+        done = seeder(
+            "run", str(write(tmp_path, "narrow.yaml", narrow)), "--target", url, env=secret
+        )
+        lines = done.stderr.strip().splitlines()
+        assert done.returncode == 2 and len(lines) == 1, done.stderr
+        assert lines[0].startswith(str(tmp_path / "narrow.yaml:11:")), lines
+        assert "tenant_id" in lines[0] and "tenant records read" in lines[0], lines
+        assert httpx.get(url + "/_counts").json() == after
+
+
+@pytest.mark.parametrize(
+    ("wrong", "said"),
+    [
+        ("{tenant_id: newcomer}", "created by this plan"),
+        ("{tenantid: tenant}", "not a field kept"),
+        ("{tenant_id: tenants}", "did you mean 'tenant'"),
+        ("[tenant]", "existing refs maps a kept field"),
+    ],
+)
+def test_wrong_existing_refs_are_one_line_at_their_place(
+    wrong: str, said: str, tmp_path: Path
+) -> None:
+    text = LINKED.replace("refs: {tenant_id: tenant}", f"refs: {wrong}")
+    scenario = write(tmp_path, "refs.yaml", text)
+    done = seeder("validate", str(scenario))
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"{scenario}:11:") and said in lines[0], lines
