@@ -51,6 +51,7 @@ def _plan(args: argparse.Namespace) -> int:
     model = load_model(args.scenario, scale=args.scale, seed=args.seed)
     check_size(model)
     model = read_records(model, args.target or model.scenario.target)
+    check_size(model)  # again: children of the records read count now
     check_sample(model)
     reads = read_bindings(model) if args.reads else {}
     if args.reads and args.format == "csv":
@@ -209,6 +210,7 @@ def _run(args: argparse.Namespace) -> int:
     target = args.target or model.scenario.target or "demo"
     runner = _runner(args, args.scenario, target)
     model = read_records(model, target, runner.settings.options.headers)
+    check_size(model)  # again: children of the records read count now
     check_sample(model)
     if args.workers > 1:
         return _run_workers(args, runner, model.expected_total())
