@@ -64,6 +64,25 @@ class Blueprint:
         self.source = source
         self.bindings = Bindings.of_model(model)
         self.entities = {name: _entity_info(em) for name, em in model.entities.items()}
+        # the records of existing entities, read once per target (and headers)
+        self._records: dict[tuple[str | None, tuple[tuple[str, str], ...]], Model] = {}
+        self._records_lock = threading.Lock()
+
+    def with_records(self, target: object, headers: Mapping[str, str] | None) -> Model:
+        """The model with its existing entities' records read (``get:`` from
+        ``target`` when it is a URL; ``sql:`` from its database), once per target:
+        every test of a session picks among the same records."""
+        if not any(em.existing is not None for em in self.model.entities.values()):
+            return self.model
+        from seeder.ports.existing import read_records
+
+        url = target if isinstance(target, str) else None
+        key = (url, tuple(sorted((headers or {}).items())))
+        with self._records_lock:
+            found = self._records.get(key)
+            if found is None:
+                found = self._records[key] = read_records(self.model, url, headers)
+        return found
 
     def entity(self, name: Any, call: str) -> EntityInfo:
         info = self.entities.get(name) if isinstance(name, str) else None

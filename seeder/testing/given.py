@@ -51,7 +51,7 @@ class _Face:
     ) -> None:
         bp = blueprint(scenario)
         self._target = resolve_target(target, bp, headers)
-        self._session = Session(bp, seed)
+        self._session = Session(bp, seed, bp.with_records(target, headers))
         self._closed = False
         self._undo = undo
 

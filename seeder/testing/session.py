@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from seeder.errors import GivenError
-from seeder.model import Kind
+from seeder.model import Kind, Model
 from seeder.plan.items import PlanItem, split_key
 from seeder.plan.planner import Planner
 from seeder.plan.streams import derive_seed
@@ -41,8 +41,12 @@ MAX_DEPTH = 16
 class Session:
     """What one test made: the planner, the answers and the handles."""
 
-    def __init__(self, blueprint: Blueprint, seed: int | str | None = None) -> None:
+    def __init__(
+        self, blueprint: Blueprint, seed: int | str | None = None, model: Model | None = None
+    ) -> None:
         self.bp = blueprint
+        # what the planner plans: the blueprint's model, with existing records read
+        self._model = blueprint.model if model is None else model
         base = blueprint.model.scenario.seed
         if seed is None:  # a hand-made Given: not the values of the scenario's own run
             self.seed = derive_seed(base, "given", "")
@@ -69,7 +73,7 @@ class Session:
         if self._planner is None:
             import dataclasses
 
-            model = self.bp.model
+            model = self._model
             scenario = dataclasses.replace(model.scenario, seed=self.seed)
             with leased(self._lease):
                 self._planner = Planner(
@@ -109,6 +113,12 @@ class Session:
         if depth > MAX_DEPTH:
             raise GivenError(f"{call}: specifications nest deeper than {MAX_DEPTH} levels")
         em = info.model
+        if em.existing is not None:
+            raise GivenError(
+                f"{call}: {info.name!r} is existing (read from the service, never "
+                "created); given picks among its records for the references to it, or "
+                f"pass one of them as a handle: given(..., {info.name}=book.{info.name})"
+            )
         kinds = em.kinds
         forced: dict[str, tuple[Any, int | None]] = {}
         known: dict[str, Lit | Link] = {}
@@ -294,6 +304,13 @@ class Session:
 
     def _attr(self, entity: str, index: int, name: str) -> Lit | Link | None:
         """What instance ``index`` of ``entity`` holds in ``name``, as planned."""
+        if self.bp.entities[entity].model.existing is not None:
+            store = self.planner.stores[entity]  # a record read from the service
+            if name in store.links:
+                held = store.links[name][index]
+                of = self.bp.entities[entity].model.kinds[name].target
+                return Lit(None) if held < 0 or of is None else Link(of, held)
+            return Lit(store.values[name][index]) if name in store.values else None
         item = self._items[entity][index]
         kind = self.bp.entities[entity].model.kinds.get(name)
         if kind is not None and kind.target is not None:
@@ -406,7 +423,22 @@ class Session:
         link = handle._link(target)
         if entity is None or link is None:
             return None
-        return self._by_key.get(f"{entity}:{link + 1}")
+        found = self._by_key.get(f"{entity}:{link + 1}")
+        if found is None and self.bp.entities[entity].model.existing is not None:
+            found = self._held(entity, link)
+        return found
+
+    def _held(self, entity: str, index: int) -> Handle:
+        """A handle of an existing record (read from the service), made when asked."""
+        em = self.bp.entities[entity].model
+        record = (self._model.records or {})[entity][index]
+        store = self.planner.stores[entity]
+        links = {
+            name: (None if col[index] < 0 else col[index]) for name, col in store.links.items()
+        }
+        handle = Handle(self, entity, index, dict(record), links, em.identity, frozenset())
+        self._by_key[handle.key] = handle
+        return handle
 
     def related_names(self, entity: str) -> list[str]:
         info = self.bp.entities[entity]

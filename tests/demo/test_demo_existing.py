@@ -323,3 +323,26 @@ def test_wrong_existing_refs_are_one_line_at_their_place(
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert lines[0].startswith(f"{scenario}:11:") and said in lines[0], lines
+
+
+@pytest.mark.slow
+def test_given_picks_among_existing_records_and_never_creates_them(tmp_path: Path) -> None:
+    from seeder.errors import GivenError
+    from seeder.testing import Given
+
+    with demo_server(tmp_path / "demo.db") as url:
+        earlier = seeder("run", str(write(tmp_path, "earlier.yaml", EARLIER)), "--target", url)
+        assert earlier.returncode == 0, earlier.stdout + earlier.stderr
+        team = {t["id"]: t for t in pages(url, "/tenants") if t["plan"] == "team"}
+        before = httpx.get(url + "/_counts").json()
+        scenario = write(tmp_path, "on_existing.yaml", ON_EXISTING)
+        with Given(scenario, url, seed="test-1") as given:
+            books = [given("book") for _ in range(5)]
+            for book in books:
+                assert book.tenant_id in team  # an existing team tenant, by its real id
+                assert book.tenant.id == book.tenant_id and book.tenant.plan == "team"
+                assert book.author.tenant_id == book.tenant_id  # made inside it
+            with pytest.raises(GivenError, match="'tenant' is existing"):
+                given("tenant")
+        after = httpx.get(url + "/_counts").json()
+        assert after["tenants"] == before["tenants"] and after["books"] == before["books"] + 5
