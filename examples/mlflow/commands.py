@@ -7,10 +7,7 @@ an experiment by its unique name (``experiments/get-by-name``), a run by its nam
 its experiment — MLflow searches runs only by ``POST`` (``runs/search``, a filter
 string), and answers ``{}`` when nothing matches. A metric value needs no lookup:
 MLflow's SQL store keys each one by (run, key, step, timestamp, value) and ignores
-the same value logged again, so sending it twice leaves one entry in its history.
-
-MLflow on SQLite writes one request at a time; an answer can wait on SQLite's lock
-for seconds on a busy machine, hence the longer timeouts."""
+the same value logged again, so sending it twice leaves one entry in its history."""
 
 from __future__ import annotations
 
@@ -25,7 +22,6 @@ API = "/api/2.0/mlflow"
         f"{API}/experiments/create",
         identity="experiment_id",
         idempotent=False,
-        timeout=30,
         # GET .../experiments/get-by-name?experiment_name=x -> {"experiment": {...}}, or 404
         lookup=Lookup(
             f"{API}/experiments/get-by-name",
@@ -47,7 +43,6 @@ class CreateExperiment(Command):
         f"{API}/runs/create",
         identity="run.info.run_id",
         idempotent=False,
-        timeout=30,
         # POST .../runs/search {"experiment_ids": ["1"], "filter": "..."} -> {"runs": [..]} or {}
         lookup=Lookup(
             f"{API}/runs/search",
@@ -77,7 +72,6 @@ class CreateRun(Command):
         # not Idempotency-Key: the same (run, key, step, timestamp, value) logged again
         # is ignored by MLflow's SQL store, so resending it is safe
         idempotent=True,
-        timeout=30,
     )
 )
 class LogMetric(Command):
