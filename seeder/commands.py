@@ -447,17 +447,31 @@ class Lookup:
     interpolated, like the binding's path) with ``query`` parameters taken from the
     command's fields (``{"isbn": "isbn"}``: parameter name -> field).
 
+    A service whose search is a ``POST`` (MLflow's ``runs/search``) takes
+    ``method="POST"`` and a JSON ``body`` whose strings are formatted with the
+    command's fields like the path (``"attributes.run_name = '{run_name}'"``, as
+    is: no quoting); a string that is only ``"{field}"`` is the field's value as it
+    is (a number stays a number). A search changes nothing, so it is retried.
+
     ``items`` is the dotted path of the list of matches in the answer (``items``,
     ``data.results``; ``""``: the answer is the list): none is *not found*, one is
-    the entity, more is ambiguous. ``items=None``: the answer is the entity itself
-    and 404 means not found. The identity and captures are read from the entity
-    with the binding's own paths, or ``identity`` when given.
+    the entity, more is ambiguous. ``omits_empty=True``: the service leaves the list
+    out of its answer when nothing matches (protobuf's JSON: MLflow answers ``{}``),
+    so no list there is *not found* rather than a lookup that could not tell.
+    ``items=None``: the answer is the entity itself and 404 means not found. The
+    identity and captures are read from the entity with the binding's own paths, or
+    ``identity`` and ``captures`` (capture name -> path in the entity) when given:
+    an entity in a list is rarely wrapped as the command's answer was.
     """
 
     path: str
     query: Mapping[str, str] = field(default_factory=dict)
     items: str | None = "items"
     identity: str | None = None
+    method: Literal["GET", "POST"] = "GET"
+    body: Any = None
+    captures: Mapping[str, str] = field(default_factory=dict)
+    omits_empty: bool = False
     defined_at: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -469,6 +483,20 @@ class Lookup:
 
     def path_fields(self) -> tuple[str, ...]:
         return _path_fields(self.path)
+
+    def body_fields(self) -> tuple[str, ...]:
+        """The fields the body's strings name, in order."""
+        if self.body is None:
+            return ()
+        return tuple(dict.fromkeys(_lookup_body_fields(self.body)))
+
+    def fields(self) -> tuple[str, ...]:
+        """Every field the lookup reads: in its path, query and body."""
+        return (*self.path_fields(), *self.query.values(), *self.body_fields())
+
+    def filled_body(self, fields: Mapping[str, Any]) -> Any:
+        """The body with the command's ``fields`` in it (see the class docstring)."""
+        return _fill_lookup_body(self.body, fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +538,92 @@ def _lookup_problem(lookup: Lookup) -> str | None:
         not isinstance(lookup.identity, str) or not lookup.identity
     ):
         return f"identity must be a response path, got {lookup.identity!r}"
+    return _lookup_search_problem(lookup) or _lookup_entity_problem(lookup)
+
+
+def _lookup_search_problem(lookup: Lookup) -> str | None:
+    """What is wrong with a lookup's method and body."""
+    if lookup.method not in ("GET", "POST"):
+        return f"method {lookup.method!r} must be 'GET' or 'POST' (a search that changes nothing)"
+    if lookup.method == "POST" and not isinstance(lookup.body, Mapping | list):
+        return (
+            "method='POST' needs a JSON body (an object), e.g. "
+            'body={"filter": "name = \'{name}\'"}'
+        )
+    if lookup.body is not None:
+        if lookup.method != "POST":
+            return "body is sent only with method='POST'; add method='POST'"
+        try:
+            names = _lookup_body_fields(lookup.body)
+        except ValueError as exc:
+            return f"body: {exc}"
+        bad = next((n for n in names if not n.isidentifier()), None)
+        if bad is not None:
+            return f"body: {{{bad}}} must name one field of the command"
     return None
+
+
+def _lookup_entity_problem(lookup: Lookup) -> str | None:
+    """What is wrong with where a lookup reads its entity."""
+    if not isinstance(lookup.captures, Mapping) or not all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in lookup.captures.items()
+    ):
+        return f"captures must map capture names to paths in the entity, got {lookup.captures!r}"
+    for name, text in lookup.captures.items():
+        try:
+            answer_path(text)
+        except ValueError as exc:
+            return f"captures {name!r}: {text!r} {exc}"
+    if not isinstance(lookup.omits_empty, bool):
+        return f"omits_empty must be True or False, got {lookup.omits_empty!r}"
+    if lookup.omits_empty and not lookup.items:
+        return "omits_empty needs items, the path of the list the service leaves out"
+    return None
+
+
+def _lookup_body_fields(body: Any) -> list[str]:
+    """The ``{names}`` in a lookup body's strings; ValueError for what is not JSON
+    or a string whose braces do not balance."""
+    names: list[str] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, str):
+            try:
+                names.extend(_path_fields(value))
+            except ValueError as exc:
+                raise ValueError(
+                    f"{where or 'body'}: {value!r}: {exc}; balance its braces"
+                ) from None
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ValueError(f"{where or 'body'}: key {key!r} must be a string")
+                walk(item, f"{where}.{key}" if where else key)
+        elif isinstance(value, list | tuple):
+            for n, item in enumerate(value):
+                walk(item, f"{where}[{n}]")
+        elif not (value is None or isinstance(value, bool | int | float)):
+            raise ValueError(f"{where or 'body'}: {value!r} is not a JSON value")
+
+    walk(body, "")
+    return names
+
+
+_WHOLE_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _fill_lookup_body(body: Any, fields: Mapping[str, Any]) -> Any:
+    """A lookup body with the command's values in its strings."""
+    if isinstance(body, str):
+        whole = _WHOLE_FIELD.fullmatch(body)
+        if whole is not None:  # only "{field}": the value as it is
+            return fields.get(whole.group(1))
+        return body.format_map({n: fields.get(n) for n in _path_fields(body)})
+    if isinstance(body, Mapping):
+        return {k: _fill_lookup_body(v, fields) for k, v in body.items()}
+    if isinstance(body, list | tuple):
+        return [_fill_lookup_body(v, fields) for v in body]
+    return body
 
 
 def _adopt_problem(adopt: Adopt) -> str | None:
@@ -535,6 +648,12 @@ def _recovery_problem(b: HttpBinding) -> str | None:
             "lookup needs an identity path in its answer (the binding's is 'Location'); "
             "give Lookup(..., identity='id')"
         )
+    unknown = [n for n in b.lookup.captures if n not in b.captures] if b.lookup else []
+    if unknown:
+        return (
+            f"lookup captures {unknown[0]!r}, which the binding does not capture "
+            f"(its captures: {', '.join(sorted(b.captures)) or 'none'})"
+        )
     return None
 
 
@@ -543,7 +662,7 @@ def _check_recovery_fields(cls: type[Command], http: HttpBinding) -> None:
     fields = cls.model_fields
     lookup = http.lookup
     if lookup is not None:
-        for name in (*lookup.path_fields(), *lookup.query.values()):
+        for name in lookup.fields():
             if name not in fields:
                 raise BindingError(
                     f"Lookup names {name!r}, which is not a field of {cls.__name__}",

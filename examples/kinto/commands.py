@@ -2,11 +2,18 @@
 store with its own shapes — every body and answer wrapped in ``data``, buckets
 upserted with ``PUT`` at ids the client chooses, collections named in the body,
 records given ids by the server, Basic auth (put the user and password in the
-target URL: ``--target http://seeder:secret@127.0.0.1:8888``)."""
+target URL: ``--target http://seeder:secret@127.0.0.1:8888``).
+
+Kinto ignores ``Idempotency-Key``, so a collection or a record whose answer was lost
+(a timeout, seeder killed) is found again by a lookup: a collection by its id, a
+record by its title — Kinto filters a list by any field (``?title=record%207``) and
+lists without the ``data`` envelope of a single answer."""
 
 from __future__ import annotations
 
-from seeder.commands import Command, HttpBinding, bind
+from seeder.commands import Command, HttpBinding, Lookup, bind
+
+RECORDS = "/v1/buckets/{bucket}/collections/{collection}/records"
 
 
 @bind(
@@ -32,6 +39,8 @@ class PutBucket(Command):
         envelope="data",
         identity="data.id",
         idempotent=False,  # Kinto ignores Idempotency-Key
+        # GET /v1/buckets/b/collections/c001 -> {"data": {"id": "c001", ...}}, or 404
+        lookup=Lookup("/v1/buckets/{bucket}/collections/{id}", items=None),
     )
 )
 class CreateCollection(Command):
@@ -43,12 +52,20 @@ class CreateCollection(Command):
 @bind(
     http=HttpBinding(
         "POST",
-        "/v1/buckets/{bucket}/collections/{collection}/records",
+        RECORDS,
         success=(201,),
         envelope="data",
         identity="/data/id",
         captures={"modified": "data.last_modified"},
         idempotent=False,
+        # GET .../records?title=record%207 -> {"data": [{"id": "..", "title": "record 7", ..}]}
+        lookup=Lookup(
+            RECORDS,
+            query={"title": "title"},
+            items="data",
+            identity="id",
+            captures={"modified": "last_modified"},
+        ),
     )
 )
 class CreateRecord(Command):

@@ -174,10 +174,10 @@ class HttpPort:
         if http is None or lookup is None:
             return Found(None, settled=False, message="its binding declares no lookup")
         fields = request.fields
-        params = {param: fields.get(name) for param, name in lookup.query.items()}
-        unknown = [name for name, value in params.items() if value is None]
-        if unknown:
-            return Found(None, settled=False, message=f"no value to look up by ({unknown[0]})")
+        unknown = next((name for name in lookup.fields() if fields.get(name) is None), None)
+        if unknown is not None:
+            return Found(None, settled=False, message=f"no value to look up by ({unknown})")
+        params = {param: fields[name] for param, name in lookup.query.items()}
         path = lookup.path.format_map({n: segment(fields.get(n)) for n in lookup.path_fields()})
         query = urlencode({k: _query_value(v) for k, v in params.items()})
         url = self.base_url + path + (f"?{query}" if query else "")
@@ -185,10 +185,14 @@ class HttpPort:
         if request.credential is not None:
             cred, value = request.credential
             headers[cred.header] = cred.template.format(value=value)
+        data = b""
+        if lookup.method == "POST":  # a search: it changes nothing, so it is retried
+            data = json.dumps(lookup.filled_body(fields), default=str).encode()
+            headers["Content-Type"] = "application/json"
         try:
-            raw = await self._attempt("GET", url, headers, b"", http.timeout)
+            raw = await self._attempt(lookup.method, url, headers, data, http.timeout)
         except Transient as first:
-            answer = await self._retry("GET", url, headers, b"", first)
+            answer = await self._retry(lookup.method, url, headers, data, first, True, http.timeout)
             if isinstance(answer, Outcome):
                 return Found(None, settled=False, message=f"the lookup failed: {answer.message}")
             raw = answer[0]
@@ -322,6 +326,8 @@ def _found(http: HttpBinding, fields: Mapping[str, Any], raw: RawResponse) -> Fo
         matches: Any = [body]
     else:
         matches = answer_path(lookup.items).read(body) if lookup.items else body
+        if matches is None and lookup.omits_empty and isinstance(body, Mapping):
+            matches = []  # the service leaves an empty list out of its answer
     if not isinstance(matches, list) or not all(isinstance(m, Mapping) for m in matches):
         return Found(
             None, settled=False, message=f"the lookup's answer has no list at {lookup.items!r}"
@@ -342,13 +348,26 @@ def _found(http: HttpBinding, fields: Mapping[str, Any], raw: RawResponse) -> Fo
             settled=False,
             message=f"the lookup found an entity with other values ({', '.join(differs[:3])})",
         )
+    return Found(_captured_in_entity(http, entity))
+
+
+def _captured_in_entity(http: HttpBinding, entity: Mapping[str, Any]) -> dict[str, Any]:
+    """The identity and captures of an entity found, read where the lookup says
+    they are in it (the binding's own paths otherwise), under the names the
+    binding's answer gives them (the plan's placeholders use those names)."""
+    lookup = http.lookup
+    assert lookup is not None
     identity = lookup.identity or http.identity
-    found = http if identity == http.identity else _with_identity(http, identity)
-    return Found(capture(found, None, entity))
-
-
-def _with_identity(http: HttpBinding, identity: str | None) -> HttpBinding:
-    return dataclasses.replace(http, identity=identity)
+    if identity == http.identity and not lookup.captures:
+        return capture(http, None, entity)
+    reading = dataclasses.replace(
+        http, identity=identity, captures={**http.captures, **lookup.captures}
+    )
+    captured = capture(reading, None, entity)
+    if identity != http.identity and identity is not None and http.identity is not None:
+        named = "id" if http.identity == "Location" else http.identity
+        captured[named] = captured.pop(identity)
+    return captured
 
 
 def _json(body: bytes) -> Any:

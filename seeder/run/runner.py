@@ -706,9 +706,18 @@ async def run_items(
         foreign=foreign,
     )
     if journal is not None and journal.prior_written_at:
-        # the killed run's requests may still be in the service for one timeout
+        # the killed run's requests may still be in the service for one timeout (the
+        # longest a binding with a lookup gives its command)
         since = time.time() - journal.prior_written_at
-        executor.recovery.quiet_until = time.monotonic() + max(0.0, options.timeout - since)
+        longest = max(
+            [options.timeout]
+            + [
+                b.http.timeout
+                for b in bindings.by_command.values()
+                if b.http is not None and b.http.lookup is not None and b.http.timeout
+            ]
+        )
+        executor.recovery.quiet_until = time.monotonic() + max(0.0, longest - since)
     try:
         async with anyio.create_task_group() as tg:
             with anyio.CancelScope() as scope:

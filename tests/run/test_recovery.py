@@ -8,6 +8,8 @@ the real demo."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import random
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +18,7 @@ import anyio
 import pytest
 
 from seeder.commands import Adopt, HttpBinding, Lookup
+from seeder.errors import BindingError
 from seeder.plan.items import PlanItem
 from seeder.ports.http import HttpPort, RetryPolicy, Transient
 from seeder.run.bindings import Binding, Bindings
@@ -153,3 +156,88 @@ def test_answers_lost_again_and_again_stay_uncertain_after_three_rounds() -> Non
     assert calls(transport).count("POST /tenants/3/books") == 4  # the first + 3 resends
     assert len(transport.attempts) == 7  # no lookup after the last: it is left uncertain
     assert executor.stats.total.uncertain == 1
+
+
+# -- a search by POST, an entity shaped otherwise than the answer -------------------
+RUNS = HttpBinding(
+    "POST",
+    "/api/runs/create",
+    identity="run.info.run_id",
+    captures={"started": "run.info.start_time"},
+    idempotent=False,
+    lookup=Lookup(
+        "/api/runs/search",
+        method="POST",
+        body={
+            "experiment_ids": ["{tenant_id}"],
+            "filter": "attributes.run_name = '{title}'",
+            "max_results": 2,
+        },
+        items="runs",
+        omits_empty=True,
+        identity="info.run_id",
+        captures={"started": "info.start_time"},
+    ),
+)
+RUN = {"info": {"run_id": "r-9", "run_name": "Dune", "start_time": 1700}}
+
+
+def test_a_search_by_post_sends_its_body_with_the_commands_values() -> None:
+    transport = ScriptedTransport(LOST, ok({"runs": [RUN]}, status=200))
+    executor = run(transport, RUNS)
+    assert calls(transport) == ["POST /api/runs/create", "POST /api/runs/search"]
+    search = transport.attempts[1]
+    assert search.headers["Content-Type"] == "application/json"
+    assert "Idempotency-Key" not in search.headers
+    assert json.loads(search.body or b"") == {
+        "experiment_ids": [3],  # a string that is only "{field}": the value as it is
+        "filter": "attributes.run_name = 'Dune'",  # formatted into the string
+        "max_results": 2,
+    }
+    assert executor.stats.settled_keys == [("book:1", "found", "")]
+    # identity and captures read where the lookup says they are in the entity
+    assert executor.results.value("book", 1, "run.info.run_id") == "r-9"
+    assert executor.results.value("book", 1, "started") == 1700
+
+
+def test_a_list_the_service_leaves_out_is_not_found_only_when_the_lookup_says_so() -> None:
+    transport = ScriptedTransport(LOST, ok({}, status=200), ok({"run": RUN}))
+    executor = run(transport, RUNS)
+    assert executor.stats.settled_keys == [("book:1", "resent", "")]
+    assert executor.stats.total.created == 1
+    strict = dataclasses.replace(RUNS, lookup=dataclasses.replace(RUNS.lookup, omits_empty=False))
+    transport = ScriptedTransport(LOST, ok({}, status=200), ok({"run": RUN}))
+    executor = run(transport, strict)
+    ((_, how, why),) = executor.stats.settled_keys
+    assert how == "unsettled" and "no list at 'runs'" in why, why
+    assert len(transport.attempts) == 2  # not sent again
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"method": "POST"}, "method='POST' needs a JSON body"),
+        ({"body": {"q": "{title}"}}, "body is sent only with method='POST'"),
+        ({"method": "DELETE", "body": {}}, "method 'DELETE' must be 'GET' or 'POST'"),
+        ({"method": "POST", "body": {"q": "{title"}}, "body: q: '{title': "),
+        ({"method": "POST", "body": {"q": "{a.b}"}}, "body: {a.b} must name one field"),
+        ({"method": "POST", "body": {"q": {1, 2}}}, "is not a JSON value"),
+        ({"captures": {"started": ""}}, "captures 'started': ''"),
+        ({"omits_empty": True, "items": None}, "omits_empty needs items"),
+    ],
+)
+def test_a_lookup_mistake_is_said_when_it_is_made(options: dict[str, Any], words: str) -> None:
+    with pytest.raises(BindingError) as caught:
+        Lookup("/api/runs/search", **options)
+    assert words in str(caught.value), caught.value
+    assert caught.value.where is not None and caught.value.where[0] == __file__
+
+
+def test_a_lookup_capturing_what_the_binding_does_not_is_refused() -> None:
+    with pytest.raises(BindingError, match="lookup captures 'stated', which the binding"):
+        HttpBinding(
+            "POST",
+            "/runs",
+            captures={"started": "run.start"},
+            lookup=Lookup("/runs", captures={"stated": "start"}),
+        )

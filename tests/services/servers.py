@@ -144,7 +144,7 @@ def kinto(folder: Path) -> Iterator[Served]:
 
 @contextlib.contextmanager
 def mlflow(folder: Path) -> Iterator[Served]:
-    """MLflow's tracking server on SQLite, one worker."""
+    """MLflow's tracking server on SQLite, one worker, without its job runner."""
     home = venv(MLFLOW)
     port = free_port()
     argv = [
@@ -161,8 +161,12 @@ def mlflow(folder: Path) -> Iterator[Served]:
         "--workers",
         "1",
     ]
-    with started(argv, f"http://127.0.0.1:{port}", "/health", folder / "mlflow.log", folder) as url:
-        yield url
+    # no job runner: it starts seven huey consumers (~170 MB and a share of a core
+    # each) that outlive the server, and seeding needs none of its jobs
+    env = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    url = f"http://127.0.0.1:{port}"
+    with started(argv, url, "/health", folder / "mlflow.log", folder, env) as served:
+        yield served
 
 
 @contextlib.contextmanager
