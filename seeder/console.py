@@ -11,14 +11,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
 from seeder.plan.items import PlanItem
 from seeder.run.stats import RunStats, duration
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # rich is imported when something is drawn: after the first request
+    from rich.console import Console
+    from rich.progress import TaskID
+
     from seeder.model import Model
 
 __all__ = ["LiveProgress", "QuietProgress", "TerminalView", "print_report", "summary_line"]
@@ -82,6 +81,8 @@ class LiveProgress:
     """rich bars, one per entity, sized by the expected counts."""
 
     def __init__(self, model: Model, console: Console) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.progress = Progress(
             TextColumn("{task.description:<20}"),
             BarColumn(),
@@ -118,6 +119,8 @@ class LiveProgress:
 
 
 def print_report(stats: RunStats, model: Model | None, console: Console) -> None:
+    from rich.table import Table
+
     data: dict[str, Any] = stats.as_dict(model)
     table = Table(title="seeder run", title_justify="left")
     t = data["totals"]
@@ -240,11 +243,18 @@ class TerminalView:
 
     def __init__(self, live: bool, console: Console | None = None) -> None:
         self.live = live
-        if console is None:
+        self._console = console
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
             console = Console(highlight=False)
             if not console.is_terminal:
                 console = Console(highlight=False, width=_UNWRAPPED)
-        self.console = console
+            self._console = console
+        return self._console
 
     def progress(self, model: Model | None) -> LiveProgress | QuietProgress:
         if self.live and model is not None:

@@ -17,10 +17,9 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-import httpx
 import orjson
 
 from seeder.errors import redact_url
@@ -29,6 +28,9 @@ from seeder.scenario import Existing
 from seeder.scenario.existing import MAX_EXISTING
 from seeder.scenario.problems import Path_, Problems
 from seeder.shapes import answer_path
+
+if TYPE_CHECKING:  # imported when records are read: validate and plan do not pay for httpx
+    import httpx
 
 __all__ = ["read_records", "reads_records"]
 
@@ -162,6 +164,8 @@ def _read_http(
     kept = existing.kept()
     paths = {n: answer_path(p) for n, p in (kept or {}).items()}
     rows: list[dict[str, Any]] = []
+    import httpx
+
     try:
         with httpx.Client(headers=dict(headers), timeout=TIMEOUT) as client:
             for page in _pages(client, target, existing):
