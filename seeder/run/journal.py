@@ -74,6 +74,7 @@ SCHEMA_VERSION = "1"
 BATCH = 2048  # rows per commit at most
 EVERY = 0.2  # seconds between commits while items finish
 
+_NONE: frozenset[str] = frozenset()
 _STANDARD = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
@@ -359,7 +360,7 @@ class Journal:
     ) -> None:
         text = None
         if captured:
-            hidden = self.secrets.get(split_key(key)[0], frozenset())
+            hidden = self.secrets.get(key.rpartition(":")[0], _NONE) if self.secrets else _NONE
             if hidden or any(map(_secret_name, captured)):
                 captured = {
                     k: v for k, v in captured.items() if k not in hidden and not _secret_name(k)
