@@ -39,9 +39,9 @@ unimportable: as it runs where uvloop is not installed) and the aiohttp loop on
 uvloop, so that the event loop's share and the rest are told apart.
 
 Targets (issue 17): seeder >= 0.95x the aiohttp loop's throughput and <= 1.05x its
-CPU per request; (issue 4) >= 10x default httpx; in-process >= 50,000 commands/s. Every figure is the best of ``--repeat`` runs, taken
-in rounds (each client once per round). On shared or throttled CPUs (a VM whose
-vCPUs are not always running; the run prints how much of a CPU a busy loop gets) the
+CPU per request; (issue 4) >= 10x default httpx; in-process >= 50,000 commands/s.
+Every figure is the best of ``--repeat`` runs, taken in rounds (each client once
+per round). On shared or throttled CPUs (a VM whose vCPUs are not always running; the run prints how much of a CPU a busy loop gets) the
 wall clocks swing from run to run, so seeder vs aiohttp is also judged by CPU time
 per request, start-up excluded, which is steadier.
 
@@ -464,7 +464,7 @@ def run_seeder(
 ) -> Run:
     command = [SEEDER, "replay", str(log), "--target", server.url]
     if stdlib_loop:  # seeder as it runs where uvloop is not installed
-        command = [PYTHON, "-c", STDLIB_SEEDER] + command[1:]
+        command = [PYTHON, "-c", STDLIB_SEEDER, *command[1:]]
     command += ["--concurrency", str(CONCURRENCY), "--no-progress"]
     if not journal:
         command.append("--no-journal")

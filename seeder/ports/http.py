@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import orjson
-
 from tenacity import (
     AsyncRetrying,
     RetryCallState,

@@ -27,9 +27,10 @@ class _Column:
 
     def set(self, n: int, value: Any) -> None:
         values = self.values
-        if isinstance(values, array):
-            if type(value) is not int or value == _MISSING or not -(2**63) < value < 2**63:
-                values = self.values = [None if v == _MISSING else v for v in values]
+        if isinstance(values, array) and (
+            type(value) is not int or value == _MISSING or not -(2**63) < value < 2**63
+        ):
+            values = self.values = [None if v == _MISSING else v for v in values]
         missing = n + 1 - len(values)
         if missing > 0:  # grown ahead (an eighth more): not once per instance
             missing += len(values) >> 3
