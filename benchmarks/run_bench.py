@@ -40,10 +40,11 @@ uvloop, so that the event loop's share and the rest are told apart.
 
 Targets (issue 17): seeder >= 0.95x the aiohttp loop's throughput and <= 1.05x its
 CPU per request; (issue 4) >= 10x default httpx; in-process >= 50,000 commands/s.
-Every figure is the best of ``--repeat`` runs, taken in rounds (each client once
-per round). On shared or throttled CPUs (a VM whose vCPUs are not always running; the run prints how much of a CPU a busy loop gets) the
-wall clocks swing from run to run, so seeder vs aiohttp is also judged by CPU time
-per request, start-up excluded, which is steadier.
+Every figure is the best of ``--repeat`` runs, taken in rounds (each client once per
+round). On shared or throttled CPUs (a VM whose vCPUs are not always running; the
+run prints how much of a CPU a busy loop gets) the wall clocks swing from run to
+run, so seeder vs aiohttp is also judged by CPU time per request, start-up excluded,
+which is steadier.
 
 Run:  .venv/bin/python benchmarks/run_bench.py            # 100,000 commands, ~3-4 min
       .venv/bin/python benchmarks/run_bench.py --quick    # 20,000 commands, < 1 min
