@@ -10,9 +10,15 @@ RSS right after loading the model (imports, Faker, the compiled scenario), the R
 at every 10% of the plan (flat if memory does not grow with the items already
 emitted), and the registry size (the sum of ``store.nbytes()`` over the planner's
 stores: the compact columns and ``where`` indexes kept for later picks).
-Target (issue 2): peak RSS under 300 MB for a 1,000,000-command plan.
+Target (issue 2): peak RSS under 300 MB for a 1,000,000-command plan; (issue 17)
+under 300 MB for 10,000,000 commands of each example scenario, growing linearly.
+``--table`` runs each scenario at each count (default library, energy and school at
+1M, 3M and 10M), each in its own process, and prints one line per run with the
+growth per command beyond the loaded model: flat in the count if the cost is linear.
 
 Run:  .venv/bin/python benchmarks/plan_memory.py
+      .venv/bin/python benchmarks/plan_memory.py --table
+      .venv/bin/python benchmarks/plan_memory.py --table --counts 1000000,3000000 --scenarios energy
       .venv/bin/python benchmarks/plan_memory.py --commands 2000000 --out /tmp/plan.jsonl
       .venv/bin/python benchmarks/plan_memory.py --scenario scenarios/library.yaml --scale 200
 """
@@ -91,6 +97,58 @@ def child(scenario: str, scale: float, out_path: str, expected: int) -> dict[str
     }
 
 
+def scale_for(scenario: str, commands: int) -> float:
+    """The --scale that plans at least ``commands`` (random counts: a 3% margin)."""
+    per_unit = seeder.load_model(scenario).expected_total()
+    return round(commands / per_unit * 1.03 + 0.005, 2)
+
+
+def run_child(
+    scenario: str, scale: float, out_path: str, expected: int
+) -> tuple[dict[str, Any] | None, str]:
+    """One plan in a fresh process: its figures, or None and its error output."""
+    cmd = [sys.executable, __file__, "--child", "--scenario", scenario]
+    cmd += ["--scale", repr(scale), "--out", out_path, "--expected", str(expected)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return None, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1]), ""
+
+
+def table(args: argparse.Namespace) -> int:
+    counts = [int(c) for c in args.counts.split(",")]
+    print(f"machine: nproc={os.cpu_count()}, Python {platform.python_version()}, {sys.platform}")
+    print(
+        f"{'scenario':<10}{'commands':>12}{'--scale':>10}{'seconds':>9}{'commands/s':>12}"
+        f"{'loaded MB':>11}{'peak MB':>9}{'B/command':>11}  < {args.limit_mb:.0f} MB",
+        flush=True,
+    )
+    failures = 0
+    for name in args.scenarios.split(","):
+        scenario = str(ROOT / "scenarios" / f"{name}.yaml")
+        for count in counts:
+            scale = scale_for(scenario, count)
+            expected = int(seeder.load_model(scenario, scale=scale).expected_total())
+            with tempfile.TemporaryDirectory() as tmp:
+                r, error = run_child(scenario, scale, str(Path(tmp) / "plan.jsonl"), expected)
+            if r is None:
+                failures += 1
+                last = (error.strip().splitlines() or ["?"])[-1]
+                print(f"{name:<10}{count:>12,}{scale:>10}  failed: {last[:160]}", flush=True)
+                continue
+            peak, loaded = r["peak_rss_mb"], r["rss_loaded_mb"]
+            per = (peak - loaded) * 2**20 / r["commands"]
+            ok = peak < args.limit_mb
+            failures += not ok
+            print(
+                f"{name:<10}{r['commands']:>12,}{scale:>10}{r['seconds']:>9.1f}"
+                f"{r['commands'] / r['seconds']:>12,.0f}{loaded:>11.0f}{peak:>9.0f}{per:>11.1f}"
+                f"  {'PASS' if ok else 'FAIL'}",
+                flush=True,
+            )
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "energy.yaml"))
@@ -100,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, help="scale factor (default: from --commands)")
     parser.add_argument("--out", help="JSONL file to write (default: a temporary file)")
     parser.add_argument("--limit-mb", type=float, default=LIMIT_MB, help="target (300)")
+    parser.add_argument("--table", action="store_true", help="scenarios x counts, one table")
+    parser.add_argument(
+        "--scenarios", default="library,energy,school", help="for --table: names in scenarios/"
+    )
+    parser.add_argument(
+        "--counts", default="1000000,3000000,10000000", help="for --table: commands per run"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--expected", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -108,21 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.scenario, args.scale, args.out, args.expected)))
         return 0
 
-    scale = args.scale
-    if scale is None:
-        per_unit = seeder.load_model(args.scenario).expected_total()
-        scale = round(args.commands / per_unit * 1.03 + 0.005, 2)  # random counts: a margin
+    if args.table:
+        return table(args)
+    scale = scale_for(args.scenario, args.commands) if args.scale is None else args.scale
     expected = int(seeder.load_model(args.scenario, scale=scale).expected_total())
 
     with tempfile.TemporaryDirectory() as tmp:
         out_path = args.out or str(Path(tmp) / "plan.jsonl")
-        cmd = [sys.executable, __file__, "--child", "--scenario", args.scenario]
-        cmd += ["--scale", repr(scale), "--out", out_path, "--expected", str(expected)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            sys.stderr.write(done.stderr)
-            return done.returncode
-        r = json.loads(done.stdout.strip().splitlines()[-1])
+        r, error = run_child(args.scenario, scale, out_path, expected)
+        if r is None:
+            sys.stderr.write(error)
+            return 1
 
     commands, seconds, peak = r["commands"], r["seconds"], r["peak_rss_mb"]
     print(f"machine: nproc={os.cpu_count()}, Python {platform.python_version()}, {sys.platform}")

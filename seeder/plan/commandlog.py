@@ -99,7 +99,7 @@ def read_log(
     telling ``learn`` each item's method and path (so a replay without the commands
     module knows how to send it). A malformed line stops the replay with its line
     number."""
-    with path.open(encoding="utf-8") as handle:
+    with path.open("rb") as handle:  # orjson reads the bytes: no decoding to str first
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -107,14 +107,16 @@ def read_log(
                 r = orjson.loads(line)
                 if number == 1 and is_manifest(r):
                     continue
+                key = r["key"]
+                body, refs, deps = r["body"], r.get("refs") or {}, r.get("deps") or []
                 item = PlanItem(
                     int(r["seq"]),
-                    str(r["key"]),
-                    split_key(str(r["key"]))[0],
+                    key if key.__class__ is str else str(key),
+                    split_key(str(key))[0],
                     str(r["command"]),
-                    dict(r["body"]),
-                    dict(r.get("refs") or {}),
-                    list(r.get("deps") or []),
+                    body if body.__class__ is dict else dict(body),
+                    refs if refs.__class__ is dict else dict(refs),
+                    deps if deps.__class__ is list else list(deps),
                     r.get("actor"),
                     str(r["idempotency_key"]),
                 )

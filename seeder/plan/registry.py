@@ -1,9 +1,11 @@
 """The registry: what exists so far, per entity, in compact columns.
 
 Only what later picks and copies read is kept: the columns a ``from:`` copy, a
-``field:`` reference or a ``$ne`` check needs (references as ``array('q')`` of
-indexes, 8 bytes each), and the specification indexes (``where`` buckets: value
-→ ``array('q')`` of instance indexes) that keep filtered picks O(1).
+``field:`` reference or a ``$ne`` check needs (references as ``array('i')`` of
+indexes, 4 bytes each), and the specification indexes (``where`` buckets: value
+→ ``array('i')`` of instance indexes) that keep filtered picks O(1). Indexes are
+32-bit: an entity holds at most 2,147,483,647 instances in one plan (a plan of
+that size would take days to send), said as a plan error past it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from array import array
 from typing import Any
 
+from seeder.errors import PlanError
 from seeder.model.types import EntityModel, SpecIndex
 from seeder.providers import Row
 
@@ -19,6 +22,8 @@ __all__ = ["Store"]
 
 
 _PLAIN = frozenset((str, int, float, bool, type(None)))
+INDEX = "i"  # the typecode of instance indexes: 32-bit
+MAX_INSTANCES = 2**31 - 1
 
 
 def hashable(value: Any) -> Any:
@@ -43,7 +48,7 @@ class Store:
         self.links: dict[str, array[int]] = {}
         for name in sorted(em.stored):
             if em.kinds.get(name) is not None and em.kinds[name].is_ref:
-                self.links[name] = array("q")
+                self.links[name] = array(INDEX)
             else:
                 self.values[name] = []
         self.indexes: list[tuple[SpecIndex, dict[Any, array[int]]]] = [
@@ -63,6 +68,12 @@ class Store:
         """Makes instance ``idx`` (just built from ``row``) visible to picks."""
         if idx != self.done:  # instances of one entity never nest (no cycles)
             raise AssertionError(f"{self.name}: recorded {idx} out of order")
+        if idx >= MAX_INSTANCES:
+            raise PlanError(
+                f"{self.name}: more than {MAX_INSTANCES:,} instances in one plan; "
+                "lower --scale, or split the plan with --shard",
+                entity=self.name,
+            )
         for name, col in self.values.items():
             col.append(row.values.get(name))
         for name, links in self.links.items():
@@ -72,7 +83,7 @@ class Store:
             key = self.bucket_key(spec, row)
             bucket = buckets.get(key)
             if bucket is None:
-                buckets[key] = array("q", (idx,))
+                buckets[key] = array(INDEX, (idx,))
             else:
                 bucket.append(idx)
         self.done += 1

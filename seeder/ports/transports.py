@@ -107,6 +107,8 @@ class AiohttpTransport:
     def __init__(self, concurrency: int) -> None:
         self.concurrency = concurrency
         self._session: Any = None
+        self._aiohttp: Any = None
+        self._url: Any = None
         self._timeouts: dict[float, Any] = {}
 
     async def request(
@@ -117,33 +119,33 @@ class AiohttpTransport:
         body: bytes | None,
         timeout: float,
     ) -> RawResponse:
-        import aiohttp
-        from yarl import URL
-
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=0)
-            self._session = aiohttp.ClientSession(connector=connector)
+        session = self._session
+        if session is None:
+            session = self._open()
+        aiohttp = self._aiohttp
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
             client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
         try:
-            async with self._session.request(
+            async with session.request(
                 method,
-                URL(url, encoded=True),  # as built: no dot-segment removal, no unquoting
+                self._url(url, encoded=True),  # as built: no dot-segment removal, no unquoting
                 data=body,
                 headers=headers,
                 allow_redirects=False,
                 timeout=client_timeout,
             ) as response:
-                data = await response.content.read(MAX_BODY_BYTES)  # often all of it
-                if data and len(data) < MAX_BODY_BYTES and not response.content.at_eof():
-                    data = await _read_rest(response.content, data)
+                content = response.content
+                data = await content.read(MAX_BODY_BYTES)  # often all of it
+                if data and len(data) < MAX_BODY_BYTES and not content.at_eof():
+                    data = await _read_rest(content, data)
+                answer = response.headers  # case-insensitive: read by lower-cased name
                 return RawResponse(
                     response.status,
                     data,
-                    response.headers.get("Location"),
-                    response.headers.get("Retry-After"),
-                    {k.lower(): v for k, v in response.headers.items()},
+                    answer.get("Location"),
+                    answer.get("Retry-After"),
+                    answer,
                 )
         except TimeoutError as exc:
             raise Transient("timeout") from exc
@@ -151,6 +153,17 @@ class AiohttpTransport:
             raise Transient(type(exc).__name__, maybe_applied=False) from exc
         except (aiohttp.ClientError, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
+
+    def _open(self) -> Any:
+        """The session, on the first request (aiohttp is imported only by runs that
+        send over HTTP)."""
+        import aiohttp
+        from yarl import URL
+
+        self._aiohttp, self._url = aiohttp, URL
+        connector = aiohttp.TCPConnector(limit=self.concurrency, limit_per_host=0)
+        self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -51,6 +51,8 @@ class RequestShape:
     def __init__(self, http: HttpBinding) -> None:
         self.http = http
         self.path_names = http.path_fields()
+        # the path as sent when no field goes into it ("{{" and "}}" unescaped)
+        self.bare_path = "" if self.path_names else http.path.format_map({})
         self.query = [(wire, name) for wire, name in http.query.items()]  # type: ignore[union-attr]
         self.headers = [(wire, name) for wire, name in http.headers.items()]  # type: ignore[union-attr]
         self.placed = frozenset(http.placed())
@@ -63,9 +65,13 @@ class RequestShape:
     def encode(self, fields: Mapping[str, Any], key: str) -> Encoded | str:
         """The request for these field values, or what is wrong with a value."""
         http = self.http
-        path = http.path.format_map({n: segment(fields.get(n)) for n in self.path_names})
+        names = self.path_names
+        if names:
+            path = http.path.format_map({n: segment(fields.get(n)) for n in names})
+        else:
+            path = self.bare_path
         if self.plain:  # the common case, kept fast: every other field in a JSON object
-            flat = {k: v for k, v in fields.items() if k not in self.path_names}
+            flat = {k: v for k, v in fields.items() if k not in names} if names else fields
             if not flat and http.method == "GET":  # a read: no body
                 return Encoded(path, {}, b"")
             data = dumps(flat)

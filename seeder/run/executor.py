@@ -198,7 +198,7 @@ class Executor:
         await event.wait()
 
     async def _process(self, item: PlanItem) -> None:
-        if not await self._deps_done(item):
+        if item.deps and not await self._deps_done(item):
             return
         binding = self.bindings.for_item(item)
         request = self._request(item, binding.http, binding.in_process)
@@ -248,7 +248,10 @@ class Executor:
 
     async def _send(self, request: Send) -> tuple[Outcome, float]:
         slots = self._slots
-        await slots.acquire()
+        if slots.used < slots.limit and not slots.waiters:  # acquire's fast path, inline
+            slots.used += 1
+        else:
+            await slots.acquire()
         try:
             inflight = slots.used
             started = time.perf_counter()

@@ -32,9 +32,10 @@ class _Column:
         ):
             values = self.values = [None if v == _MISSING else v for v in values]
         missing = n + 1 - len(values)
-        if missing > 0:
+        if missing > 0:  # grown ahead (an eighth more): not once per instance
+            missing += len(values) >> 3
             if isinstance(values, array):
-                values.extend([_MISSING] * missing)
+                values.extend(array("q", (_MISSING,)) * missing)
             else:
                 values.extend([None] * missing)
         values[n] = value
@@ -63,18 +64,24 @@ class Results:
 
     def _set_state(self, entity: str, n: int, state: int) -> None:
         states = self._states.setdefault(entity, bytearray())
-        if len(states) <= n:
-            states.extend(bytes(n + 1 - len(states)))
+        if len(states) <= n:  # grown ahead (an eighth more; PENDING until set)
+            states.extend(bytes(n + 1 - len(states) + (len(states) >> 3)))
         states[n] = state
 
     def done(self, key: str, captured: dict[str, Any]) -> None:
-        entity, n = split_key(key)
+        entity, _, number = key.rpartition(":")  # split_key, inline: once per command
+        n = int(number)
+        columns = self._columns
         for attr, value in captured.items():
-            column = self._columns.get((entity, attr))
+            column = columns.get((entity, attr))
             if column is None:
-                column = self._columns[(entity, attr)] = _Column()
+                column = columns[(entity, attr)] = _Column()
             column.set(n, value)
-        self._set_state(entity, n, DONE)
+        states = self._states.get(entity)
+        if states is not None and n < len(states):
+            states[n] = DONE
+        else:
+            self._set_state(entity, n, DONE)
 
     def forget(self, key: str) -> None:
         """Back to pending (its values stay until overwritten): an item sent again."""

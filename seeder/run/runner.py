@@ -32,6 +32,7 @@ from seeder.run.bindings import Bindings
 from seeder.run.executor import Executor
 from seeder.run.guard import Guard, redact_url, url_userinfo
 from seeder.run.journal import Journal, Mark, default_path, journal_exists
+from seeder.run.loop import run_async
 from seeder.run.results import Results
 from seeder.run.sharding import ForeignDeps
 from seeder.run.stats import RunStats, duration
@@ -345,7 +346,7 @@ class Runner:
                 )
                 progress = view.progress(None)
                 with progress:
-                    anyio.run(
+                    run_async(
                         functools.partial(
                             run_items,
                             journal=journal,
@@ -485,7 +486,7 @@ class Runner:
             status = "failed"
             try:
                 with progress:
-                    anyio.run(
+                    run_async(
                         functools.partial(
                             run_items,
                             journal=journal,
@@ -777,6 +778,6 @@ def run_model(
     options = options or RunOptions()
     stats = RunStats()
     stats.track(model)
-    return anyio.run(
+    return run_async(
         run_items, plan_items(model), port, Bindings.of_model(model), options, stats, progress
     )

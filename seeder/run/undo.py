@@ -36,8 +36,8 @@ _JOURNAL = ("the journal", 0)
 def with_undo(captured: dict[str, Any], item: PlanItem, request: Send | None) -> dict[str, Any]:
     """What the journal keeps of a done item: its captured values, and the request
     that deletes it when its binding declares one (with what it depended on)."""
-    if request is None:
-        return captured
+    if request is None or request.http is None or request.http.undo is None:
+        return captured  # the common case: nothing to merge
     entry = undo_entry(request.http, item, {**request.fields, **captured})
     return {**captured, **entry} if entry else captured
 
