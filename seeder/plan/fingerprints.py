@@ -15,10 +15,16 @@ from array import array
 
 import xxhash
 
-__all__ = ["FingerprintSet"]
+__all__ = ["FingerprintSet", "digest"]
 
 _xxh3 = xxhash.xxh3_64_intdigest
 _SIGNED = 1 << 63
+
+
+def digest(text: str) -> int:
+    """The fingerprint of a value's canonical text (its repr, or a combination's
+    reprs joined): a signed 64-bit XXH3, never 0 (0 marks an empty slot)."""
+    return (_xxh3(text.encode()) - _SIGNED) or 1
 
 
 class FingerprintSet:
@@ -37,11 +43,14 @@ class FingerprintSet:
 
     @staticmethod
     def fingerprint(value: object) -> int:
-        return (_xxh3(repr(value).encode()) - _SIGNED) or 1  # 0 marks an empty slot
+        return digest(repr(value))
 
     def add(self, value: object) -> bool:
         """Adds ``value``; False if it (or its fingerprint) was already there."""
-        fp = self.fingerprint(value)
+        return self.add_digest(digest(repr(value)))
+
+    def add_digest(self, fp: int) -> bool:
+        """Adds a fingerprint made by :func:`digest`; False if it was already there."""
         table, mask = self._table, self._mask
         i = fp & mask
         while True:
