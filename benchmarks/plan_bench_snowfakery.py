@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from snowfakery.output_streams import FileOutputStream  # type: ignore[import-not-found]
@@ -21,7 +21,11 @@ BODY = {
 
 
 class JsonlCommandStream(FileOutputStream):  # type: ignore[misc]
-    encoders = {**FileOutputStream.encoders, datetime.date: str, bool: bool}
+    encoders: ClassVar[dict[Any, Any]] = {
+        **FileOutputStream.encoders,
+        datetime.date: str,
+        bool: bool,
+    }
     is_text = True
 
     def __init__(self, file: Any, **kwargs: Any) -> None:
