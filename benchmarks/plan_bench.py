@@ -1,99 +1,73 @@
-"""Planning speed: seeder vs factory_boy vs a hand-written plain Faker loop.
+"""Planning speed, whole processes: ``seeder plan`` against the same records made by
+a plain Faker loop, factory_boy, a plain mimesis loop, Snowfakery and polyfactory.
 
-Two graphs are measured side by side in one run, each built by all three tools.
+The graph is scenarios/library.yaml's tenant/author/book (members and loans left
+out: the other tools have no actor or per-parent counts to mirror them with), with
+``--books`` books (100,000). seeder plans it with ``seeder plan SCENARIO --out
+FILE``; every other tool is a separate process that makes exactly the counts of
+tenants, authors and books that seeder made and writes **the same JSONL records**
+(one line per command: seq, key, command, method, path, body with the same fields
+in the same order, refs, deps, idempotency_key; encoded with orjson like seeder's):
 
-1. The "library" graph, the same tenant/author/book graph as scenarios/library.yaml:
+- tenant: name ``Tenant {n:03d}``, plan weighted free/team/enterprise 0.6/0.3/0.1;
+- author: a tenant reference, ``name()``, birth_year in [1920, 2000] or null (0.2);
+- book: a tenant and an author of that tenant, ``isbn13()`` unique per tenant,
+  ``sentence(nb_words=4)`` title, ``sentence(nb_words=6)`` subtitle or null (0.4),
+  status weighted published/draft 0.85/0.15, published_on in [1990-01-01, 2026-06-30].
 
-   - tenant: name ``Tenant {n:03d}`` (sequence), plan weighted choice
-     free/team/enterprise 0.6/0.3/0.1;
-   - author: tenant reference, ``name()``, birth_year integer in [1920, 2000], 20% null;
-   - book: tenant reference, author reference in the same tenant, ``isbn13()`` unique
-     per tenant, ``sentence(nb_words=4)`` title, ``sentence(nb_words=6)`` subtitle 40%
-     null, status weighted choice published/draft 0.85/0.15, published_on a date in
-     [1990-01-01, 2026-06-30].
+Tools, each at its own defaults:
 
-   seeder plans the graph from a Python ``seeder.Scenario`` (books are the roots, as in
-   the YAML: tenants ``mean=500, skew=2.0``, authors ``mean=50``, weighted bands, where
-   tenant = the book's tenant); the entities it actually produced are counted per type,
-   and factory_boy (``factory.Factory`` subclasses, ``factory.Faker`` declarations,
-   ``build()``, no database) and the plain loop (dicts, Faker methods called directly)
-   then create exactly those counts, picking references among the tenants and authors
-   they already made (so neither creates extra entities). Books are streamed and
-   dropped by every tool, as seeder's planner does; tenants and authors are kept
-   because books refer to them.
+- ``faker loop``: dicts, Faker methods called directly, ``use_weighting=False`` (the
+  same Faker setting as seeder's default; the 1.5x target is against this one);
+- ``factory_boy``: ``factory.Factory`` classes with ``factory.Faker`` declarations,
+  ``build()``; Faker weighted (factory_boy's default; the 10x target);
+- ``mimesis loop``: dicts from mimesis' own data (``Person.full_name``,
+  ``Code.isbn(ISBN13)`` — a mask, no check digit —, ``Text.words`` joined as a
+  sentence of Faker's 60-140% word count, a uniform date);
+- ``snowfakery``: a recipe (``random_reference`` is uniform; the book's tenant is
+  its author's; no unique guard: Snowfakery has none) through a JSONL output stream
+  (benchmarks/plan_bench_snowfakery.py);
+- ``polyfactory``: ``DataclassFactory`` classes with ``Use`` of its shared Faker
+  (weighted, its default), ``build()`` per entity.
 
-2. The "reference" graph, the shape the issue's reference figures imply: every book
-   graph is exactly 3 entities, a new tenant, a new author and a book (what
-   factory_boy's ``SubFactory`` does by default), each entity with ONE Faker call
-   whose cost depends on Faker's ``use_weighting``: tenant ``company()``, author
-   ``name()``, book title ``name()`` (``catch_phrase()`` would be the natural title,
-   but it costs the same weighted or not; the Faker cost table printed first shows
-   which methods are weight-sensitive). The book's isbn is ``978-{n:010d}`` (a
-   sequence, no Faker) everywhere. seeder: author ``tenant_id: Ref("tenant",
-   mean=1)``, book ``author_id: Ref("author", mean=1)``, ``tenant_id:
-   From("author_id.tenant_id")``; factory_boy: ``BookFactory`` with
-   ``SubFactory(AuthorFactory)`` with ``SubFactory(TenantFactory)``, ``build()`` per
-   book; plain loop: three dicts per iteration. All must make 3N entities.
+Reference picks in the baselines: the first authors go one per tenant, the rest pick a
+tenant with seeder's skew 2.0; books pick an author by seeder's weighted bands and take
+its tenant. mimesis, Snowfakery and polyfactory are not dependencies of seeder: they are
+installed, with orjson, in the benchmark's own virtualenvs under ``--env-dir``
+(~/.cache/seeder-bench), created on the first run; a tool whose install fails is
+skipped and said so.
 
-Configurations, single-threaded, the process pinned to one core:
+Measured: CPU time (user + system, ``os.wait4``) of each whole process — start-up,
+imports, planning, writing — in ``--rounds`` interleaved rounds (each tool once per
+round, so a burst of load hits every tool), best kept; wall time is printed too.
+Each output is checked: the counts per entity, and the keys of the first record of
+each entity (and of its body) equal to seeder's.
 
-1. at each tool's defaults: seeder (``Faker(use_weighting=False)``, its default)
-   vs factory_boy (Faker's default, weighted) vs plain loop with ``Faker()``
-   (weighted);
-2. same Faker settings: everything with ``use_weighting=False`` (factory_boy's
-   shared per-locale Faker is replaced for that run), and, for information,
-   everything weighted (seeder with ``faker_weighting=True``). Also timed: the
-   graph's Faker calls alone (no dicts, no references), the ceiling of any tool
-   that fills these fields with these Faker methods.
+Run:  .venv/bin/python benchmarks/plan_bench.py                 # 100,000 books, 3 rounds
+      .venv/bin/python benchmarks/plan_bench.py --quick         # 20,000 books, 2 rounds
+      .venv/bin/python benchmarks/plan_bench.py --tools seeder,factory_boy --rounds 5
 
-seeder is timed from the Scenario object to the last plan item (compiling, planning,
-consuming the iterator; nothing written), and once more with the JSONL command log
-written to /dev/null. Every figure is the best of ``--repeat`` runs (default 3), taken in
-rounds (each tool once per round) so that load bursts do not hit one tool only.
-Targets (issue 2): seeder >= 10x factory_boy at defaults; seeder within 1.5x of the
-plain loop with the same Faker settings (ratio >= 0.67). The issue's reference figures
-were taken at 100,000 book graphs; the reference graph defaults to 40,000 books to keep
-the run short (its work per book graph does not depend on the count; ``--ref-books
-100000`` for the issue's size).
-
-Run:  .venv/bin/python benchmarks/plan_bench.py            # both graphs, ~4 min
-      .venv/bin/python benchmarks/plan_bench.py --quick    # 10,000 / 5,000 books, < 1 min
-      .venv/bin/python benchmarks/plan_bench.py --graph reference --ref-books 100000
-      .venv/bin/python benchmarks/plan_bench.py --books 50000 --repeat 5
+Worker mode (used by the above): ``plan_bench.py --worker TOOL --shape FILE --out FILE``.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
-import collections
-import dataclasses
 import datetime as dt
-import gc
 import itertools
+import json
 import os
 import platform
-import random
+import shutil
+import subprocess
 import sys
-import textwrap
+import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import factory
-import factory.fuzzy
-import factory.random
-import faker
-from faker import Faker
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # seeder, commands/
-
-import seeder
-from commands.library import CreateTenant, PublishBook, RegisterAuthor
-from seeder.plan.commandlog import JsonlCommandLog
-from seeder.plan.planner import Planner
-
+ROOT = Path(__file__).resolve().parent.parent
 SEED = 42
 LOCALE = "en_US"
 PLANS = ("free", "team", "enterprise")
@@ -103,137 +77,66 @@ STATUS_WEIGHTS = (0.85, 0.15)
 BIRTH_YEARS = (1920, 2000)
 BIRTH_YEAR_NULL = 0.2
 SUBTITLE_NULL = 0.4
-PUBLISHED = (dt.date(1990, 1, 1), dt.date(2026, 6, 30))
-TENANT_MEAN, TENANT_SKEW = 500, 2.0
-AUTHOR_MEAN, AUTHOR_BANDS = 50, (0.7, 0.2, 0.07, 0.03)
+PUBLISHED = ("1990-01-01", "2026-06-30")
+TENANT_SKEW = 2.0
+AUTHOR_BANDS = (0.7, 0.2, 0.07, 0.03)
 ENTITIES = ("tenant", "author", "book")
-
-# The reference graph: one weight-sensitive Faker call per entity, a sequence isbn.
-REF_TENANT_NAME, REF_AUTHOR_NAME, REF_TITLE = "company", "name", "name"
-REF_ISBN = "978-{n:010d}"
-# Faker methods timed weighted and unweighted before the graphs (cost per call).
-FAKER_COSTS = ("company", "name", "email", "catch_phrase", "isbn13", "sentence")
-
-# Reference figures from issue 2 (this machine, one core, 100,000 book graphs).
-REFERENCE = {
-    ("factory_boy", True): 7.7e3,
-    ("plain loop", True): 11.4e3,
-    ("plain loop", False): 84e3,
-}
 TARGET_VS_FACTORY_BOY = 10.0
-TARGET_VS_PLAIN_LOOP = 1 / 1.5
+TARGET_VS_FAKER_LOOP = 1.5
 
-Counts = dict[str, int]
-
-
-# -- seeder ------------------------------------------------------------------
-
-
-def library_scenario(books: int, *, faker_weighting: bool = False) -> seeder.Scenario:
-    """scenarios/library.yaml's tenant, author and book, as a Python scenario."""
-    return seeder.Scenario(
-        seed=SEED,
-        locale=LOCALE,
-        faker_weighting=faker_weighting,
-        entities={
-            "tenant": seeder.Entity(
-                command=CreateTenant,
-                fields={
-                    "name": seeder.Seq("Tenant {n:03d}"),
-                    "plan": seeder.Choice(list(PLANS), list(PLAN_WEIGHTS)),
-                },
-            ),
-            "author": seeder.Entity(
-                command=RegisterAuthor,
-                fields={
-                    "tenant_id": seeder.Ref("tenant"),
-                    "name": seeder.Fake("name"),
-                    "birth_year": seeder.Range(*BIRTH_YEARS, null_weight=BIRTH_YEAR_NULL),
-                },
-            ),
-            "book": seeder.Entity(
-                command=PublishBook,
-                count=books,
-                unique=[["tenant_id", "isbn"]],
-                fields={
-                    "tenant_id": seeder.Ref("tenant", mean=TENANT_MEAN, skew=TENANT_SKEW),
-                    "author_id": seeder.Ref(
-                        "author",
-                        mean=AUTHOR_MEAN,
-                        weights=list(AUTHOR_BANDS),
-                        where={"tenant_id": "$tenant_id"},
-                    ),
-                    "isbn": seeder.Fake("isbn13"),
-                    "title": seeder.Fake("sentence", {"nb_words": 4}),
-                    "subtitle": seeder.Fake("sentence", {"nb_words": 6}, null_weight=SUBTITLE_NULL),
-                    "status": seeder.Choice(list(STATUSES), list(STATUS_WEIGHTS)),
-                    "published_on": seeder.DateRange(*(d.isoformat() for d in PUBLISHED)),
-                },
-            ),
-        },
-    )
+# tool -> the packages of its own virtualenv (None: the project's .venv)
+ENVS: dict[str, list[str] | None] = {
+    "seeder": None,
+    "faker loop": None,
+    "factory_boy": None,
+    "mimesis loop": ["mimesis", "orjson"],
+    "snowfakery": ["snowfakery", "setuptools<81", "orjson"],
+    "polyfactory": ["polyfactory", "orjson"],
+}
 
 
-def reference_scenario(books: int, *, faker_weighting: bool = False) -> seeder.Scenario:
-    """The reference graph: a new tenant and a new author for every book (``mean=1``)."""
-    return seeder.Scenario(
-        seed=SEED,
-        locale=LOCALE,
-        faker_weighting=faker_weighting,
-        entities={
-            "tenant": seeder.Entity(
-                command=CreateTenant,
-                fields={"name": seeder.Fake(REF_TENANT_NAME)},
-            ),
-            "author": seeder.Entity(
-                command=RegisterAuthor,
-                fields={
-                    "tenant_id": seeder.Ref("tenant", mean=1),
-                    "name": seeder.Fake(REF_AUTHOR_NAME),
-                },
-            ),
-            "book": seeder.Entity(
-                command=PublishBook,
-                count=books,
-                fields={
-                    "author_id": seeder.Ref("author", mean=1),
-                    "tenant_id": seeder.From("author_id.tenant_id"),
-                    "isbn": seeder.Seq(REF_ISBN),
-                    "title": seeder.Fake(REF_TITLE),
-                },
-            ),
-        },
-    )
+# -- what every baseline shares --------------------------------------------------
 
 
-ScenarioFactory = Callable[..., seeder.Scenario]
+class Writer:
+    """The records of seeder's JSONL command log, for the baselines."""
 
+    def __init__(self, shape: dict[str, Any], out: Any) -> None:
+        import orjson
 
-def run_seeder(scenario: ScenarioFactory, books: int, weighting: bool) -> Counts:
-    model = seeder.compile_model(scenario(books, faker_weighting=weighting))
-    counts: collections.Counter[str] = collections.Counter()
-    for item in seeder.plan_items(model):
-        counts[item.entity] += 1
-    return dict(counts)
+        self.dumps = orjson.dumps
+        self.opt = orjson.OPT_APPEND_NEWLINE
+        self.write = out.write
+        self.shape = shape
+        self.fp = shape["fingerprint"]
+        self.seq = 0
 
-
-def run_seeder_jsonl(scenario: ScenarioFactory, books: int, weighting: bool) -> Counts:
-    model = seeder.compile_model(scenario(books, faker_weighting=weighting))
-    planner = Planner(model)
-    with open(os.devnull, "w", encoding="utf-8") as out:
-        JsonlCommandLog(model, out).write_all(planner.items())
-    return {name: store.count for name, store in planner.stores.items()}
-
-
-# -- shared by the baselines ---------------------------------------------------
-
-
-def skew_index(n: int, u: float, skew: float = TENANT_SKEW) -> int:
-    """seeder's skew pick: ``floor(n * (1 - u) ** skew)``."""
-    return int(n * (1.0 - u) ** skew)
+    def __call__(
+        self, entity: str, n: int, body: dict[str, Any], refs: dict[str, str], deps: list[str]
+    ) -> None:
+        self.seq += 1
+        key = f"{entity}:{n}"
+        command, method, path = self.shape["bindings"][entity]
+        record = {
+            "seq": self.seq,
+            "key": key,
+            "command": command,
+            "method": method,
+            "path": path,
+            "body": body,
+            "refs": refs,
+            "deps": deps,
+            "idempotency_key": f"{self.fp}:{key}",
+        }
+        self.write(self.dumps(record, option=self.opt))
 
 
 BAND_CUM = list(itertools.accumulate(AUTHOR_BANDS))
+
+
+def skew_index(n: int, u: float) -> int:
+    """seeder's skew pick: ``floor(n * (1 - u) ** skew)``."""
+    return int(n * (1.0 - u) ** TENANT_SKEW)
 
 
 def band_index(n: int, u_band: float, u_within: float) -> int:
@@ -242,616 +145,603 @@ def band_index(n: int, u_band: float, u_within: float) -> int:
     return min(n - 1, int((band + u_within) * n / len(AUTHOR_BANDS)))
 
 
-def author_tenant_index(i: int, tenants: int, u: float) -> int:
+def author_tenant(i: int, tenants: int, u: float) -> int:
     """The first ``tenants`` authors go one per tenant (every tenant has an author,
-    as in seeder's plan); the others pick a tenant with skew 2.0."""
-    return i if i < tenants else skew_index(tenants, u)
+    as in seeder's plan); the others pick a tenant with skew 2.0. 1-based."""
+    return (i if i < tenants else skew_index(tenants, u)) + 1
 
 
-# -- plain Faker loop ------------------------------------------------------------
+def ref(entity: str, n: int) -> str:
+    return f"{entity}:{n}.id"
 
 
-def run_plain_loop(counts: Counts, weighting: bool) -> Counts:
+# -- workers ---------------------------------------------------------------------
+
+
+def work_faker_loop(shape: dict[str, Any], write: Writer, weighting: bool = False) -> None:
+    import random
+
+    from faker import Faker
+
     fake = Faker(LOCALE, use_weighting=weighting)
     fake.seed_instance(SEED)
     rng = random.Random(SEED)
-    rand = rng.random
-    choices = rng.choices
+    rand, choices, randint = rng.random, rng.choices, rng.randint
     plan_cum = list(itertools.accumulate(PLAN_WEIGHTS))
     status_cum = list(itertools.accumulate(STATUS_WEIGHTS))
-    start, days = PUBLISHED[0], (PUBLISHED[1] - PUBLISHED[0]).days + 1
-    low, high = BIRTH_YEARS
-
-    tenants: list[dict[str, Any]] = []
-    for n in range(1, counts["tenant"] + 1):
-        tenants.append(
-            {"id": n, "name": f"Tenant {n:03d}", "plan": choices(PLANS, cum_weights=plan_cum)[0]}
-        )
-    n_tenants = len(tenants)
-    authors: list[dict[str, Any]] = []
+    start = dt.date.fromisoformat(PUBLISHED[0])
+    days = (dt.date.fromisoformat(PUBLISHED[1]) - start).days + 1
+    counts = shape["counts"]
+    tenants = counts["tenant"]
+    for n in range(1, tenants + 1):
+        plan = choices(PLANS, cum_weights=plan_cum)[0]
+        write("tenant", n, {"name": f"Tenant {n:03d}", "plan": plan}, {}, [])
+    author_tenants: list[int] = []
     for i in range(counts["author"]):
-        tenant = tenants[author_tenant_index(i, n_tenants, rand())]
-        authors.append(
-            {
-                "id": i + 1,
-                "tenant_id": tenant["id"],
-                "name": fake.name(),
-                "birth_year": None if rand() < BIRTH_YEAR_NULL else rng.randint(low, high),
-            }
-        )
-    n_authors = len(authors)
+        t = author_tenant(i, tenants, rand())
+        author_tenants.append(t)
+        birth = None if rand() < BIRTH_YEAR_NULL else randint(*BIRTH_YEARS)
+        body = {"name": fake.name(), "birth_year": birth}
+        write("author", i + 1, body, {"tenant_id": ref("tenant", t)}, [f"tenant:{t}"])
+    authors = len(author_tenants)
     seen: set[tuple[int, str]] = set()
-    made = 0
     for i in range(counts["book"]):
-        author = authors[band_index(n_authors, rand(), rand())]
-        tenant_id = author["tenant_id"]
+        a = band_index(authors, rand(), rand()) + 1
+        t = author_tenants[a - 1]
         isbn = fake.isbn13()
-        while (tenant_id, isbn) in seen:
+        while (t, isbn) in seen:
             isbn = fake.isbn13()
-        seen.add((tenant_id, isbn))
-        book = {
-            "id": i + 1,
-            "tenant_id": tenant_id,
-            "author_id": author["id"],
+        seen.add((t, isbn))
+        body = {
             "isbn": isbn,
             "title": fake.sentence(nb_words=4),
             "subtitle": None if rand() < SUBTITLE_NULL else fake.sentence(nb_words=6),
             "status": choices(STATUSES, cum_weights=status_cum)[0],
             "published_on": (start + dt.timedelta(days=int(rand() * days))).isoformat(),
         }
-        made += book is not None  # streamed: counted, not kept
-    return {"tenant": n_tenants, "author": n_authors, "book": made}
+        refs = {"tenant_id": ref("tenant", t), "author_id": ref("author", a)}
+        write("book", i + 1, body, refs, [f"tenant:{t}", f"author:{a}"])
 
 
-def run_faker_only(counts: Counts, weighting: bool) -> Counts:
-    """Only the Faker calls the graph needs, nothing else: the floor of any tool
-    that makes these fields with these Faker methods."""
-    fake = Faker(LOCALE, use_weighting=weighting)
-    fake.seed_instance(SEED)
+def work_factory_boy(shape: dict[str, Any], write: Writer) -> None:
+    import dataclasses
+    import random
+
+    import factory
+    import factory.fuzzy
+    import factory.random
+
+    @dataclasses.dataclass(slots=True)
+    class Tenant:
+        id: int
+        name: str
+        plan: str
+
+    @dataclasses.dataclass(slots=True)
+    class Author:
+        id: int
+        tenant: Tenant
+        name: str
+        birth_year: int | None
+
+    @dataclasses.dataclass(slots=True)
+    class Book:
+        id: int
+        tenant: Tenant
+        author: Author
+        isbn: str
+        title: str
+        subtitle: str | None
+        status: str
+        published_on: dt.date
+
+    def weighted(values: tuple[str, ...], weights: tuple[float, ...]) -> Any:
+        cum = list(itertools.accumulate(weights))
+        return lambda: factory.random.randgen.choices(values, cum_weights=cum)[0]
+
+    def present(null_weight: float) -> Any:
+        return lambda: factory.random.randgen.random() >= null_weight
+
+    class TenantFactory(factory.Factory):
+        class Meta:
+            model = Tenant
+
+        id = factory.Sequence(lambda n: n + 1)
+        name = factory.Sequence(lambda n: f"Tenant {n + 1:03d}")
+        plan = factory.LazyFunction(weighted(PLANS, PLAN_WEIGHTS))
+
+    class AuthorFactory(factory.Factory):
+        class Meta:
+            model = Author
+
+        class Params:
+            has_birth_year = factory.LazyFunction(present(BIRTH_YEAR_NULL))
+
+        id = factory.Sequence(lambda n: n + 1)
+        tenant = None  # always passed: an existing tenant
+        name = factory.Faker("name")
+        birth_year = factory.Maybe("has_birth_year", factory.fuzzy.FuzzyInteger(*BIRTH_YEARS), None)
+
+    start, end = (dt.date.fromisoformat(d) for d in PUBLISHED)
+
+    class BookFactory(factory.Factory):
+        class Meta:
+            model = Book
+
+        class Params:
+            has_subtitle = factory.LazyFunction(present(SUBTITLE_NULL))
+
+        id = factory.Sequence(lambda n: n + 1)
+        tenant = None  # always passed: the author's tenant
+        author = None  # always passed: an existing author
+        isbn = factory.Faker("isbn13")
+        title = factory.Faker("sentence", nb_words=4)
+        subtitle = factory.Maybe("has_subtitle", factory.Faker("sentence", nb_words=6), None)
+        status = factory.LazyFunction(weighted(STATUSES, STATUS_WEIGHTS))
+        published_on = factory.fuzzy.FuzzyDate(start, end)
+
+    factory.random.reseed_random(SEED)
     rand = random.Random(SEED).random
-    name, isbn13, sentence = fake.name, fake.isbn13, fake.sentence
-    for _ in range(counts["author"]):
-        name()
+    counts = shape["counts"]
+    tenants = []
+    for _ in range(counts["tenant"]):
+        t = TenantFactory.build()
+        tenants.append(t)
+        write("tenant", t.id, {"name": t.name, "plan": t.plan}, {}, [])
+    authors = []
+    for i in range(counts["author"]):
+        tenant = tenants[author_tenant(i, len(tenants), rand()) - 1]
+        a = AuthorFactory.build(tenant=tenant)
+        authors.append(a)
+        body = {"name": a.name, "birth_year": a.birth_year}
+        tid = a.tenant.id
+        write("author", a.id, body, {"tenant_id": ref("tenant", tid)}, [f"tenant:{tid}"])
+    seen: set[tuple[int, str]] = set()
     for _ in range(counts["book"]):
-        isbn13()
-        sentence(nb_words=4)
-        if rand() >= SUBTITLE_NULL:
-            sentence(nb_words=6)
-    return dict(counts)
-
-
-# -- factory_boy -----------------------------------------------------------------
-
-
-@dataclasses.dataclass(slots=True)
-class Tenant:
-    id: int
-    name: str
-    plan: str
-
-
-@dataclasses.dataclass(slots=True)
-class Author:
-    id: int
-    tenant: Tenant
-    name: str
-    birth_year: int | None
-
-
-@dataclasses.dataclass(slots=True)
-class Book:
-    id: int
-    tenant: Tenant
-    author: Author
-    isbn: str
-    title: str
-    subtitle: str | None
-    status: str
-    published_on: dt.date
-
-
-def _weighted(values: tuple[str, ...], weights: tuple[float, ...]) -> Callable[[], str]:
-    cum = list(itertools.accumulate(weights))
-    return lambda: factory.random.randgen.choices(values, cum_weights=cum)[0]
-
-
-def _present(null_weight: float) -> Callable[[], bool]:
-    return lambda: factory.random.randgen.random() >= null_weight
-
-
-class TenantFactory(factory.Factory):
-    class Meta:
-        model = Tenant
-
-    id = factory.Sequence(lambda n: n + 1)
-    name = factory.Sequence(lambda n: f"Tenant {n + 1:03d}")
-    plan = factory.LazyFunction(_weighted(PLANS, PLAN_WEIGHTS))
-
-
-class AuthorFactory(factory.Factory):
-    class Meta:
-        model = Author
-
-    class Params:
-        has_birth_year = factory.LazyFunction(_present(BIRTH_YEAR_NULL))
-
-    id = factory.Sequence(lambda n: n + 1)
-    tenant = None  # always passed: an existing tenant
-    name = factory.Faker("name")
-    birth_year = factory.Maybe("has_birth_year", factory.fuzzy.FuzzyInteger(*BIRTH_YEARS), None)
-
-
-class BookFactory(factory.Factory):
-    class Meta:
-        model = Book
-
-    class Params:
-        has_subtitle = factory.LazyFunction(_present(SUBTITLE_NULL))
-
-    id = factory.Sequence(lambda n: n + 1)
-    tenant = None  # always passed: the author's tenant
-    author = None  # always passed: an existing author
-    isbn = factory.Faker("isbn13")
-    title = factory.Faker("sentence", nb_words=4)
-    subtitle = factory.Maybe("has_subtitle", factory.Faker("sentence", nb_words=6), None)
-    status = factory.LazyFunction(_weighted(STATUSES, STATUS_WEIGHTS))
-    published_on = factory.fuzzy.FuzzyDate(*PUBLISHED)
-
-
-def run_factory_boy(counts: Counts, weighting: bool) -> Counts:
-    registry = factory.Faker._FAKER_REGISTRY
-    saved = registry.pop(LOCALE, None)
-    if not weighting:  # factory_boy has no setting: replace its shared per-locale Faker
-        registry[LOCALE] = Faker(LOCALE, use_weighting=False)
-    factory.random.reseed_random(SEED)
-    for f in (TenantFactory, AuthorFactory, BookFactory):
-        f.reset_sequence()
-    rand = random.Random(SEED).random  # reference picks, as in the plain loop
-    try:
-        tenants = [TenantFactory.build() for _ in range(counts["tenant"])]
-        n_tenants = len(tenants)
-        authors = [
-            AuthorFactory.build(tenant=tenants[author_tenant_index(i, n_tenants, rand())])
-            for i in range(counts["author"])
-        ]
-        n_authors = len(authors)
-        seen: set[tuple[int, str]] = set()
-        made = 0
-        for _ in range(counts["book"]):
-            author = authors[band_index(n_authors, rand(), rand())]
+        author = authors[band_index(len(authors), rand(), rand())]
+        book = BookFactory.build(author=author, tenant=author.tenant)
+        while (book.tenant.id, book.isbn) in seen:  # unique isbn per tenant
             book = BookFactory.build(author=author, tenant=author.tenant)
-            while (book.tenant.id, book.isbn) in seen:  # unique isbn per tenant
-                book = BookFactory.build(author=author, tenant=author.tenant)
-            seen.add((book.tenant.id, book.isbn))
-            made += 1  # streamed: counted, not kept
-    finally:
-        registry.pop(LOCALE, None)
-        if saved is not None:
-            registry[LOCALE] = saved
-    return {"tenant": n_tenants, "author": n_authors, "book": made}
-
-
-# -- reference graph: plain loop, Faker only, factory_boy ---------------------------
-
-
-def run_ref_plain_loop(books: int, weighting: bool) -> Counts:
-    fake = Faker(LOCALE, use_weighting=weighting)
-    fake.seed_instance(SEED)
-    tenant_name = getattr(fake, REF_TENANT_NAME)
-    author_name = getattr(fake, REF_AUTHOR_NAME)
-    title = getattr(fake, REF_TITLE)
-    tenants = authors = made = 0
-    for n in range(1, books + 1):
-        tenant = {"id": n, "name": tenant_name()}
-        author = {"id": n, "tenant_id": tenant["id"], "name": author_name()}
-        book = {
-            "id": n,
-            "tenant_id": author["tenant_id"],
-            "author_id": author["id"],
-            "isbn": REF_ISBN.format(n=n),
-            "title": title(),
+        seen.add((book.tenant.id, book.isbn))
+        body = {
+            "isbn": book.isbn,
+            "title": book.title,
+            "subtitle": book.subtitle,
+            "status": book.status,
+            "published_on": book.published_on.isoformat(),
         }
-        tenants += tenant is not None  # streamed: counted, not kept
-        authors += author is not None
-        made += book is not None
-    return {"tenant": tenants, "author": authors, "book": made}
+        t, a = book.tenant.id, book.author.id
+        refs = {"tenant_id": ref("tenant", t), "author_id": ref("author", a)}
+        write("book", book.id, body, refs, [f"tenant:{t}", f"author:{a}"])
 
 
-def run_ref_faker_only(books: int, weighting: bool) -> Counts:
-    """Only the reference graph's Faker calls: the ceiling of any tool."""
-    fake = Faker(LOCALE, use_weighting=weighting)
-    fake.seed_instance(SEED)
-    tenant_name = getattr(fake, REF_TENANT_NAME)
-    author_name = getattr(fake, REF_AUTHOR_NAME)
-    title = getattr(fake, REF_TITLE)
-    for _ in range(books):
-        tenant_name()
-        author_name()
-        title()
-    return {entity: books for entity in ENTITIES}
+def work_mimesis_loop(shape: dict[str, Any], write: Writer) -> None:
+    import random
+
+    from mimesis import Code, Person, Text
+    from mimesis.enums import ISBNFormat
+    from mimesis.locales import Locale
+
+    person, code, text = Person(Locale.EN, seed=SEED), Code(seed=SEED), Text(Locale.EN, seed=SEED)
+    rng = random.Random(SEED)
+    rand, choices, randint = rng.random, rng.choices, rng.randint
+    plan_cum = list(itertools.accumulate(PLAN_WEIGHTS))
+    status_cum = list(itertools.accumulate(STATUS_WEIGHTS))
+    start = dt.date.fromisoformat(PUBLISHED[0])
+    days = (dt.date.fromisoformat(PUBLISHED[1]) - start).days + 1
+    full_name, isbn13, words = person.full_name, code.isbn, text.words
+
+    def sentence(nb: int) -> str:  # Faker's word count: 60-140% of nb, at least 1
+        k = max(1, int(nb * (60 + int(rand() * 81)) / 100))
+        return " ".join(words(quantity=k)).capitalize() + "."
+
+    counts = shape["counts"]
+    tenants = counts["tenant"]
+    for n in range(1, tenants + 1):
+        plan = choices(PLANS, cum_weights=plan_cum)[0]
+        write("tenant", n, {"name": f"Tenant {n:03d}", "plan": plan}, {}, [])
+    author_tenants: list[int] = []
+    for i in range(counts["author"]):
+        t = author_tenant(i, tenants, rand())
+        author_tenants.append(t)
+        birth = None if rand() < BIRTH_YEAR_NULL else randint(*BIRTH_YEARS)
+        body = {"name": full_name(), "birth_year": birth}
+        write("author", i + 1, body, {"tenant_id": ref("tenant", t)}, [f"tenant:{t}"])
+    authors = len(author_tenants)
+    seen: set[tuple[int, str]] = set()
+    for i in range(counts["book"]):
+        a = band_index(authors, rand(), rand()) + 1
+        t = author_tenants[a - 1]
+        isbn = isbn13(fmt=ISBNFormat.ISBN13)
+        while (t, isbn) in seen:
+            isbn = isbn13(fmt=ISBNFormat.ISBN13)
+        seen.add((t, isbn))
+        body = {
+            "isbn": isbn,
+            "title": sentence(4),
+            "subtitle": None if rand() < SUBTITLE_NULL else sentence(6),
+            "status": choices(STATUSES, cum_weights=status_cum)[0],
+            "published_on": (start + dt.timedelta(days=int(rand() * days))).isoformat(),
+        }
+        refs = {"tenant_id": ref("tenant", t), "author_id": ref("author", a)}
+        write("book", i + 1, body, refs, [f"tenant:{t}", f"author:{a}"])
 
 
-@dataclasses.dataclass(slots=True)
-class RefTenant:
-    id: int
-    name: str
+def work_polyfactory(shape: dict[str, Any], write: Writer) -> None:
+    import dataclasses
+    import random
 
+    from polyfactory import Use
+    from polyfactory.factories import DataclassFactory
 
-@dataclasses.dataclass(slots=True)
-class RefAuthor:
-    id: int
-    tenant: RefTenant
-    name: str
+    rng = random.Random(SEED)
+    rand, choices, randint = rng.random, rng.choices, rng.randint
+    plan_cum = list(itertools.accumulate(PLAN_WEIGHTS))
+    status_cum = list(itertools.accumulate(STATUS_WEIGHTS))
+    start = dt.date.fromisoformat(PUBLISHED[0])
+    days = (dt.date.fromisoformat(PUBLISHED[1]) - start).days + 1
 
+    @dataclasses.dataclass
+    class Tenant:
+        id: int
+        name: str
+        plan: str
 
-@dataclasses.dataclass(slots=True)
-class RefBook:
-    id: int
-    tenant: RefTenant
-    author: RefAuthor
-    isbn: str
-    title: str
+    @dataclasses.dataclass
+    class Author:
+        id: int
+        tenant_id: int
+        name: str
+        birth_year: int | None
 
+    @dataclasses.dataclass
+    class Book:
+        id: int
+        tenant_id: int
+        author_id: int
+        isbn: str
+        title: str
+        subtitle: str | None
+        status: str
+        published_on: dt.date
 
-class RefTenantFactory(factory.Factory):
-    class Meta:
-        model = RefTenant
+    class TenantFactory(DataclassFactory[Tenant]):
+        __set_as_default_factory_for_type__ = True
+        plan = Use(lambda: choices(PLANS, cum_weights=plan_cum)[0])
 
-    id = factory.Sequence(lambda n: n + 1)
-    name = factory.Faker(REF_TENANT_NAME)
+    class AuthorFactory(DataclassFactory[Author]):
+        name = Use(DataclassFactory.__faker__.name)
+        birth_year = Use(lambda: None if rand() < BIRTH_YEAR_NULL else randint(*BIRTH_YEARS))
 
-
-class RefAuthorFactory(factory.Factory):
-    class Meta:
-        model = RefAuthor
-
-    id = factory.Sequence(lambda n: n + 1)
-    tenant = factory.SubFactory(RefTenantFactory)
-    name = factory.Faker(REF_AUTHOR_NAME)
-
-
-class RefBookFactory(factory.Factory):
-    class Meta:
-        model = RefBook
-
-    id = factory.Sequence(lambda n: n + 1)
-    author = factory.SubFactory(RefAuthorFactory)
-    tenant = factory.SelfAttribute("author.tenant")
-    isbn = factory.Sequence(lambda n: REF_ISBN.format(n=n + 1))
-    title = factory.Faker(REF_TITLE)
-
-
-def run_ref_factory_boy(books: int, weighting: bool) -> Counts:
-    registry = factory.Faker._FAKER_REGISTRY
-    saved = registry.pop(LOCALE, None)
-    if not weighting:  # factory_boy has no setting: replace its shared per-locale Faker
-        registry[LOCALE] = Faker(LOCALE, use_weighting=False)
-    factory.random.reseed_random(SEED)
-    for f in (RefTenantFactory, RefAuthorFactory, RefBookFactory):
-        f.reset_sequence()
-    tenants: set[int] = set()
-    authors: set[int] = set()
-    made = 0
-    try:
-        for _ in range(books):
-            book = RefBookFactory.build()  # builds its author, which builds its tenant
-            if book.tenant is not book.author.tenant:
-                raise SystemExit("factory_boy: book and author tenants differ")
-            tenants.add(book.tenant.id)  # ids, to count distinct entities actually built
-            authors.add(book.author.id)
-            made += 1  # streamed: counted, not kept
-    finally:
-        registry.pop(LOCALE, None)
-        if saved is not None:
-            registry[LOCALE] = saved
-    return {"tenant": len(tenants), "author": len(authors), "book": made}
-
-
-# -- measuring -------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Result:
-    tool: str
-    config: str
-    weighting: bool
-    run: Callable[[], Counts]
-    counts: Counts = dataclasses.field(default_factory=dict)
-    times: list[float] = dataclasses.field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f"{self.tool} ({self.config}, {faker_label(self.weighting)})"
-
-    @property
-    def entities(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def seconds(self) -> float:
-        return min(self.times)
-
-    @property
-    def rate(self) -> float:
-        return self.entities / self.seconds
-
-    def measure(self) -> float:
-        gc.collect()
-        t0 = time.perf_counter()
-        self.counts = self.run()
-        self.times.append(time.perf_counter() - t0)
-        return self.entities / self.times[-1]
-
-
-def pin_one_core() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    cpu = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpu})
-    return f"pinned to CPU {cpu}"
-
-
-def faker_label(weighting: bool) -> str:
-    return "weighted" if weighting else "unweighted"
-
-
-def faker_costs(calls: int = 1_500) -> None:
-    """Per-call cost of Faker methods, weighted and not (best of 3 batches)."""
-    cost: dict[tuple[str, bool], float] = {}
-    for weighting in (True, False):
-        fake = Faker(LOCALE, use_weighting=weighting)
-        fake.seed_instance(SEED)
-        for method in FAKER_COSTS:
-            call = getattr(fake, method)
-            for _ in range(100):  # warm up (lazy provider data)
-                call()
-            best = float("inf")
-            for _ in range(3):
-                t0 = time.perf_counter()
-                for _ in range(calls):
-                    call()
-                best = min(best, (time.perf_counter() - t0) / calls)
-            cost[method, weighting] = best * 1e6
-    print("Faker cost per call, us (weighted / unweighted; x = weighted over unweighted):")
-    cells = [
-        f"{m}() {cost[m, True]:.1f} / {cost[m, False]:.1f} ({cost[m, True] / cost[m, False]:.0f}x)"
-        for m in FAKER_COSTS
-    ]
-    for k in range(0, len(cells), 3):
-        print("  " + ";  ".join(cells[k : k + 3]))
-
-
-@dataclasses.dataclass
-class Suite:
-    """One graph's figures: every tool and configuration, with the same roles."""
-
-    name: str
-    books: int
-    seeder: Result  # plan, unweighted (seeder's default)
-    seeder_jsonl: Result
-    fb: Result  # factory_boy, weighted (its default)
-    plain: Result  # plain loop, weighted (Faker's default)
-    plain_same: Result  # plain loop, unweighted
-    floor: Result  # the Faker calls alone, unweighted
-    fb_same: Result  # factory_boy, unweighted
-    seeder_weighted: Result
-    graph: Counts  # the counts every tool must make (filled by seeder for library)
-    vs_fb: float = 0.0
-    vs_loop: float = 0.0
-
-    @property
-    def results(self) -> list[Result]:
-        return [
-            self.seeder,
-            self.seeder_jsonl,
-            self.fb,
-            self.plain,
-            self.plain_same,
-            self.floor,
-            self.fb_same,
-            self.seeder_weighted,
-        ]
-
-    @property
-    def meets_fb(self) -> bool:
-        return self.vs_fb >= TARGET_VS_FACTORY_BOY
-
-    @property
-    def meets_loop(self) -> bool:
-        return self.vs_loop >= TARGET_VS_PLAIN_LOOP
-
-
-def library_suite(books: int) -> Suite:
-    graph: Counts = {}  # what seeder made; the baselines make exactly that
-    lib = library_scenario
-    return Suite(
-        name="library",
-        books=books,
-        seeder=Result("seeder", "plan", False, lambda: run_seeder(lib, books, False)),
-        seeder_jsonl=Result(
-            "seeder", "plan + JSONL", False, lambda: run_seeder_jsonl(lib, books, False)
-        ),
-        fb=Result("factory_boy", "build", True, lambda: run_factory_boy(graph, True)),
-        plain=Result("plain loop", "dicts", True, lambda: run_plain_loop(graph, True)),
-        plain_same=Result("plain loop", "dicts", False, lambda: run_plain_loop(graph, False)),
-        floor=Result("Faker only", "calls", False, lambda: run_faker_only(graph, False)),
-        fb_same=Result("factory_boy", "build", False, lambda: run_factory_boy(graph, False)),
-        seeder_weighted=Result("seeder", "plan", True, lambda: run_seeder(lib, books, True)),
-        graph=graph,
-    )
-
-
-def reference_suite(books: int) -> Suite:
-    ref = reference_scenario
-    return Suite(
-        name="reference",
-        books=books,
-        seeder=Result("seeder", "plan", False, lambda: run_seeder(ref, books, False)),
-        seeder_jsonl=Result(
-            "seeder", "plan + JSONL", False, lambda: run_seeder_jsonl(ref, books, False)
-        ),
-        fb=Result("factory_boy", "build", True, lambda: run_ref_factory_boy(books, True)),
-        plain=Result("plain loop", "dicts", True, lambda: run_ref_plain_loop(books, True)),
-        plain_same=Result("plain loop", "dicts", False, lambda: run_ref_plain_loop(books, False)),
-        floor=Result("Faker only", "calls", False, lambda: run_ref_faker_only(books, False)),
-        fb_same=Result("factory_boy", "build", False, lambda: run_ref_factory_boy(books, False)),
-        seeder_weighted=Result("seeder", "plan", True, lambda: run_seeder(ref, books, True)),
-        graph={entity: books for entity in ENTITIES},  # exactly 3 entities per book
-    )
-
-
-def run_suite(suite: Suite, repeat: int) -> None:
-    results = suite.results
-    graph = suite.graph
-    # Rounds (every tool once per round) rather than one tool's runs in a row, so
-    # that a burst of load on the shared machine does not hit one tool only.
-    for round_ in range(1, repeat + 1):
-        print(f"round {round_}/{repeat}:", flush=True)
-        for r in results:
-            rate = r.measure()
-            print(f"  {r.label:<42} {rate:>9,.0f} entities/s", flush=True)
-            if r is suite.seeder and len(r.times) == 1:
-                if not graph:
-                    graph.update(r.counts)
-                made = ", ".join(f"{r.counts.get(e, 0):,} {e}s" for e in ENTITIES)
-                print(f"  (seeder made {made})", flush=True)
-
-    for r in results:
-        if r.counts != graph:
-            raise SystemExit(
-                f"{suite.name}: {r.label} made {r.counts}, expected {graph}: not the same graph"
+    class BookFactory(DataclassFactory[Book]):
+        isbn = Use(DataclassFactory.__faker__.isbn13)
+        title = Use(DataclassFactory.__faker__.sentence, nb_words=4)
+        subtitle = Use(
+            lambda: (
+                None if rand() < SUBTITLE_NULL else DataclassFactory.__faker__.sentence(nb_words=6)
             )
+        )
+        status = Use(lambda: choices(STATUSES, cum_weights=status_cum)[0])
+        published_on = Use(lambda: start + dt.timedelta(days=int(rand() * days)))
 
-    at_issue_size = suite.books == 100_000
-    print(
-        f"\n{'tool':<12} {'config':<12} {'faker':<11} {'entities':>9} {'seconds':>8} "
-        f"{'entities/s':>11} {'issue ref':>10}"
+    DataclassFactory.seed_random(SEED)
+    counts = shape["counts"]
+    tenants = counts["tenant"]
+    for n in range(1, tenants + 1):
+        tenant = TenantFactory.build(id=n, name=f"Tenant {n:03d}")
+        write("tenant", n, {"name": tenant.name, "plan": tenant.plan}, {}, [])
+    author_tenants: list[int] = []
+    for i in range(counts["author"]):
+        t = author_tenant(i, tenants, rand())
+        author = AuthorFactory.build(id=i + 1, tenant_id=t)
+        author_tenants.append(t)
+        body = {"name": author.name, "birth_year": author.birth_year}
+        write("author", i + 1, body, {"tenant_id": ref("tenant", t)}, [f"tenant:{t}"])
+    authors = len(author_tenants)
+    seen: set[tuple[int, str]] = set()
+    for i in range(counts["book"]):
+        a = band_index(authors, rand(), rand()) + 1
+        t = author_tenants[a - 1]
+        book = BookFactory.build(id=i + 1, tenant_id=t, author_id=a)
+        while (t, book.isbn) in seen:
+            book = BookFactory.build(id=i + 1, tenant_id=t, author_id=a)
+        seen.add((t, book.isbn))
+        body = {
+            "isbn": book.isbn,
+            "title": book.title,
+            "subtitle": book.subtitle,
+            "status": book.status,
+            "published_on": book.published_on.isoformat(),
+        }
+        refs = {"tenant_id": ref("tenant", t), "author_id": ref("author", a)}
+        write("book", i + 1, body, refs, [f"tenant:{t}", f"author:{a}"])
+
+
+SNOWFAKERY_RECIPE = """\
+- object: tenant
+  count: {tenant}
+  fields:
+    name: ${{{{ "Tenant %03d" | format(id) }}}}
+    plan:
+      random_choice:
+        free: 60%
+        team: 30%
+        enterprise: 10%
+- object: author
+  count: {author}
+  fields:
+    tenant:
+      random_reference: tenant
+    name:
+      fake: name
+    birth_year:
+      random_choice:
+        - choice:
+            probability: 20%
+            pick:
+        - choice:
+            probability: 80%
+            pick:
+              random_number:
+                min: 1920
+                max: 2000
+- object: book
+  count: {book}
+  fields:
+    author:
+      random_reference: author
+    tenant: ${{{{ book.author.tenant.id }}}}
+    isbn:
+      fake: isbn13
+    title:
+      fake.sentence:
+        nb_words: 4
+    subtitle:
+      random_choice:
+        - choice:
+            probability: 40%
+            pick:
+        - choice:
+            probability: 60%
+            pick:
+              fake.sentence:
+                nb_words: 6
+    status:
+      random_choice:
+        published: 85%
+        draft: 15%
+    published_on:
+      date_between:
+        start_date: 1990-01-01
+        end_date: 2026-06-30
+"""
+
+
+def work_snowfakery(shape: dict[str, Any], out_path: str) -> None:
+    from snowfakery import generate_data
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    recipe = Path(out_path).with_suffix(".recipe.yml")
+    recipe.write_text(SNOWFAKERY_RECIPE.format(**shape["counts"]), encoding="utf-8")
+    os.environ["PLAN_BENCH_SHAPE"] = json.dumps(shape)
+    generate_data(
+        str(recipe),
+        output_format="plan_bench_snowfakery.JsonlCommandStream",
+        output_file=out_path,
     )
-    for r in results:
-        ref = REFERENCE.get((r.tool, r.weighting))
-        show_ref = ref and (at_issue_size or suite.name == "reference")
-        ref_s = f"{ref:>10,.0f}" if show_ref else f"{'':>10}"
-        print(
-            f"{r.tool:<12} {r.config:<12} {faker_label(r.weighting):<11} {r.entities:>9,} "
-            f"{r.seconds:>8.2f} {r.rate:>11,.0f} {ref_s}"
-        )
-    if suite.name == "reference" and not at_issue_size:
-        print(f"(issue ref: measured at 100,000 book graphs; here {suite.books:,})")
 
-    def ratio_line(label: str, a: Result, b: Result, target: float | None) -> float:
-        ratio = a.rate / b.rate
-        verdict = ""
-        if target is not None:
-            verdict = f"  target >= {target:.2f}: {'PASS' if ratio >= target else 'FAIL'}"
-        print(f"  {label:<58} {ratio:6.2f}x{verdict}")
-        return ratio
 
-    s = suite
-    print(f"\nratios, {s.name} graph (entities/s over entities/s):")
-    print("1. at each tool's defaults (seeder unweighted; factory_boy, loop weighted)")
-    s.vs_fb = ratio_line("seeder / factory_boy", s.seeder, s.fb, TARGET_VS_FACTORY_BOY)
-    ratio_line("seeder / plain loop", s.seeder, s.plain, None)
-    ratio_line("seeder plan + JSONL / factory_boy", s.seeder_jsonl, s.fb, None)
-    print("2. same Faker settings, use_weighting=False")
-    s.vs_loop = ratio_line("seeder / plain loop", s.seeder, s.plain_same, TARGET_VS_PLAIN_LOOP)
-    ratio_line("seeder plan + JSONL / plain loop", s.seeder_jsonl, s.plain_same, None)
-    ratio_line("seeder / factory_boy", s.seeder, s.fb_same, None)
-    ratio_line("seeder / Faker calls only (the ceiling for any tool)", s.seeder, s.floor, None)
-    ratio_line("Faker calls only / factory_boy at defaults", s.floor, s.fb, None)
-    print("   same Faker settings, use_weighting=True (information)")
-    ratio_line("seeder / plain loop", s.seeder_weighted, s.plain, None)
-    ratio_line("seeder / factory_boy", s.seeder_weighted, s.fb, None)
+WORKERS = {
+    "faker loop": work_faker_loop,
+    "factory_boy": work_factory_boy,
+    "mimesis loop": work_mimesis_loop,
+    "polyfactory": work_polyfactory,
+}
 
-    us_floor = 1e6 / s.floor.rate
-    us_needed = 1e6 / (TARGET_VS_FACTORY_BOY * s.fb.rate)
-    us_fb = 1e6 / s.fb.rate
-    if s.name == "library":
-        note = (
-            f"The Faker calls alone cost {us_floor:.1f} us per entity (isbn13, two sentences, "
-            f"name); {TARGET_VS_FACTORY_BOY:.0f}x factory_boy would need {us_needed:.1f} us "
-            "per entity for everything. In this graph name() is called for authors only "
-            "(~2% of the entities), so Faker's weighting barely matters here; the issue's "
-            "reference figures imply one weighted name()-class call per entity, which this "
-            "graph does not have (see the reference graph)."
+
+def worker_main(tool: str, shape_path: str, out_path: str) -> int:
+    shape = json.loads(Path(shape_path).read_text(encoding="utf-8"))
+    if tool == "snowfakery":
+        work_snowfakery(shape, out_path)
+        return 0
+    with open(out_path, "wb") as out:
+        WORKERS[tool](shape, Writer(shape, out))
+    return 0
+
+
+# -- the parent: environments, rounds, checks --------------------------------------
+
+
+def tool_python(tool: str, env_dir: Path) -> str | None:
+    """The interpreter a tool runs with: the project's, or its own virtualenv's
+    (created and installed on first use; None if that fails)."""
+    packages = ENVS[tool]
+    if packages is None:
+        return sys.executable
+    venv = env_dir / tool.split()[0]
+    python = venv / "bin" / "python"
+    stamp = venv / ".installed"
+    if stamp.exists() and stamp.read_text() == " ".join(packages):
+        return str(python)
+    print(f"installing {tool} into {venv} ({', '.join(packages)}) ...", flush=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", *packages],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
-    else:
-        note = (
-            f"Every entity here has one weight-sensitive Faker call ({REF_TENANT_NAME}, "
-            f"{REF_AUTHOR_NAME}, {REF_TITLE}). factory_boy at its defaults spends {us_fb:.1f} "
-            f"us per entity; {TARGET_VS_FACTORY_BOY:.0f}x would need {us_needed:.1f} us per "
-            f"entity for everything; the unweighted Faker calls alone cost {us_floor:.1f} us "
-            "per entity."
-        )
-    print("\n" + textwrap.fill(note, width=90))
+    except (subprocess.CalledProcessError, OSError) as exc:
+        print(f"  {tool}: could not install ({exc}); skipped", flush=True)
+        return None
+    stamp.write_text(" ".join(packages))
+    return str(python)
+
+
+def library_subset(books: int, folder: Path) -> Path:
+    """scenarios/library.yaml's tenant, author and book, with ``books`` books."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "scenarios" / "library.yaml").read_text(encoding="utf-8"))
+    spec["entities"] = {k: v for k, v in spec["entities"].items() if k in ENTITIES}
+    spec["entities"]["book"]["count"] = books
+    spec["commands"] = str((ROOT / "commands" / "library.py").resolve())
+    path = folder / "library-books.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_timed(argv: list[str]) -> tuple[float, float]:
+    """Runs a whole process; its CPU time (user + system) and wall time."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def read_log(path: Path) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """Counts per entity, and the record and body keys of each entity's first line."""
+    import orjson
+
+    counts: dict[str, int] = {}
+    shapes: dict[str, list[str]] = {}
+    with path.open("rb") as handle:
+        for line in handle:
+            record = orjson.loads(line)
+            if "key" not in record:  # seeder's manifest
+                continue
+            entity = record["key"].rpartition(":")[0]
+            counts[entity] = counts.get(entity, 0) + 1
+            if entity not in shapes:
+                shapes[entity] = [*record, "|", *record["body"], "|", *record["refs"]]
+    return counts, shapes
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--books", type=int, default=100_000, help="books to plan (100000)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds, best kept (3)")
+    parser.add_argument("--quick", action="store_true", help="20,000 books, 2 rounds")
+    parser.add_argument("--tools", default=",".join(ENVS), help="comma-separated (all)")
     parser.add_argument(
-        "--books", type=int, default=100_000, help="library graph: books to plan (100000)"
+        "--env-dir",
+        type=Path,
+        default=Path.home() / ".cache" / "seeder-bench",
+        help="the other tools' virtualenvs (~/.cache/seeder-bench)",
     )
-    parser.add_argument(
-        "--ref-books", type=int, default=40_000, help="reference graph: book graphs (40000)"
-    )
-    parser.add_argument("--quick", action="store_true", help="10,000 library, 5,000 reference")
-    parser.add_argument(
-        "--graph", choices=("both", "library", "reference"), default="both", help="(both)"
-    )
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure, best kept (3)")
-    parser.add_argument("--no-pin", action="store_true", help="do not pin to one core")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--shape", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    books = 10_000 if args.quick else args.books
-    ref_books = 5_000 if args.quick else args.ref_books
-    repeat = max(1, args.repeat)
+    if args.worker:
+        return worker_main(args.worker, args.shape, args.out)
 
-    pinned = "not pinned" if args.no_pin else pin_one_core()
-    print(
-        f"machine: nproc={os.cpu_count()}, {pinned}, Python {platform.python_version()} "
-        f"({platform.python_implementation()}), {platform.machine()}; faker "
-        f"{faker.VERSION}, factory_boy {factory.__version__}; best of {repeat} runs\n"
-    )
-    faker_costs()
+    books = 20_000 if args.quick else args.books
+    rounds = 2 if args.quick else max(1, args.rounds)
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    unknown = [t for t in tools if t not in ENVS]
+    if unknown or "seeder" not in tools:
+        raise SystemExit(f"--tools: {unknown or 'seeder missing'}; choose among {list(ENVS)}")
+    pythons = {t: tool_python(t, args.env_dir) for t in tools}
+    tools = [t for t in tools if pythons[t] is not None]
 
-    suites: list[Suite] = []
-    if args.graph in ("both", "library"):
-        suites.append(library_suite(books))
-    if args.graph in ("both", "reference"):
-        suites.append(reference_suite(ref_books))
-    titles = {
-        "library": "library tenant/author/book (scenarios/library.yaml)",
-        "reference": (
-            f"reference: a new tenant + author per book, one {REF_TENANT_NAME}/"
-            f"{REF_AUTHOR_NAME}/{REF_TITLE} call each"
-        ),
-    }
-    for suite in suites:
-        print(f"\n== graph {titles[suite.name]}, {suite.books:,} books ==")
-        run_suite(suite, repeat)
+    work = Path(tempfile.mkdtemp(prefix="plan-bench-"))
+    try:
+        scenario = library_subset(books, work)
+        seeder_bin = [sys.executable, "-m", "seeder", "plan", str(scenario), "--out"]
+        # a first run: the counts every tool makes, the records' shape (and warm caches)
+        first = work / "seeder.jsonl"
+        run_timed([*seeder_bin, str(first)])
+        counts, seeder_shapes = read_log(first)
+        with first.open("rb") as handle:
+            manifest = json.loads(handle.readline())
+        bindings = {
+            e: [c, manifest["commands"][c]["method"], manifest["commands"][c]["path"]]
+            for e, c in (("tenant", "CreateTenant"), ("author", "RegisterAuthor"))
+        }
+        bindings["book"] = [
+            "PublishBook",
+            *(manifest["commands"]["PublishBook"][k] for k in ("method", "path")),
+        ]
+        shape = {
+            "counts": counts,
+            "fingerprint": manifest["scenario_fingerprint"],
+            "bindings": bindings,
+        }
+        shape_path = work / "shape.json"
+        shape_path.write_text(json.dumps(shape), encoding="utf-8")
 
-    print(
-        f"\nsummary, issue 2 targets: seeder / factory_boy at each tool's defaults >= "
-        f"{TARGET_VS_FACTORY_BOY:.0f}x;\n  seeder / plain loop with the same Faker settings "
-        f"(use_weighting=False) >= {TARGET_VS_PLAIN_LOOP:.2f}"
-    )
-    print(f"  {'graph':<10} {'books':>8} {'seeder / factory_boy':>26} {'seeder / plain loop':>25}")
+        def argv_of(tool: str) -> list[str]:
+            out = str(work / f"{tool.replace(' ', '_')}.jsonl")
+            if tool == "seeder":
+                return [*seeder_bin, out]
+            python = pythons[tool]
+            assert python is not None
+            script = str(Path(__file__).resolve())
+            return [python, script, "--worker", tool, "--shape", str(shape_path), "--out", out]
 
-    def cell(ratio: float, ok: bool) -> str:
-        return f"{ratio:.2f}x {'PASS' if ok else 'FAIL'}"
-
-    for suite in suites:
+        total = sum(counts.values())
         print(
-            f"  {suite.name:<10} {suite.books:>8,} {cell(suite.vs_fb, suite.meets_fb):>26} "
-            f"{cell(suite.vs_loop, suite.meets_loop):>25}"
+            f"machine: nproc={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, Python "
+            f"{platform.python_version()}; {books:,} books: seeder made "
+            + ", ".join(f"{counts[e]:,} {e}s" for e in ENTITIES)
+            + f" ({total:,} commands); CPU time of whole processes, best of {rounds} rounds\n"
         )
-    for suite in suites:
-        targets = (
-            ("10x factory_boy", suite.meets_fb),
-            ("1.5x of the plain loop", suite.meets_loop),
-        )
-        met = [name for name, ok in targets if ok] or ["none"]
-        missed = [name for name, ok in targets if not ok] or ["none"]
-        print(f"  {suite.name} graph: meets {', '.join(met)}; misses {', '.join(missed)}")
-    return 0
+        cpu: dict[str, list[float]] = {t: [] for t in tools}
+        wall: dict[str, list[float]] = {t: [] for t in tools}
+        for r in range(1, rounds + 1):
+            print(f"round {r}/{rounds}:", flush=True)
+            for tool in tools:
+                c, w = run_timed(argv_of(tool))
+                cpu[tool].append(c)
+                wall[tool].append(w)
+                print(f"  {tool:<14} {c:7.2f} s CPU {w:7.2f} s wall", flush=True)
+        problems: list[str] = []
+        for tool in tools:
+            got, shapes = read_log(work / f"{tool.replace(' ', '_')}.jsonl")
+            if got != counts:
+                problems.append(f"{tool} made {got}, not {counts}")
+            if shapes != seeder_shapes:
+                problems.append(f"{tool}: records {shapes} differ from seeder's {seeder_shapes}")
+        for p in problems:
+            print("NOT THE SAME RECORDS:", p)
+        print(f"load average after: {os.getloadavg()[0]:.1f}\n")
+
+        best = {t: min(cpu[t]) for t in tools}
+        print(f"{'tool':<14} {'CPU s':>7} {'wall s':>7} {'commands/s (CPU)':>17} {'seeder is':>10}")
+        for tool in tools:
+            ratio = best[tool] / best["seeder"]
+            print(
+                f"{tool:<14} {best[tool]:7.2f} {min(wall[tool]):7.2f} "
+                f"{total / best[tool]:17,.0f} {ratio:9.2f}x"
+            )
+        print("\ntargets (seeder's CPU time against the tool's, whole processes):")
+        for tool, target in (
+            ("faker loop", TARGET_VS_FAKER_LOOP),
+            ("factory_boy", TARGET_VS_FACTORY_BOY),
+            ("mimesis loop", 1.0),
+        ):
+            if tool in best:
+                ratio = best[tool] / best["seeder"]
+                verdict = "PASS" if ratio >= target else "FAIL"
+                print(f"  seeder / {tool:<13} {ratio:6.2f}x  target >= {target:g}x: {verdict}")
+        if "factory_boy" in best:
+            need = best["factory_boy"] / TARGET_VS_FACTORY_BOY
+            print(
+                f"  10x factory_boy means {need:.2f} s of CPU for the whole seeder process "
+                f"({need / total * 1e6:.1f} us per command); it took {best['seeder']:.2f} s"
+            )
+        return 1 if problems else 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -37,10 +37,6 @@ def dumps(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _dumps(value: Any) -> str:
-    return dumps(value).decode()
-
-
 def item_record(item: PlanItem, model: Model) -> dict[str, Any]:
     """The log's view of one item, in the contract's key order."""
     http = model.entities[item.entity].http
@@ -61,25 +57,52 @@ def item_record(item: PlanItem, model: Model) -> dict[str, Any]:
 
 
 class JsonlCommandLog:
-    """Writes items as JSON lines to a text stream."""
+    """Writes items as JSON lines to a text stream (to its byte buffer when it has
+    one: orjson makes UTF-8, which the text layer would only copy)."""
 
     def __init__(self, model: Model, out: IO[str], manifest: dict[str, Any] | None = None) -> None:
         self.model = model
         self.out = out
         self.count = 0
+        raw = getattr(out, "buffer", None)
+        if raw is not None and getattr(out, "encoding", "").lower().replace("-", "") == "utf8":
+            out.flush()
+            self._put: Callable[[bytes], object] = raw.write
+        else:
+            self._put = lambda line: out.write(line.decode())
+        # per entity: its binding's method and path, looked up once
+        self._http = {
+            name: (em.http.method, em.http.path) if em.http else (None, None)
+            for name, em in model.entities.items()
+        }
         if manifest is not None:  # the first line: the bindings (seeder.plan.manifest)
-            out.write(_dumps(manifest))
-            out.write("\n")
+            self._put(dumps(manifest) + b"\n")
 
     def write(self, item: PlanItem) -> None:
-        self.out.write(_dumps(item_record(item, self.model)))
-        self.out.write("\n")
+        method, path = self._http[item.entity]
+        record: dict[str, Any] = {
+            "seq": item.seq,
+            "key": item.key,
+            "command": item.command,
+            "method": method,
+            "path": path,
+            "body": item.body,
+            "refs": item.refs,
+            "deps": item.deps,
+        }
+        if item.actor is not None:
+            record["actor"] = item.actor
+        record["idempotency_key"] = item.idempotency_key
+        try:
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        except TypeError:
+            line = dumps(record) + b"\n"
+        self._put(line)
         self.count += 1
 
     def write_record(self, record: dict[str, Any]) -> None:
         """A line written as given (a read request of ``seeder plan --reads``)."""
-        self.out.write(_dumps(record))
-        self.out.write("\n")
+        self._put(dumps(record) + b"\n")
         self.count += 1
 
     def write_all(self, items: Iterable[PlanItem]) -> int:
@@ -89,6 +112,9 @@ class JsonlCommandLog:
         return self.count
 
     def close(self) -> None:
+        raw = getattr(self.out, "buffer", None)
+        if raw is not None:
+            raw.flush()
         self.out.flush()
 
 

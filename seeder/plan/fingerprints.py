@@ -19,10 +19,17 @@ from array import array
 
 import xxhash
 
-__all__ = ["FingerprintSet"]
+__all__ = ["FingerprintSet", "digest"]
 
 _xxh3 = xxhash.xxh3_64_intdigest
 _SIGNED = 1 << 31
+
+
+def digest(text: str) -> int:
+    """The fingerprint of a value's canonical text (its repr, or a combination's
+    reprs joined): the top 32 bits of its XXH3, signed (array('i')), never 0 (0
+    marks an empty slot)."""
+    return ((_xxh3(text.encode()) >> 32) - _SIGNED) or 1
 
 
 class FingerprintSet:
@@ -41,12 +48,14 @@ class FingerprintSet:
 
     @staticmethod
     def fingerprint(value: object) -> int:
-        # the digest's top 32 bits (array('i') is signed); 0 marks an empty slot
-        return ((_xxh3(repr(value).encode()) >> 32) - _SIGNED) or 1
+        return digest(repr(value))
 
     def add(self, value: object) -> bool:
         """Adds ``value``; False if it (or its fingerprint) was already there."""
-        fp = self.fingerprint(value)
+        return self.add_digest(digest(repr(value)))
+
+    def add_digest(self, fp: int) -> bool:
+        """Adds a fingerprint made by :func:`digest`; False if it was already there."""
         table, mask = self._table, self._mask
         i = fp & mask
         while True:

@@ -273,7 +273,7 @@ class Planner:
                         values[fname] = draw(row)
                 for guard in self.unique_guards.get(entity, ()):
                     if guard.last in forced:  # not drawn by the guard: remember the combination
-                        guard.seen.add(guard.key(row))
+                        guard.seen.add_digest(guard.fingerprint(row))
         except PlanError as exc:
             if exc.entity is None:  # located at the field being drawn
                 exc.entity, exc.field = entity, fname or None

@@ -69,6 +69,9 @@ def parse_when(value: object) -> dt.date | dt.datetime:
     )
 
 
+_MEMO_DAYS = 1 << 16  # date ranges up to ~179 years keep each drawn day's ISO text
+
+
 def _iso(value: dt.date | dt.datetime) -> str:
     if isinstance(value, dt.datetime) and value.tzinfo is dt.UTC:
         return value.isoformat().replace("+00:00", "Z")
@@ -104,7 +107,20 @@ class DateRange(Provider):
             seconds = int((end - start).total_seconds())
             return lambda row: _iso(start + dt.timedelta(seconds=int(rand() * (seconds + 1))))
         days = (end - start).days + 1
-        return lambda row: (start + dt.timedelta(days=int(rand() * days))).isoformat()
+        if days > _MEMO_DAYS:
+            return lambda row: (start + dt.timedelta(days=int(rand() * days))).isoformat()
+        # each day's text made once, at its first draw (8 bytes a day until then)
+        memo: list[str | None] = [None] * days
+        first = start.toordinal()
+
+        def day(row: Row) -> str:
+            k = int(rand() * days)
+            text = memo[k]
+            if text is None:
+                memo[k] = text = dt.date.fromordinal(first + k).isoformat()
+            return text
+
+        return day
 
 
 def _at(parse: Any, value: object, name: str) -> None:
