@@ -11,24 +11,45 @@ from seeder.plan.planner import Planner
 from tests.conftest import SCENARIOS
 
 
-def _grow(scale: float) -> tuple[int, int, int]:
+# a date field keeps each drawn day's ISO text (seeder/providers/time.py): bounded by
+# the days of its range (13,330 for the books' published_on), not by the plan's size,
+# so it is measured apart from what grows per item
+_DAY_TEXTS = tracemalloc.Filter(True, "*/seeder/providers/time.py")
+
+
+def _traced(snapshot: tracemalloc.Snapshot, *, days: bool) -> int:
+    filtered = snapshot.filter_traces([_DAY_TEXTS if days else _exclude(_DAY_TEXTS)])
+    return sum(stat.size for stat in filtered.statistics("filename"))
+
+
+def _exclude(f: tracemalloc.Filter) -> tracemalloc.Filter:
+    return tracemalloc.Filter(False, f.filename_pattern)
+
+
+def _grow(scale: float) -> tuple[int, int, int, int]:
+    """Items planned, bytes grown (day texts apart), the registry's bytes, and the
+    day texts' bytes."""
     model = seeder.load_model(SCENARIOS / "library.yaml", scale=scale)
     tracemalloc.start()
     try:
         planner = Planner(model)
-        base = tracemalloc.get_traced_memory()[0]
+        base = tracemalloc.take_snapshot()
         n = sum(1 for _ in planner.items())
-        grown = tracemalloc.get_traced_memory()[0] - base
+        end = tracemalloc.take_snapshot()
     finally:
         tracemalloc.stop()
-    return n, grown, planner.nbytes()
+    grown = _traced(end, days=False) - _traced(base, days=False)
+    days = _traced(end, days=True) - _traced(base, days=True)
+    return n, grown, planner.nbytes(), days
 
 
 def test_memory_per_planned_item_is_a_few_words() -> None:
-    n1, grown1, _ = _grow(2)
-    n2, grown2, registry = _grow(4)
+    n1, grown1, _, _ = _grow(2)
+    n2, grown2, registry, days = _grow(4)
     per_item = (grown2 - grown1) / (n2 - n1)
-    print(f"{per_item:.1f} bytes per planned item; registry {registry:,} bytes")
+    print(f"{per_item:.1f} bytes per planned item; registry {registry:,} bytes; days {days:,}")
+    # at most one text (~60 B) and its slot (8 B) per day of the books' and loans' ranges
+    assert days < 80 * (13_330 + 62)
     # library keeps per book: an index entry (4 B), a unique fingerprint (4 B at a
     # load between 1/4 and 1/2: 8-16 B a value), per loan a fingerprint; about 14 B
     # per planned item (30 B with 64-bit indexes and fingerprints; a
