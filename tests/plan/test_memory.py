@@ -10,7 +10,6 @@ from seeder.plan.fingerprints import FingerprintSet
 from seeder.plan.planner import Planner
 from tests.conftest import SCENARIOS
 
-
 # a date field keeps each drawn day's ISO text (seeder/providers/time.py): bounded by
 # the days of its range (13,330 for the books' published_on), not by the plan's size,
 # so it is measured apart from what grows per item
