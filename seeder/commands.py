@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from seeder.errors import BindingError
-from seeder.shapes import REST, AnswerPath, answer_path, body_template
+from seeder.shapes import REST, AnswerPath, answer_path, body_template, json_strings
 
 __all__ = [
     "ASSUMED",
@@ -585,27 +585,11 @@ def _lookup_body_fields(body: Any) -> list[str]:
     """The ``{names}`` in a lookup body's strings; ValueError for what is not JSON
     or a string whose braces do not balance."""
     names: list[str] = []
-
-    def walk(value: Any, where: str) -> None:
-        if isinstance(value, str):
-            try:
-                names.extend(_path_fields(value))
-            except ValueError as exc:
-                raise ValueError(
-                    f"{where or 'body'}: {value!r}: {exc}; balance its braces"
-                ) from None
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise ValueError(f"{where or 'body'}: key {key!r} must be a string")
-                walk(item, f"{where}.{key}" if where else key)
-        elif isinstance(value, list | tuple):
-            for n, item in enumerate(value):
-                walk(item, f"{where}[{n}]")
-        elif not (value is None or isinstance(value, bool | int | float)):
-            raise ValueError(f"{where or 'body'}: {value!r} is not a JSON value")
-
-    walk(body, "")
+    for where, value in json_strings(body):
+        try:
+            names.extend(_path_fields(value))
+        except ValueError as exc:
+            raise ValueError(f"{where or 'body'}: {value!r}: {exc}; balance its braces") from None
     return names
 
 

@@ -17,7 +17,7 @@ saying what is wrong), never while sending.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,39 +86,45 @@ def answer_path(text: object) -> AnswerPath:
     return AnswerPath(text, tuple(steps))
 
 
+def json_strings(
+    value: object, where: str = "", *, key_string: str | None = None
+) -> Iterator[tuple[str, str]]:
+    """Every string of a JSON value, with where it is (``order.items[0]``); raises
+    ``ValueError`` for what is not JSON. A mapping key equal to ``key_string`` is
+    yielded itself, at its mapping, in place of its value."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where or 'body'}: key {key!r} must be a string")
+            if key_string is not None and key == key_string:
+                yield where, key
+                continue
+            yield from json_strings(item, f"{where}.{key}" if where else key, key_string=key_string)
+    elif isinstance(value, list | tuple):
+        for n, item in enumerate(value):
+            yield from json_strings(item, f"{where}[{n}]", key_string=key_string)
+    elif not (value is None or isinstance(value, bool | int | float)):
+        raise ValueError(f"{where or 'body'}: {value!r} is not a JSON value")
+
+
 def body_template(template: object, fields: Mapping[str, object] | None = None) -> list[str]:
     """The fields a body template places (``REST`` for the rest), in order; raises
     ``ValueError`` for a template that is not JSON or names no field of ``fields``
     (when given)."""
     placed: list[str] = []
-
-    def walk(value: object, where: str) -> None:
-        if isinstance(value, str):
-            name = _placeholder(value)
-            if name is None:
-                return
-            if name != REST and not name.isidentifier():
-                raise ValueError(f"{where}: {value!r} must be '$field' or '$...'")
-            if fields is not None and name != REST and name not in fields:
-                raise ValueError(f"{where}: {value!r} is not a field ({', '.join(fields)})")
-            if name in placed:
-                raise ValueError(f"{where}: {value!r} is placed twice")
-            placed.append(name)
-        elif isinstance(value, Mapping):
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise ValueError(f"{where}: key {key!r} must be a string")
-                if key == REST:
-                    walk(REST, where)
-                    continue
-                walk(item, f"{where}.{key}" if where else key)
-        elif isinstance(value, list | tuple):
-            for n, item in enumerate(value):
-                walk(item, f"{where}[{n}]")
-        elif not (value is None or isinstance(value, bool | int | float)):
-            raise ValueError(f"{where or 'body'}: {value!r} is not a JSON value")
-
-    walk(template, "")
+    for where, value in json_strings(template, key_string=REST):
+        name = _placeholder(value)
+        if name is None:
+            continue
+        if name != REST and not name.isidentifier():
+            raise ValueError(f"{where}: {value!r} must be '$field' or '$...'")
+        if fields is not None and name != REST and name not in fields:
+            raise ValueError(f"{where}: {value!r} is not a field ({', '.join(fields)})")
+        if name in placed:
+            raise ValueError(f"{where}: {value!r} is placed twice")
+        placed.append(name)
     return placed
 
 
