@@ -64,6 +64,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,13 +159,17 @@ def ref(entity: str, n: int) -> str:
 # -- workers ---------------------------------------------------------------------
 
 
-def work_faker_loop(shape: dict[str, Any], write: Writer, weighting: bool = False) -> None:
+def plain_loop(
+    shape: dict[str, Any],
+    write: Writer,
+    name: Callable[[], str],
+    isbn: Callable[[], str],
+    sentence: Callable[[int], str],
+) -> None:
+    """The library graph as a hand-written loop: one value function per kind of
+    fake value (the tool's own), the same draws for everything else."""
     import random
 
-    from faker import Faker
-
-    fake = Faker(LOCALE, use_weighting=weighting)
-    fake.seed_instance(SEED)
     rng = random.Random(SEED)
     rand, choices, randint = rng.random, rng.choices, rng.randint
     plan_cum = list(itertools.accumulate(PLAN_WEIGHTS))
@@ -181,26 +186,34 @@ def work_faker_loop(shape: dict[str, Any], write: Writer, weighting: bool = Fals
         t = author_tenant(i, tenants, rand())
         author_tenants.append(t)
         birth = None if rand() < BIRTH_YEAR_NULL else randint(*BIRTH_YEARS)
-        body = {"name": fake.name(), "birth_year": birth}
+        body = {"name": name(), "birth_year": birth}
         write("author", i + 1, body, {"tenant_id": ref("tenant", t)}, [f"tenant:{t}"])
     authors = len(author_tenants)
     seen: set[tuple[int, str]] = set()
     for i in range(counts["book"]):
         a = band_index(authors, rand(), rand()) + 1
         t = author_tenants[a - 1]
-        isbn = fake.isbn13()
-        while (t, isbn) in seen:
-            isbn = fake.isbn13()
-        seen.add((t, isbn))
+        value = isbn()
+        while (t, value) in seen:
+            value = isbn()
+        seen.add((t, value))
         body = {
-            "isbn": isbn,
-            "title": fake.sentence(nb_words=4),
-            "subtitle": None if rand() < SUBTITLE_NULL else fake.sentence(nb_words=6),
+            "isbn": value,
+            "title": sentence(4),
+            "subtitle": None if rand() < SUBTITLE_NULL else sentence(6),
             "status": choices(STATUSES, cum_weights=status_cum)[0],
             "published_on": (start + dt.timedelta(days=int(rand() * days))).isoformat(),
         }
         refs = {"tenant_id": ref("tenant", t), "author_id": ref("author", a)}
         write("book", i + 1, body, refs, [f"tenant:{t}", f"author:{a}"])
+
+
+def work_faker_loop(shape: dict[str, Any], write: Writer, weighting: bool = False) -> None:
+    from faker import Faker
+
+    fake = Faker(LOCALE, use_weighting=weighting)
+    fake.seed_instance(SEED)
+    plain_loop(shape, write, fake.name, fake.isbn13, lambda nb: fake.sentence(nb_words=nb))
 
 
 def work_factory_boy(shape: dict[str, Any], write: Writer) -> None:
@@ -316,55 +329,18 @@ def work_factory_boy(shape: dict[str, Any], write: Writer) -> None:
 
 
 def work_mimesis_loop(shape: dict[str, Any], write: Writer) -> None:
-    import random
-
     from mimesis import Code, Person, Text
     from mimesis.enums import ISBNFormat
     from mimesis.locales import Locale
 
     person, code, text = Person(Locale.EN, seed=SEED), Code(seed=SEED), Text(Locale.EN, seed=SEED)
-    rng = random.Random(SEED)
-    rand, choices, randint = rng.random, rng.choices, rng.randint
-    plan_cum = list(itertools.accumulate(PLAN_WEIGHTS))
-    status_cum = list(itertools.accumulate(STATUS_WEIGHTS))
-    start = dt.date.fromisoformat(PUBLISHED[0])
-    days = (dt.date.fromisoformat(PUBLISHED[1]) - start).days + 1
-    full_name, isbn13, words = person.full_name, code.isbn, text.words
+    words, rand = text.words, text.random.random
 
     def sentence(nb: int) -> str:  # Faker's word count: 60-140% of nb, at least 1
         k = max(1, int(nb * (60 + int(rand() * 81)) / 100))
         return " ".join(words(quantity=k)).capitalize() + "."
 
-    counts = shape["counts"]
-    tenants = counts["tenant"]
-    for n in range(1, tenants + 1):
-        plan = choices(PLANS, cum_weights=plan_cum)[0]
-        write("tenant", n, {"name": f"Tenant {n:03d}", "plan": plan}, {}, [])
-    author_tenants: list[int] = []
-    for i in range(counts["author"]):
-        t = author_tenant(i, tenants, rand())
-        author_tenants.append(t)
-        birth = None if rand() < BIRTH_YEAR_NULL else randint(*BIRTH_YEARS)
-        body = {"name": full_name(), "birth_year": birth}
-        write("author", i + 1, body, {"tenant_id": ref("tenant", t)}, [f"tenant:{t}"])
-    authors = len(author_tenants)
-    seen: set[tuple[int, str]] = set()
-    for i in range(counts["book"]):
-        a = band_index(authors, rand(), rand()) + 1
-        t = author_tenants[a - 1]
-        isbn = isbn13(fmt=ISBNFormat.ISBN13)
-        while (t, isbn) in seen:
-            isbn = isbn13(fmt=ISBNFormat.ISBN13)
-        seen.add((t, isbn))
-        body = {
-            "isbn": isbn,
-            "title": sentence(4),
-            "subtitle": None if rand() < SUBTITLE_NULL else sentence(6),
-            "status": choices(STATUSES, cum_weights=status_cum)[0],
-            "published_on": (start + dt.timedelta(days=int(rand() * days))).isoformat(),
-        }
-        refs = {"tenant_id": ref("tenant", t), "author_id": ref("author", a)}
-        write("book", i + 1, body, refs, [f"tenant:{t}", f"author:{a}"])
+    plain_loop(shape, write, person.full_name, lambda: code.isbn(fmt=ISBNFormat.ISBN13), sentence)
 
 
 def work_polyfactory(shape: dict[str, Any], write: Writer) -> None:
