@@ -148,10 +148,10 @@ class Planner:
                     "before planning (seeder run, or seeder plan --target URL); "
                     "this way of planning does not read them"
                 )
-            links = {
-                fname: index.setdefault(target, self._identities(target))
-                for fname, target in em.existing.refs.items()
-            }
+            for target in em.existing.refs.values():
+                if target not in index:
+                    index[target] = self._identities(target)
+            links = {fname: index[target] for fname, target in em.existing.refs.items()}
             store = self.stores[name]
             for idx, record in enumerate(records):
                 row = Row(idx + 1, idx + 1)
