@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seeder.commands import HttpBinding
-from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split_key
+from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key
 from seeder.plan.manifest import IDEMPOTENCY_HEADER
 from seeder.plan.nonce import vary_item, vary_of_manifest
 from seeder.ports import capture
@@ -130,15 +130,13 @@ class Replay:
             self._skip(item, f"{item.key}: {encoded}")
             return None
         headers = {**encoded.headers, IDEMPOTENCY_HEADER: item.idempotency_key}
-        if item.actor is not None:
-            entity, n = split_key(item.actor)
-            cred = self.bindings.credential_of_entity.get(entity)
-            if cred is not None:
-                value = results.value(entity, n, cred.name)
-                if value is None:
-                    self._skip(item, f"{item.key}: no {cred.name} for the actor {item.actor}")
-                    return None
-                headers[cred.header] = cred.template.format(value=value)
+        actor = self.bindings.actor_credential(item, results)
+        if actor is not None:
+            cred, value = actor
+            if value is None:
+                self._skip(item, f"{item.key}: no {cred.name} for the actor {item.actor}")
+                return None
+            headers[cred.header] = cred.template.format(value=value)
         return Request(item, http, http.method, encoded.target, headers, encoded.data, http.path)
 
     def answered(

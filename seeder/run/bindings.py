@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from seeder.commands import HTTP_METHODS, Credential, HttpBinding, InProcessBinding, binding_of
 from seeder.errors import SeederError
-from seeder.plan.items import PlanItem
+from seeder.plan.items import PlanItem, split_key
 
 if TYPE_CHECKING:
     from seeder.model import Model
+    from seeder.run.results import Results
 
 __all__ = ["HTTP_METHODS", "Binding", "Bindings"]
 
@@ -62,6 +63,19 @@ class Bindings:
             if binding is not None and binding.http is not None and binding.http.credential:
                 bindings.credential_of_entity[str(entity)] = binding.http.credential
         return bindings
+
+    def actor_credential(
+        self, item: PlanItem, results: Results
+    ) -> tuple[Credential, object | None] | None:
+        """The credential ``item`` is sent with (its actor's), and the value the
+        actor's answer gave it (None: not there); None when it is sent as nobody."""
+        if item.actor is None:
+            return None
+        entity, n = split_key(item.actor)
+        cred = self.credential_of_entity.get(entity)
+        if cred is None:
+            return None
+        return cred, results.value(entity, n, cred.name)
 
     def for_item(
         self, item: PlanItem, method: str | None = None, path: str | None = None

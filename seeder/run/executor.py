@@ -27,7 +27,7 @@ import anyio.abc
 import anyio.lowlevel
 
 from seeder.commands import Credential, HttpBinding, InProcessBinding
-from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key, split_key
+from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key
 from seeder.ports import Found, Outcome, Port, Send
 from seeder.run.bindings import Bindings
 from seeder.run.journal import Journal, Mark
@@ -354,15 +354,13 @@ class Executor:
                 return None
             fields[field] = value
         credential: tuple[Credential, str] | None = None
-        if item.actor is not None:
-            entity, n = split_key(item.actor)
-            cred = self.bindings.credential_of_entity.get(entity)
-            if cred is not None:
-                value = results.value(entity, n, cred.name)
-                if value is None:
-                    self._credential_lost(item, cred)
-                    return None
-                credential = (cred, str(value))
+        actor = self.bindings.actor_credential(item, results)
+        if actor is not None:
+            cred, value = actor
+            if value is None:
+                self._credential_lost(item, cred)
+                return None
+            credential = (cred, str(value))
         return Send(item, fields, http, in_process, credential)
 
     def _record(
