@@ -20,7 +20,14 @@ if TYPE_CHECKING:  # rich is imported when something is drawn: after the first r
 
     from seeder.model import Model
 
-__all__ = ["LiveProgress", "QuietProgress", "TerminalView", "print_report", "summary_line"]
+__all__ = [
+    "LiveProgress",
+    "QuietProgress",
+    "TerminalView",
+    "print_report",
+    "retrying_line",
+    "summary_line",
+]
 
 
 class QuietProgress:
@@ -49,6 +56,9 @@ class QuietProgress:
         if now - self.last >= self.every:
             self.last = now
             self._line(now, final=False)
+
+    def retrying(self, count: int, reason: str, seconds: float, budget: float) -> None:
+        print(retrying_line(count, reason, seconds, budget, self.done), file=self.out, flush=True)
 
     def _line(self, now: float, *, final: bool) -> None:
         elapsed = max(now - self.started, 1e-9)
@@ -91,6 +101,8 @@ class LiveProgress:
             console=console,
             transient=False,
         )
+        self.every = 5.0  # seconds between lines while commands are retrying
+        self.done = 0
         self.tasks: dict[str, TaskID] = {}
         self.pending: Counter[str] = Counter()
         for em in model.created():
@@ -99,12 +111,17 @@ class LiveProgress:
 
     def __call__(self, item: PlanItem, what: str) -> None:
         self.pending[item.entity] += 1
+        self.done += 1
         now = time.monotonic()
         if now - self.last > 0.1:
             self.last = now
             for entity, n in self.pending.items():
                 self.progress.advance(self.tasks[entity], n)
             self.pending.clear()
+
+    def retrying(self, count: int, reason: str, seconds: float, budget: float) -> None:
+        line = retrying_line(count, reason, seconds, budget, self.done)
+        self.progress.console.print(line, markup=False, highlight=False)
 
     def __enter__(self) -> LiveProgress:
         self.progress.start()
@@ -116,6 +133,16 @@ class LiveProgress:
         for task in self.progress.tasks:  # expected counts are estimates: close the bars
             self.progress.update(task.id, total=task.completed)
         self.progress.stop()
+
+
+def retrying_line(count: int, reason: str, seconds: float, budget: float, done: int) -> str:
+    """While the service fails: how many commands are retrying, why, and how long
+    it has answered nothing, against the budget after which the run stops."""
+    silent = f"nothing answered for {seconds:.0f}s of {budget:g}s" if seconds else "answers coming"
+    return (
+        f"seeder: {count:,} command{'s' if count != 1 else ''} retrying ({reason}); {silent}; "
+        f"{done:,} commands done"
+    )
 
 
 def print_report(stats: RunStats, model: Model | None, console: Console) -> None:
@@ -217,7 +244,9 @@ def summary_line(stats: RunStats, code: int) -> str:
     whoever greps a CI log (``grep '^seeder summary:'``)."""
     data = stats.as_dict()
     t = data["totals"]
-    status = "interrupted" if stats.interrupted else ("ok" if stats.ok else "incomplete")
+    status = "ok" if stats.ok else "incomplete"
+    if stats.interrupted or stats.stopped:
+        status = "interrupted" if stats.interrupted else "stopped"
     words = [f"status={status}", f"exit={code}"]
     words += [f"{k}={t[k]}" for k in ("created", "rejected", "failed", "skipped", "uncertain")]
     if t["earlier"]:

@@ -32,6 +32,7 @@ from tenacity import (
 from seeder.commands import HttpBinding
 from seeder.errors import SeederError
 from seeder.ports import Found, Outcome, Send, capture, error_message
+from seeder.ports.health import Health
 from seeder.ports.transports import (
     MAX_BODY_BYTES,
     AiohttpTransport,
@@ -105,6 +106,7 @@ class HttpPort:
         self.headers = dict(headers or {})
         self.policy = policy or RetryPolicy()
         self._rng = rng or random.Random(0)
+        self.health = Health(self.policy.total_seconds)
         self._shapes: dict[int, RequestShape] = {}  # by binding
 
     def _wait(self, state: RetryCallState) -> float:
@@ -213,9 +215,11 @@ class HttpPort:
         retries = {first.reason: 1}
         attempts = 1
         started = time.monotonic()
-        policy = self.policy
+        policy, health = self.policy, self.health
         if policy.attempts <= 1:  # tenacity makes one attempt before it consults its stop
+            health.gave_up(first.reason)
             return _gave_up(first, attempts, retries, started)
+        health.retrying += 1
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(policy.attempts - 1)
@@ -236,7 +240,10 @@ class HttpPort:
                         raise
                     return raw, attempts, retries
         except Transient as exc:
+            health.gave_up(exc.reason)
             return _gave_up(exc, attempts, retries, started)
+        finally:
+            health.retrying -= 1
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _first_wait(self, first: Transient) -> Any:
@@ -261,16 +268,22 @@ class HttpPort:
         data: bytes,
         timeout: float | None = None,
     ) -> RawResponse:
-        raw = await self.transport.request(
-            method, url, headers, data, timeout or self.policy.timeout
-        )
+        try:
+            raw = await self.transport.request(
+                method, url, headers, data, timeout or self.policy.timeout
+            )
+        except Transient as exc:
+            self.health.failed(exc.reason)
+            raise
         if raw.status in RETRY_STATUSES:
+            self.health.failed(f"HTTP {raw.status}")
             raise Transient(
                 f"HTTP {raw.status}",
                 _retry_after(raw.retry_after),
                 raw,
                 maybe_applied=raw.status not in NOT_APPLIED_STATUSES,
             )
+        self.health.answers += 1
         return raw
 
     async def aclose(self) -> None:

@@ -62,13 +62,13 @@ def junit_xml(stats: RunStats, model: Model | None, name: str) -> str:
             + (f", done earlier {counts.earlier:,}" if counts.earlier else "")
         )
     tests = len(stats.entities)
-    if stats.interrupted:
+    cut_short = stats.cut_short()
+    if cut_short is not None:
         tests += 1
         failures += 1
         case = ET.SubElement(suite, "testcase", classname=f"seeder.{name}", name="(run)")
-        ET.SubElement(
-            case, "failure", message=f"interrupted by {stats.interrupted}", type="interrupted"
-        )
+        kind = "interrupted" if stats.interrupted else "stopped"
+        ET.SubElement(case, "failure", message=cut_short, type=kind)
     for element in (suites, suite):
         element.set("tests", str(tests))
         element.set("failures", str(failures))
@@ -101,8 +101,7 @@ def github_annotations(stats: RunStats, model: Model | None, source: str) -> lis
         missing = counts.rejected + counts.failed + counts.skipped + counts.uncertain
         message = f"{missing:,} {entity} not created\n" + "\n".join(problems)
         lines.append(f"::error {where},title={title}::{_escape(message)}")
-    if stats.interrupted:
-        lines.append(
-            f"::error file={_escape(source, prop=True)}::interrupted by {stats.interrupted}"
-        )
+    cut_short = stats.cut_short()
+    if cut_short is not None:
+        lines.append(f"::error file={_escape(source, prop=True)}::{_escape(cut_short)}")
     return lines

@@ -29,6 +29,7 @@ import anyio.lowlevel
 from seeder.commands import Credential, HttpBinding, InProcessBinding
 from seeder.plan.items import PlanItem, placeholder_attr, placeholder_key
 from seeder.ports import Found, Outcome, Port, Send
+from seeder.ports.health import Health
 from seeder.run.bindings import Bindings
 from seeder.run.journal import Journal, Mark
 from seeder.run.pacing import AdaptiveLimit, FixedLimit
@@ -39,6 +40,10 @@ from seeder.run.stats import RunStats
 from seeder.run.undo import with_undo
 
 __all__ = ["Executor"]
+
+
+class _Halted(Exception):
+    """An item taken from the plan but not sent when the run halted."""
 
 
 class _Slots:
@@ -108,6 +113,8 @@ class Executor:
         if settle is not None:  # filled as the resume goes through the plan
             self.recovery.settle = settle
         self.stopping = False
+        self.halted = False  # stopped because the service is down: nothing more is sent
+        self.health: Health | None = getattr(port, "health", None)
         self.resolves = port.needs_values
         self.window = concurrency * 16
         self._inflight: set[str] = set()  # taken from the plan, not finished
@@ -138,6 +145,14 @@ class Executor:
     def stop(self) -> None:
         """Take no new item; those already taken finish."""
         self.stopping = True
+
+    def halt(self, why: str) -> None:
+        """The service answered nothing through a whole retry budget: take no new
+        item, and send none of those taken but not sent yet (parked, or waiting
+        for a slot); those being retried end with their own budget."""
+        self.stats.stopped = why
+        self.halted = True
+        self.stop()
 
     async def _take(self) -> PlanItem | None:
         """The next item of the plan (the planner runs only when a worker is free)."""
@@ -185,6 +200,8 @@ class Executor:
     async def _handle(self, item: PlanItem) -> None:
         try:
             await self._process(item)
+        except _Halted:
+            pass  # no outcome: a resume sends it (or settles it, had it gone out before)
         finally:
             self._inflight.discard(item.key)
             event = self._waiting.pop(item.key, None)
@@ -199,6 +216,8 @@ class Executor:
 
     async def _process(self, item: PlanItem) -> None:
         if item.deps and not await self._deps_done(item):
+            return
+        if self.halted:
             return
         binding = self.bindings.for_item(item)
         request = self._request(item, binding.http, binding.in_process)
@@ -221,10 +240,18 @@ class Executor:
                     return
                 resent = True  # not applied: send it again
         journal = self.journal
-        if journal is not None and http is not None and not http.idempotent:
+        marked = journal is not None and http is not None and not http.idempotent
+        if marked:
+            assert journal is not None
             journal.record(item.key, Mark.SENT)
             await journal.durable(item.key)  # known as sent before it goes out
-        outcome, latency = await self._send(request)
+        try:
+            outcome, latency = await self._send(request)
+        except _Halted:
+            if marked:  # it never went out: known not applied
+                assert journal is not None
+                journal.record(item.key, Mark.FAILED, None, None, "not sent: the run stopped")
+            raise
         if http is not None and recovery.recoverable(http):
             for _ in range(ROUNDS):
                 if outcome.uncertain:  # the answer was lost: did it land?
@@ -252,6 +279,9 @@ class Executor:
             slots.used += 1
         else:
             await slots.acquire()
+        if self.halted:
+            slots.release()
+            raise _Halted
         try:
             inflight = slots.used
             started = time.perf_counter()
@@ -259,6 +289,9 @@ class Executor:
             latency = time.perf_counter() - started
         finally:
             slots.release()
+        health = self.health
+        if health is not None and health.down is not None and not self.halted:
+            self.halt(health.down)
         if self.pacing.adaptive:
             dropped = bool(outcome.retries_by_reason) or (not outcome.ok and outcome.retryable)
             http = request.http

@@ -27,6 +27,7 @@ from seeder.errors import Problem, ScenarioError, SeederError, elide
 from seeder.plan.items import PlanItem
 from seeder.plan.shards import Partition, Shard
 from seeder.ports import Port
+from seeder.ports.health import Health
 from seeder.ports.http import RetryPolicy
 from seeder.run.bindings import Bindings
 from seeder.run.executor import Executor
@@ -112,9 +113,14 @@ def open_target(target: str, options: RunOptions, model: Model | None) -> Target
 
 class Progress(Protocol):
     """Told of every item's end (created, rejected, failed, skipped, uncertain,
-    earlier); entered for the run's duration."""
+    earlier); entered for the run's duration. ``retrying`` is called every
+    ``every`` seconds while commands are retrying (the service is failing)."""
+
+    every: float
 
     def __call__(self, item: PlanItem, what: str) -> None: ...
+
+    def retrying(self, count: int, reason: str, seconds: float, budget: float) -> None: ...
 
     def __enter__(self) -> Any: ...
 
@@ -521,13 +527,16 @@ class Runner:
                 view.note(_shard_words(s.shard, partition, foreign))
             if target.counts is not None:
                 view.counts({k: v for k, v in target.counts().items() if v})
-        if stats.interrupted:
-            view.note(f"seeder: interrupted by {stats.interrupted}")
+        if stats.interrupted or stats.stopped:
+            if stats.interrupted:
+                view.note(f"seeder: interrupted by {stats.interrupted}")
+            else:
+                view.note(f"seeder: stopped: {stats.stopped}; nothing more was sent")
             if journal is not None:
                 view.note(
                     f"seeder: journal kept at {journal.where}; resume with: {s.resume_command()}"
                 )
-            return EXIT_INTERRUPTED
+            return EXIT_INTERRUPTED if stats.interrupted else EXIT_NOT_ALL_DONE
         return EXIT_OK if stats.ok else EXIT_NOT_ALL_DONE
 
     def _open_journal(
@@ -728,6 +737,9 @@ async def run_items(
                     tg.start_soon(foreign.run)
                 if signals:
                     tg.start_soon(_stop_on_signal, executor, scope, options.grace)
+                health = getattr(port, "health", None)
+                if isinstance(health, Health):
+                    tg.start_soon(_watch, executor, health, progress, scope, options)
                 await executor.run(items)
             tg.cancel_scope.cancel()
         return stats
@@ -738,6 +750,35 @@ async def run_items(
         raise
     finally:
         await port.aclose()
+
+
+async def _watch(
+    executor: Executor,
+    health: Health,
+    progress: Callable[[PlanItem, str], None] | None,
+    scope: anyio.CancelScope,
+    options: RunOptions,
+) -> None:
+    """Once a second: while commands retry, a line every ``progress.every``
+    seconds saying how many, why and for how long; when the service answered
+    nothing through a whole retry budget, the run stops as on SIGTERM (no new
+    command; those in flight get the grace to end), journal kept, exit 1."""
+    said = time.monotonic()
+    retrying = getattr(progress, "retrying", None)
+    every = float(getattr(progress, "every", 5.0) or 5.0)
+    while True:
+        await anyio.sleep(min(1.0, every))
+        if health.down is not None:  # the executor halts at once if it sees it first
+            if not executor.halted:
+                executor.halt(health.down)
+            scope.deadline = anyio.current_time() + options.grace
+            return
+        if executor.stopping:  # a signal: _stop_on_signal has it
+            return
+        now = time.monotonic()
+        if health.retrying and retrying is not None and now - said >= every:
+            said = now
+            retrying(health.retrying, health.reason, health.silent_for(), options.retry_for)
 
 
 async def _stop_on_signal(executor: Executor, scope: anyio.CancelScope, grace: float) -> None:

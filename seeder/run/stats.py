@@ -52,12 +52,21 @@ class RunStats:
     reacquired: int = 0  # credentials fetched again on resume
     notes: list[str] = field(default_factory=list)
     interrupted: str | None = None  # the signal that stopped the run
+    stopped: str | None = None  # why the run stopped before the plan's end (service down)
     uncertain_keys: list[str] = field(default_factory=list)
     command_of: dict[str, str] = field(default_factory=dict)  # entity -> its command's name
     # how each uncertain item was settled (recovery without idempotency keys)
     settlements: Counter[tuple[str, str]] = field(default_factory=Counter)
     pacing: Any = None  # the executor's concurrency limit (run.pacing), for its trace
     settled_keys: list[tuple[str, str, str]] = field(default_factory=list)  # key, how, why
+
+    def cut_short(self) -> str | None:
+        """Why the run ended before its plan did, in words (None: it did not)."""
+        if self.interrupted:
+            return f"interrupted by {self.interrupted}"
+        if self.stopped:
+            return f"stopped: {self.stopped}"
+        return None
 
     def track(self, model: Model) -> None:
         """Measure the achieved distribution of each reference of ``model``."""
@@ -164,7 +173,11 @@ class RunStats:
     @property
     def ok(self) -> bool:
         t = self.total
-        return t.rejected == t.failed == t.skipped == t.uncertain == 0 and not self.interrupted
+        return (
+            t.rejected == t.failed == t.skipped == t.uncertain == 0
+            and not self.interrupted
+            and not self.stopped
+        )
 
     def as_dict(self, model: Model | None = None) -> dict[str, Any]:
         elapsed = max(self.finished_at - self.started_at, 1e-9)
@@ -209,6 +222,7 @@ class RunStats:
             "credentials_reacquired": self.reacquired,
             "notes": self.notes,
             "interrupted": self.interrupted,
+            "stopped": self.stopped,
             "concurrency": self.pacing.as_dict() if self.pacing is not None else None,
             "distributions": self.distributions(model),
         }

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
+from importlib.resources import files
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
+from junitparser import Failure, JUnitXml
 
 from tests.conftest import ROOT, SCENARIOS
 from tests.conftest import free_port as _free_port
 from tests.run.test_crash import (
     CLI,
+    TABLES,
     applied,
     check_service_holds_the_plan,
     finish,
@@ -116,3 +121,78 @@ def test_a_service_restarted_mid_run_is_ridden_out(tmp_path: Path) -> None:
         server.terminate()
         server.wait(10)
     check_service_holds_the_plan(db, records)
+
+
+def test_a_service_that_stays_down_stops_the_run_and_the_resume_ends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed and not restarted: while commands retry, a line every second says
+    how many, why and for how long nothing answered; once nothing answered through
+    a whole retry budget the run stops (exit 1, the journal kept, the resume
+    command printed) instead of letting each remaining command wait out its own
+    budget in turn (~1,000 commands × 4 s / 16 in flight ≈ 4 minutes). The service
+    back, the resume ends with exactly the plan."""
+    monkeypatch.setenv("SEEDER_PROGRESS_EVERY", "1")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    scenario = SCENARIOS / "library.yaml"
+    records = plan(scenario)
+    port, db = _free_port(), tmp_path / "demo.db"
+    url = f"http://127.0.0.1:{port}"
+    journal, report, junit = tmp_path / "run.journal", tmp_path / "report.json", tmp_path / "j.xml"
+    server = serve(port, db)
+    try:
+        run = start_run(
+            scenario,
+            url,
+            journal,
+            "--retry-for",
+            "4",
+            "--report",
+            str(report),
+            "--junit",
+            str(junit),
+        )
+        deadline = time.monotonic() + 60
+        while applied(url) < len(records) // 3:
+            assert run.poll() is None and time.monotonic() < deadline, "the run ended early"
+            time.sleep(0.01)
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+        down = time.monotonic()
+        code, out = finish(run)
+        took = time.monotonic() - down
+        assert code == 1, out
+        # at most the budget, the grace of those in flight and the start of the process
+        assert took < 4 + 15 + 5, (took, out)
+        retrying = [line for line in out.splitlines() if " retrying (" in line]
+        assert retrying, out
+        assert any("nothing answered for" in line and "s of 4s" in line for line in retrying), out
+        assert "seeder: stopped: the service answered nothing for" in out, out
+        assert f"resume with: seeder run {scenario}" in out or "--resume" in out, out
+        assert "seeder summary: status=stopped exit=1" in out, out
+        data = json.loads(report.read_text())
+        schema = json.loads((files("seeder") / "report.schema.json").read_text())
+        jsonschema.validate(data, schema)
+        assert data["ok"] is False
+        assert data["stopped"].startswith("the service answered nothing for"), data["stopped"]
+        cases = {case.name: case for suite in JUnitXml.fromfile(str(junit)) for case in suite}
+        (failure,) = [r for r in cases["(run)"].result if isinstance(r, Failure)]
+        assert failure.type == "stopped" and failure.message.startswith("stopped: the service")
+        assert re.search(r"^::error file=[^:]+::stopped: the service answered nothing", out, re.M)
+        assert applied_in(db) < len(records)
+        server = serve(port, db)
+        resumed = start_run(scenario, url, journal, "--resume")
+        code, out = finish(resumed)
+        assert code == 0, out
+    finally:
+        server.terminate()
+        server.wait(10)
+    check_service_holds_the_plan(db, records)
+
+
+def applied_in(db: Path) -> int:
+    """The entities the (stopped) demo's database holds."""
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        return sum(con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES.values())
