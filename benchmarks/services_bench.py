@@ -125,7 +125,7 @@ def main_() -> None:
                 for folder in folders:
                     if len(folders) > 1:
                         print(f"# {folder}", flush=True)
-                        m = measure(name, setting, args.scale, folder)
+                    m = measure(name, setting, args.scale, folder)
                     created = f"{m['commands']:,} of {m['planned']:,}"
                     print(
                         f"{name:8} {setting:>8} {created:>13} {m['per_second']:>7.1f} "
