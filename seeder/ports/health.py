@@ -10,6 +10,7 @@ rejection both say the service is up. A 503 or a refused connection is not one.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 __all__ = ["Health"]
 
@@ -24,9 +25,19 @@ class Health:
     so that ``--retry-for 0`` stops on an outage, not on one failure among answers).
     """
 
-    __slots__ = ("_streak", "answers", "at_least", "down", "quiet_since", "reason", "retrying")
+    __slots__ = (
+        "_clock",
+        "_streak",
+        "answers",
+        "at_least",
+        "down",
+        "quiet_since",
+        "reason",
+        "retrying",
+    )
 
-    def __init__(self, at_least: float) -> None:
+    def __init__(self, at_least: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self.at_least = max(at_least, 1.0)
         self.answers = 0
         self.retrying = 0  # commands between their first failure and their last attempt
@@ -40,12 +51,12 @@ class Health:
         self.reason = reason
         if self._streak != self.answers:  # answers came since: a new streak starts
             self._streak = self.answers
-            self.quiet_since = time.monotonic()
+            self.quiet_since = self._clock()
 
     def silent_for(self) -> float:
         if self._streak != self.answers:
             return 0.0
-        return time.monotonic() - self.quiet_since
+        return self._clock() - self.quiet_since
 
     def gave_up(self, reason: str) -> None:
         """A command ran out of retries: the service is down if nothing answered

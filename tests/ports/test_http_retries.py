@@ -27,6 +27,7 @@ import pytest
 from seeder.commands import Credential, HttpBinding
 from seeder.plan.items import PlanItem
 from seeder.ports import Outcome, Send
+from seeder.ports.health import Health
 from seeder.ports.http import HttpPort, RawResponse, RetryPolicy, Transient
 
 FAST = RetryPolicy(attempts=5, total_seconds=30.0, initial=0.004, maximum=0.02, timeout=1.5)
@@ -392,3 +393,90 @@ def test_path_fields_go_into_the_url_and_out_of_the_body() -> None:
     (attempt,) = transport.attempts
     assert attempt.url == "http://svc.test/api/users/a%2Fb/follows"
     assert json.loads(attempt.body or b"") == {"followee_id": 2}
+
+
+# -- the service's health: down after a whole budget with nothing answered -------------
+
+
+class Clock:
+    """A monotonic clock the transport moves: ``step`` seconds per attempt."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 1000.0, step
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class TimedTransport(ScriptedTransport):
+    def __init__(self, clock: Clock, *steps: Step) -> None:
+        super().__init__(*steps)
+        self.clock = clock
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+    ) -> RawResponse:
+        self.clock.now += self.clock.step
+        return await super().request(method, url, headers, body, timeout)
+
+
+def timed_port(transport: TimedTransport, policy: RetryPolicy) -> HttpPort:
+    port = HttpPort("http://svc.test", transport, policy=policy, rng=random.Random(1))
+    port.health = Health(policy.total_seconds, clock=transport.clock)
+    return port
+
+
+def send_on(port: HttpPort, n: int = 1) -> Outcome:
+    body = {"name": "Ann"}
+    item = PlanItem(n, f"user:{n}", "user", "CreateUser", body, {}, [], None, f"fp0:user:{n}")
+    return anyio.run(port.send, Send(item, body, USERS, None, None))
+
+
+REFUSED = Transient("ClientConnectorError", maybe_applied=False)
+
+
+def test_a_command_giving_up_with_nothing_answered_through_its_budget_says_down(
+    sleeps: list[float],
+) -> None:
+    clock = Clock(step=10.0)  # 5 attempts, 40 s between the first failure and the last
+    port = timed_port(TimedTransport(clock, REFUSED), RetryPolicy(attempts=5, total_seconds=30))
+    outcome = send_on(port)
+    assert not outcome.ok and outcome.retryable
+    assert port.health.down is not None
+    assert port.health.down.startswith("the service answered nothing for 40s")
+    assert "(ClientConnectorError)" in port.health.down
+    assert port.health.retrying == 0
+
+
+def test_giving_up_before_the_budget_of_silence_is_not_down(sleeps: list[float]) -> None:
+    clock = Clock(step=1.0)  # the attempts cap ends it after 4 s of silence, budget 30 s
+    port = timed_port(TimedTransport(clock, REFUSED), RetryPolicy(attempts=5, total_seconds=30))
+    assert not send_on(port).ok
+    assert port.health.down is None
+    assert port.health.silent_for() == 4.0
+
+
+def test_an_answer_between_failures_starts_the_silence_again(sleeps: list[float]) -> None:
+    clock = Clock(step=20.0)
+    script = (REFUSED, ok({"id": 1}), REFUSED)  # command 1: refused, then done; 2: refused
+    port = timed_port(TimedTransport(clock, *script), RetryPolicy(attempts=2, total_seconds=30))
+    assert send_on(port, 1).ok
+    assert port.health.silent_for() == 0.0 and port.health.answers == 1
+    assert not send_on(port, 2).ok  # 20 s of silence since its first failure: < 30
+    assert port.health.down is None and port.health.silent_for() == 20.0
+
+
+def test_without_retries_an_outage_of_a_second_is_down_but_one_failure_is_not(
+    sleeps: list[float],
+) -> None:
+    clock = Clock(step=0.6)
+    # --retry-for 0: one attempt each; the budget of silence is then a second
+    port = timed_port(TimedTransport(clock, REFUSED), RetryPolicy(attempts=1, total_seconds=0))
+    assert not send_on(port, 1).ok and port.health.down is None  # silent 0 s
+    assert not send_on(port, 2).ok and port.health.down is None  # 0.6 s
+    assert not send_on(port, 3).ok and port.health.down is not None  # 1.2 s
