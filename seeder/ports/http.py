@@ -14,7 +14,6 @@ import asyncio
 import dataclasses
 import json
 import random
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -214,11 +213,10 @@ class HttpPort:
         """Attempts 2..n with backoff; the outcome when giving up."""
         retries = {first.reason: 1}
         attempts = 1
-        started = time.monotonic()
         policy, health = self.policy, self.health
         if policy.attempts <= 1:  # tenacity makes one attempt before it consults its stop
             health.gave_up(first.reason)
-            return _gave_up(first, attempts, retries, started)
+            return _gave_up(first, attempts, retries, policy)
         health.retrying += 1
         try:
             async for attempt in AsyncRetrying(
@@ -241,7 +239,7 @@ class HttpPort:
                     return raw, attempts, retries
         except Transient as exc:
             health.gave_up(exc.reason)
-            return _gave_up(exc, attempts, retries, started)
+            return _gave_up(exc, attempts, retries, policy)
         finally:
             health.retrying -= 1
         raise AssertionError("unreachable")  # pragma: no cover
@@ -290,10 +288,19 @@ class HttpPort:
         await self.transport.aclose()
 
 
-def _gave_up(exc: Transient, attempts: int, retries: dict[str, int], started: float) -> Outcome:
-    """Retries exhausted: the last failure (not retried), with the service's words."""
+def _gave_up(
+    exc: Transient, attempts: int, retries: dict[str, int], policy: RetryPolicy
+) -> Outcome:
+    """Retries exhausted: the last failure (not retried), with the service's words.
+    The message names the limit reached, not this command's own count and time (the
+    outcome keeps its attempts), so that an outage's failures read as one line."""
     retries[exc.reason] -= 1  # the last failure was not retried
-    message = f"gave up after {attempts} attempts in {time.monotonic() - started:.1f}s:"
+    if policy.attempts <= 1:
+        message = "not retried (--retry-for 0):"
+    elif attempts >= policy.attempts:
+        message = f"gave up after {attempts} attempts:"
+    else:
+        message = f"gave up after retrying for {policy.total_seconds:g}s:"
     if exc.response is not None:
         body = exc.response.body
         message += " " + error_message(_json(body), body[:200].decode(errors="replace"))

@@ -168,6 +168,10 @@ def test_a_service_that_stays_down_stops_the_run_and_the_resume_ends_it(
         assert retrying, out
         assert any("nothing answered for" in line and "s of 4s" in line for line in retrying), out
         assert "seeder: stopped: the service answered nothing for" in out, out
+        # the outage's failures read as one line per command and reason, not one per count
+        failed = [line for line in out.splitlines() if line.startswith("failed ")]
+        assert failed and all("gave up after retrying for 4s" in line for line in failed), out
+        assert len(failed) == len(set(line.split(" × ", 1)[1] for line in failed)), out
         assert f"resume with: seeder run {scenario}" in out or "--resume" in out, out
         assert "seeder summary: status=stopped exit=1" in out, out
         data = json.loads(report.read_text())
