@@ -1,4 +1,4 @@
-"""School data hub: schools (4-digit centre codes), classes, staff, students,
+"""School data hub: schools (centre codes of four to eight digits), classes, staff, students,
 parents, emergency contacts and enrolment history.
 
 Centre codes, class codes and staff ids are chosen by the client; a student's
@@ -23,7 +23,7 @@ CentreCode = str
     handler="create_school",
 )
 class CreateSchool(Command):
-    centre_code: CentreCode = Field(pattern=r"^\d{4}$")
+    centre_code: CentreCode = Field(pattern=r"^\d{4,8}$")
     name: str = Field(min_length=1, max_length=200)
     suburb: str | None = None
 
@@ -35,7 +35,7 @@ class CreateSchool(Command):
     handler="hire_staff",
 )
 class HireStaff(Command):
-    centre_code: CentreCode = Field(pattern=r"^\d{4}$")
+    centre_code: CentreCode = Field(pattern=r"^\d{4,8}$")
     staff_id: str = Field(pattern=r"^S\d{6}$")
     given_name: str
     family_name: str
@@ -55,7 +55,7 @@ class HireStaff(Command):
     handler="create_class",
 )
 class CreateClass(Command):
-    centre_code: CentreCode = Field(pattern=r"^\d{4}$")
+    centre_code: CentreCode = Field(pattern=r"^\d{4,8}$")
     class_code: str = Field(min_length=1, max_length=10)
     year_level: int = Field(ge=0, le=12)
     teacher_staff_id: str = Field(pattern=r"^S\d{6}$")
@@ -72,7 +72,7 @@ class CreateClass(Command):
     handler="enrol_student",
 )
 class EnrolStudent(Command):
-    centre_code: CentreCode = Field(pattern=r"^\d{4}$")
+    centre_code: CentreCode = Field(pattern=r"^\d{4,8}$")
     given_name: str
     family_name: str
     date_of_birth: dt.date
@@ -97,7 +97,7 @@ class EnrolStudent(Command):
     handler="add_parent",
 )
 class AddParent(Command):
-    centre_code: CentreCode = Field(pattern=r"^\d{4}$")
+    centre_code: CentreCode = Field(pattern=r"^\d{4,8}$")
     enrolment_id: str
     given_name: str
     family_name: str
@@ -116,7 +116,7 @@ class AddParent(Command):
     handler="add_emergency_contact",
 )
 class AddEmergencyContact(Command):
-    centre_code: CentreCode = Field(pattern=r"^\d{4}$")
+    centre_code: CentreCode = Field(pattern=r"^\d{4,8}$")
     enrolment_id: str
     name: str
     phone: str
@@ -135,7 +135,7 @@ class AddEmergencyContact(Command):
 class RecordEnrolment(Command):
     """One period of a student's enrolment; periods of one student must not overlap."""
 
-    centre_code: CentreCode = Field(pattern=r"^\d{4}$")
+    centre_code: CentreCode = Field(pattern=r"^\d{4,8}$")
     enrolment_id: str
     class_code: str
     start_date: dt.date

@@ -45,10 +45,11 @@ scenario = Scenario(
             command="RegisterMember",
             count=300,
             fields={
-                "tenant_id": Ref("tenant", skew=2.0),
+                "tenant_id": From("via_book.tenant_id"),
                 "name": Fake("name"),
                 "email": Fake("email"),
             },
+            vars={"via_book": Ref("book")},
         ),
         "loan": Entity(
             command="BorrowBook",

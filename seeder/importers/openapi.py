@@ -787,9 +787,11 @@ def _flat(spec: Mapping[str, Any], schema: Any) -> dict[str, Any]:
 
 
 def _pattern_seq(pattern: str) -> str | None:
-    """``^MTR-\\d{8}$`` → ``MTR-{n:08d}``: literal text around one run of digits."""
+    """``^MTR-\\d{8}$`` → ``MTR-{n:08d}``: literal text around one run of digits
+    (``\\d{4,8}``: padded to the least width, wider as the count grows)."""
     match = re.fullmatch(
-        r"\^?([A-Za-z_ \-:./]*)(?:\\d|\[0-9\])\{(\d+)\}([A-Za-z_ \-:./]*)\$?", pattern
+        r"\^?([A-Za-z_ \-:./]*)(?:\\d|\[0-9\])\{(\d+)(?:,\d*)?\}([A-Za-z_ \-:./]*)\$?",
+        pattern,
     )
     if match is None:
         return None

@@ -137,8 +137,10 @@ def wrap_options(
     ctx: CompileContext,
     seed_key: Callable[[Row], object] | None,
     reseed: Callable[[object], None] | None,
+    expected: float = 0.0,
 ) -> Draw:
-    """Adds ``null_weight``, ``unique`` and ``seed_by`` around a compiled draw."""
+    """Adds ``null_weight``, ``unique`` and ``seed_by`` around a compiled draw;
+    ``expected``: the entity's expected count, which a unique set is sized for."""
     rng = ctx.rng
     p = provider.null_weight
     if p > 0.0:
@@ -152,7 +154,7 @@ def wrap_options(
         draw = draw_nullable
 
     if provider.unique:
-        seen = FingerprintSet()
+        seen = FingerprintSet(round(expected))
         inner_u = draw
         where = f"{ctx.entity}.{ctx.field}"
 
@@ -241,7 +243,11 @@ def with_unique(
             continue
         is_link = tuple(_is_ref(em.kinds.get(f)) for f in combo)
         guard = UniqueGuard(
-            last, tuple(combo), is_link, FingerprintSet(), _combo_fingerprint(tuple(combo), is_link)
+            last,
+            tuple(combo),
+            is_link,
+            FingerprintSet(round(em.expected)),
+            _combo_fingerprint(tuple(combo), is_link),
         )
         guards.append(guard)
         result[last] = _unique_draw(entity, guard, result[last], creators.get(last))

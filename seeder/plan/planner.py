@@ -234,7 +234,7 @@ class Planner:
                 return int(text(row))
 
             draw = whole
-        return wrap_options(provider, draw, ctx, seed_key, reseed)
+        return wrap_options(provider, draw, ctx, seed_key, reseed, em.expected)
 
     def value_of(self, kind: Kind) -> Callable[[int], Any]:
         """Index of a ``kind.target`` instance → the value a reference to it holds."""

@@ -72,15 +72,16 @@ def hub(driver: Driver) -> dict[str, Any]:
     return {"student": enrol(driver, "4650", "7A")}
 
 
-def test_centre_codes_are_four_digits_and_unique(driver: Driver) -> None:
+def test_centre_codes_are_four_to_eight_digits_and_unique(driver: Driver) -> None:
     school(driver, "4650")
     taken = send(driver, CreateSchool(centre_code="4650", name="again"))
     assert (taken.status, taken.error) == (409, "centre_code_taken")
-    for bad in ("12345", "46a0", "465"):
+    school(driver, "12345")  # past the 9,999th school (scenarios/school.yaml at scale)
+    for bad in ("123456789", "46a0", "465"):
         reply = driver.send_raw(CreateSchool, {"centre_code": bad, "name": "x", "suburb": None})
         assert (reply.status, reply.error) == (422, "invalid_command"), bad
         assert "centre_code" in reply.body["message"]
-    assert driver.counts()["schools"] == 1
+    assert driver.counts()["schools"] == 2
 
 
 def test_staff_ids_are_unique_across_schools(driver: Driver, hub: dict[str, Any]) -> None:

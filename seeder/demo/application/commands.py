@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 CentreCode = str
-_CENTRE = r"^\d{4}$"
+_CENTRE = r"^\d{4,8}$"
 _STAFF = r"^S\d{6}$"
 _METER = r"^MTR-\d{8}$"
 

@@ -1,6 +1,6 @@
 """School data hub rules: schools, staff, classes, students and their records.
 
-Centre codes are four digits and unique; staff ids are unique across schools; class
+Centre codes are four to eight digits and unique; staff ids are unique across schools; class
 codes are unique within a school; a class's teacher and whoever records an enrolment
 period are staff of that school; a student's class exists in the school; the
 enrolment periods of one student do not overlap.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from seeder.demo.errors import Conflict, NotFound, RuleViolation
 
-_CENTRE_CODE = re.compile(r"\d{4}")
+_CENTRE_CODE = re.compile(r"\d{4,8}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,8 @@ class Period:
 def require_centre_code(centre_code: str) -> None:
     if not _CENTRE_CODE.fullmatch(centre_code):
         raise RuleViolation(
-            "invalid_centre_code", f"centre code {centre_code!r} is not four digits, e.g. 4650"
+            "invalid_centre_code",
+            f"centre code {centre_code!r} is not four to eight digits, e.g. 4650",
         )
 
 
