@@ -19,10 +19,11 @@ from typing import Any
 
 from seeder.errors import InvalidProvider, PlanError
 from seeder.model.types import EntityModel, Kind
-from seeder.plan.fingerprints import FingerprintSet, digest
+from seeder.plan.builders import flatten
+from seeder.plan.fingerprints import FingerprintSet, digest, digest_pair
 from seeder.plan.streams import derive_seed, stream
 from seeder.providers import Provider, Row
-from seeder.providers.base import CompileContext, Draw
+from seeder.providers.base import CompileContext, Draw, inline
 from seeder.scenario import Scenario
 from seeder.scenario.modules import import_function
 
@@ -149,7 +150,13 @@ def wrap_options(
                 return None
             return inner(row)
 
-        draw = draw_nullable
+        draw = inline(
+            draw_nullable,
+            "None if {p}rand() < {p}p else {inner}",
+            rand=rng.random,
+            p=p,
+            inner=inner,
+        )
 
     if provider.unique:
         seen = FingerprintSet()
@@ -211,7 +218,7 @@ def _combo_fingerprint(combo: tuple[str, ...], is_link: tuple[bool, ...]) -> Cal
         def pair(row: Row) -> int:
             va = row.links.get(a) if la else row.values.get(a)
             vb = row.links.get(b) if lb else row.values.get(b)
-            return digest(f"{va!r}\x00{vb!r}")
+            return digest_pair(va, vb)
 
         return pair
     parts = tuple(zip(combo, is_link, strict=True))
@@ -256,6 +263,7 @@ def _unique_draw(
     entity: str, guard: UniqueGuard, inner: Draw, creator: Callable[[Row], Any] | None
 ) -> Draw:
     last, add, fingerprint = guard.last, guard.seen.add_digest, guard.fingerprint
+    inner = flatten(inner)
 
     def draw(row: Row) -> Any:
         value = inner(row)
