@@ -128,6 +128,8 @@ def seed_by_hooks(
 
     def reseed(key: object) -> None:
         rng.seed(derive_seed(seed, entity, name, "seed_by", key))
+        for reset in getattr(rng, "seeder_resets", ()):  # draws made ahead (fastfake)
+            reset()
 
     return seed_key, reseed
 

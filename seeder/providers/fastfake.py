@@ -21,10 +21,12 @@ import bisect
 import itertools
 import operator
 import string
+import sys
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["fast_method"]
+__all__ = ["fast_method", "on_reseed"]
 
 Make = Callable[[], Any]
 _DIGITS = "0123456789"
@@ -356,7 +358,6 @@ def _sentence_maker(ctx: _Ctx, nb_words: int, variable: bool, words: Any) -> Mak
         return lambda: ""
     connector = getattr(ctx.owner, "word_connector", " ")
     end = getattr(ctx.owner, "sentence_punctuation", ".")
-    rand = ctx.rand
     if isinstance(words, Mapping) and ctx.weighting:
         pick, count = ctx.pick(words), _nb(ctx, nb_words, variable)
 
@@ -369,17 +370,100 @@ def _sentence_maker(ctx: _Ctx, nb_words: int, variable: bool, words: Any) -> Mak
     seq = tuple(words.keys()) if isinstance(words, Mapping) else tuple(words)
     if not seq:
         raise _Unsupported
-    size = len(seq)
-    low, spread = (nb_words * 60, 81) if variable else (nb_words * 100, 1)
+    # Faker's randomize_nb_elements: 60-140% of nb_words, at least one
+    counts = [max(1, (nb_words * (60 + j)) // 100) for j in range(81)] if variable else None
+    return _Batched(ctx.gen.random, seq, counts, nb_words, connector, end).make
 
-    def make() -> str:
-        # Faker's randomize_nb_elements: 60-140% of nb_words, at least one
-        k = max(1, (low + nb_words * int(rand() * spread)) // 100) if variable else nb_words
-        chosen = [seq[int(rand() * size)] for _ in range(k)]
-        chosen[0] = chosen[0].title()
-        return connector.join(chosen) + end
 
-    return make
+class _Batched:
+    """Sentences of uniformly drawn words, the draws made in batches: 32-bit
+    uniform integers from the stream's ``randbytes``, scaled to word indexes (and to
+    word counts) by C-level ``map`` over whole batches, so that a sentence costs a
+    slice and a join. A batch starts at 64 draws and doubles up to 4,096 while the
+    stream is not re-seeded (``seed_by``: :func:`on_reseed` empties the batches, so
+    the values after a re-seed depend on the key only)."""
+
+    __slots__ = ("connector", "counts", "end", "heads", "k", "kp", "ks", "p", "rng", "seq", "size")
+    __slots__ += ("titled", "words", "batch", "fixed")
+
+    def __init__(
+        self,
+        rng: Any,
+        seq: tuple[str, ...],
+        counts: list[int] | None,
+        nb_words: int,
+        connector: str,
+        end: str,
+    ) -> None:
+        self.rng = rng
+        self.seq, self.size = seq, len(seq)
+        self.titled = tuple(w.title() for w in seq)
+        self.counts = counts  # None: always nb_words
+        self.fixed = nb_words
+        self.connector, self.end = connector, end
+        on_reseed(rng, self.reset)
+        self.reset()
+
+    def reset(self) -> None:
+        self.batch = 64
+        self.words: list[str] = []
+        self.heads: list[str] = []
+        self.p = 0
+        self.ks: list[int] = []
+        self.kp = 0
+
+    def _uniform(self, n: int, below: int) -> Any:
+        """``n`` draws uniform in [0, below), as an iterator of ints."""
+        raw = array("I", self.rng.randbytes(4 * n))
+        if _BIG_ENDIAN:  # the same draws on every platform
+            raw.byteswap()
+        return map(operator.rshift, map(operator.mul, raw, itertools.repeat(below)), _SHIFT32)
+
+    def _refill(self, need: int) -> None:
+        n = max(self.batch, need)
+        self.batch = min(4096, 2 * self.batch)
+        index = list(self._uniform(n, self.size))
+        self.words = list(map(self.seq.__getitem__, index))
+        self.heads = list(map(self.titled.__getitem__, index))
+        self.p = 0
+
+    def make(self) -> str:
+        counts = self.counts
+        if counts is None:
+            k = self.fixed
+        else:
+            kp = self.kp
+            if kp == len(self.ks):
+                self.ks = list(map(counts.__getitem__, self._uniform(self.batch // 4 + 1, 81)))
+                kp = 0
+            k = self.ks[kp]
+            self.kp = kp + 1
+        p = self.p
+        if p + k > len(self.words):
+            self._refill(k)
+            p = 0
+        chosen = self.words[p : p + k]
+        chosen[0] = self.heads[p]
+        self.p = p + k
+        return self.connector.join(chosen) + self.end
+
+
+_BIG_ENDIAN = sys.byteorder == "big"
+_SHIFT32 = itertools.repeat(32)
+assert array("I").itemsize == 4, "array('I') holds 32-bit integers on supported platforms"
+
+
+def on_reseed(rng: Any, reset: Callable[[], None]) -> None:
+    """Asks that ``reset`` be called each time ``rng`` (a field's stream) is
+    re-seeded (by :func:`seeder.plan.fields.seed_by_hooks`)."""
+    resets = getattr(rng, "seeder_resets", None)
+    if resets is None:
+        resets = []
+        try:
+            rng.seeder_resets = resets
+        except AttributeError:  # a stream that takes no attribute is never re-seeded here
+            return
+    resets.append(reset)
 
 
 def _sentence(ctx: _Ctx, args: dict[str, Any]) -> Make:
