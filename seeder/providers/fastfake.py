@@ -383,8 +383,22 @@ class _Batched:
     stream is not re-seeded (``seed_by``: :func:`on_reseed` empties the batches, so
     the values after a re-seed depend on the key only)."""
 
-    __slots__ = ("connector", "counts", "end", "heads", "k", "kp", "ks", "p", "rng", "seq", "size")
-    __slots__ += ("titled", "words", "batch", "fixed")
+    __slots__ = (
+        "batch",
+        "connector",
+        "counts",
+        "end",
+        "fixed",
+        "heads",
+        "kp",
+        "ks",
+        "p",
+        "rng",
+        "seq",
+        "size",
+        "titled",
+        "words",
+    )
 
     def __init__(
         self,
