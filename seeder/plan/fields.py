@@ -20,7 +20,7 @@ from typing import Any
 from seeder.errors import InvalidProvider, PlanError
 from seeder.model.types import EntityModel, Kind
 from seeder.plan.builders import flatten
-from seeder.plan.fingerprints import FingerprintSet, digest, digest_pair
+from seeder.plan.fingerprints import SIGNED, XXH3, FingerprintSet, digest, digest_pair
 from seeder.plan.streams import derive_seed, stream
 from seeder.providers import Provider, Row
 from seeder.providers.base import CompileContext, Draw, inline
@@ -272,6 +272,29 @@ def _unique_draw(
         row.values[last] = value
         if add(fingerprint(row)):  # the common case: new at the first draw
             return value
+        return again(row)
+
+    if len(guard.combo) == 2 and guard.is_link == (True, False) and guard.combo[1] == last:
+        # (a link, the value drawn): library's [tenant_id, isbn]. digest_pair's
+        # fingerprint, computed here for a text (a link is an index, >= 0)
+        link_field = guard.combo[0]
+
+        def draw_pair(row: Row) -> Any:
+            value = inner(row)
+            row.values[last] = value
+            link = row.links.get(link_field)
+            if link.__class__ is int and value.__class__ is str:
+                fp = ((XXH3(value.encode(), seed=link) >> 32) - SIGNED) or 1
+            else:
+                fp = fingerprint(row)
+            if add(fp):
+                return value
+            return again(row)
+
+        draw = draw_pair
+
+    def again(row: Row) -> Any:
+        """Draws until the combination is new (a repeat was drawn first)."""
         for attempt in range(1, UNIQUE_TRIES):
             # after REUSE_TRIES, existing ones are used up: make a new one
             make = creator if creator is not None and attempt >= REUSE_TRIES else inner

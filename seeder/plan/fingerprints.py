@@ -19,10 +19,11 @@ from array import array
 
 import xxhash
 
-__all__ = ["FingerprintSet", "digest", "digest_pair"]
+__all__ = ["SIGNED", "XXH3", "FingerprintSet", "digest", "digest_pair"]
 
 _xxh3 = xxhash.xxh3_64_intdigest
 _SIGNED = 1 << 31
+XXH3, SIGNED = _xxh3, _SIGNED  # for fingerprints computed inline (fields.py)
 
 
 def digest(text: str) -> int:
