@@ -64,10 +64,12 @@ def _literal(text: str) -> str:
     return repr(text)
 
 
-def build_entity(planner: Any, ep: Any, child_task: type) -> Builder:
+def build_entity(planner: Any, ep: Any, child_task: type, sink: Any = None) -> Builder:
     """The builder of ``ep``'s instances (an ``_EntityPlan`` of ``planner``; none
     forced): the same item :meth:`Planner.create` makes, in one generated
-    function. ``child_task`` is the planner's ChildTask."""
+    function. ``child_task`` is the planner's ChildTask. With a ``sink`` (a
+    :class:`~seeder.plan.commandlog.JsonlCommandLog`), the item is not made: its
+    line of the command log is added to the sink's pending lines."""
     names: dict[str, Any] = {
         "ChildTask": child_task,
         "Row": Row,
@@ -145,9 +147,14 @@ def build_entity(planner: Any, ep: Any, child_task: type) -> Builder:
         f"    key = {_literal(ep.name + ':')} + str(idx + 1)",
         "    seq = planner.seq + 1",
         "    planner.seq = seq",
-        f"    out_append(PlanItem(seq, key, {_literal(ep.name)}, {_literal(ep.command)}, "
-        f"body, refs, deps, actor, {_literal(ep.key_prefix)} + key, links))",
     ]
+    if sink is None:
+        lines.append(
+            f"    out_append(PlanItem(seq, key, {_literal(ep.name)}, {_literal(ep.command)}, "
+            f"body, refs, deps, actor, {_literal(ep.key_prefix)} + key, links))"
+        )
+    else:
+        lines += _line_of(ep, sink, names)
     for k, (child, count_draw) in enumerate(ep.children):
         names[f"c{k}_count"] = count_draw
         names[f"c{k}_name"] = child
@@ -161,6 +168,49 @@ def build_entity(planner: Any, ep: Any, child_task: type) -> Builder:
     code = compile(source, f"<seeder builder of {ep.name}>", "exec")
     exec(code, names)  # source made here: the model's names appear only quoted
     return names["build"]  # type: ignore[no-any-return]
+
+
+def _line_of(ep: Any, sink: Any, names: dict[str, Any]) -> list[str]:
+    """The statements adding the item's line to ``sink``'s pending lines: the
+    record of :meth:`JsonlCommandLog.write <seeder.plan.commandlog.JsonlCommandLog>`,
+    keys in the same order."""
+    import orjson
+
+    method, path = sink.http_of(ep.name)
+    names.update(
+        dumps=orjson.dumps,
+        OPT=orjson.OPT_APPEND_NEWLINE,
+        slow_line=sink.slow_line,
+        pending=sink.pending,
+        pending_append=sink.pending.append,
+        flush=sink.flush_pending,
+        METHOD=method,
+        PATH=path,
+    )
+    head = (
+        f'"seq": seq, "key": key, "command": {_literal(ep.command)}, "method": METHOD, '
+        '"path": PATH, "body": body, "refs": refs, "deps": deps'
+    )
+    tail = f'"idempotency_key": {_literal(ep.key_prefix)} + key'
+    out = []
+    if ep.actor_target is not None:
+        out += [
+            "    if actor is None:",
+            f"        record = {{{head}, {tail}}}",
+            "    else:",
+            f'        record = {{{head}, "actor": actor, {tail}}}',
+        ]
+    else:
+        out.append(f"    record = {{{head}, {tail}}}")
+    return [
+        *out,
+        "    try:",
+        "        pending_append(dumps(record, option=OPT))",
+        "    except TypeError:",
+        "        pending_append(slow_line(record))",
+        "    if len(pending) >= 256:",
+        "        flush()",
+    ]
 
 
 def _failed(exc: BaseException, entity: str, fname: str, idx: int) -> None:

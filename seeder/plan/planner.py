@@ -73,8 +73,11 @@ class Planner:
     """Plans one scenario once (it holds the random streams and the registry).
     It is the :class:`~seeder.plan.draws.Graph` its reference draws work on."""
 
-    def __init__(self, model: Model, *, on_demand: bool = False) -> None:
+    def __init__(self, model: Model, *, on_demand: bool = False, sink: Any = None) -> None:
+        """``sink``: a :class:`~seeder.plan.commandlog.JsonlCommandLog` that gets each
+        item's line as it is made (then :meth:`items` yields nothing)."""
         self.model = model
+        self.sink = sink
         # planned as a caller asks (given): no fixed pools, references create
         self.on_demand = on_demand
         self.seed = model.scenario.seed
@@ -126,7 +129,7 @@ class Planner:
             )
         # per entity: its instances built without forced fields (the hot path)
         self.builders: dict[str, Builder] = {
-            name: build_entity(self, ep, ChildTask) for name, ep in self.plans.items()
+            name: build_entity(self, ep, ChildTask, sink) for name, ep in self.plans.items()
         }
         # what the plan starts from, in entity order: the roots, and the existing
         # entities whose records have children
@@ -341,20 +344,13 @@ class Planner:
                 actor = f"{ep.actor_target}:{link + 1}"
         key = f"{ep.name}:{idx + 1}"
         self.seq += 1
-        self.out.append(
-            PlanItem(
-                self.seq,
-                key,
-                ep.name,
-                ep.command,
-                body,
-                refs,
-                deps,
-                actor,
-                ep.key_prefix + key,
-                links,
-            )
+        item = PlanItem(
+            self.seq, key, ep.name, ep.command, body, refs, deps, actor, ep.key_prefix + key, links
         )
+        if self.sink is not None:  # in order: before the item that made it
+            self.sink.add_pending(item)
+        else:
+            self.out.append(item)
 
     def nbytes(self) -> int:
         """Memory the planner keeps as it goes: registry columns, specification
