@@ -61,9 +61,18 @@ def _plan(args: argparse.Namespace) -> int:
             f"--reads: no binding of {args.scenario} declares reads; add "
             "reads=(Read('/books/{id}'),) to the HttpBinding of what should be read"
         )
-    items = plan_items(model)
     partition = None
     shard, shard_from = _shard(args)
+    if shard is None and not args.reads and args.format != "csv":
+        # the common case: the planner writes each line as it makes it
+        with _output(args.out) as out:
+            jsonl = JsonlCommandLog(model, out, manifest_of(model, reads))
+            count = jsonl.write_plan(model)
+            jsonl.close()
+        if args.out != "-":
+            print(f"planned {count} commands -> {args.out}", file=sys.stderr)
+        return 0
+    items = plan_items(model)
     if shard is not None:
         from seeder.plan.shards import Partition
 

@@ -70,6 +70,7 @@ class JsonlCommandLog:
             self._put: Callable[[bytes], object] = raw.write
         else:
             self._put = lambda line: out.write(line.decode())
+        self._pending: list[bytes] = []  # lines of write_all not written yet
         # per entity: its binding's method and path, looked up once
         self._http = {
             name: (em.http.method, em.http.path) if em.http else (None, None)
@@ -78,7 +79,7 @@ class JsonlCommandLog:
         if manifest is not None:  # the first line: the bindings (seeder.plan.manifest)
             self._put(dumps(manifest) + b"\n")
 
-    def write(self, item: PlanItem) -> None:
+    def _record(self, item: PlanItem) -> dict[str, Any]:
         method, path = self._http[item.entity]
         record: dict[str, Any] = {
             "seq": item.seq,
@@ -93,25 +94,109 @@ class JsonlCommandLog:
         if item.actor is not None:
             record["actor"] = item.actor
         record["idempotency_key"] = item.idempotency_key
+        return record
+
+    def _line(self, item: PlanItem) -> bytes:
+        record = self._record(item)
         try:
-            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+            return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         except TypeError:
-            line = dumps(record) + b"\n"
-        self._put(line)
+            return dumps(record) + b"\n"
+
+    def _flush_pending(self) -> None:
+        if self._pending:
+            self._put(b"".join(self._pending))
+            self._pending.clear()
+
+    # -- what the planner's builders write through (Planner(sink=...)) -------------
+
+    @property
+    def pending(self) -> list[bytes]:
+        return self._pending
+
+    def http_of(self, entity: str) -> tuple[str | None, str | None]:
+        return self._http[entity]
+
+    def slow_line(self, record: dict[str, Any]) -> bytes:
+        """A line orjson refuses (a whole number past 64 bits)."""
+        return dumps(record) + b"\n"
+
+    def flush_pending(self) -> None:
+        self._flush_pending()
+
+    def add_pending(self, item: PlanItem) -> None:
+        self._pending.append(self._line(item))
+        if len(self._pending) >= 256:
+            self._flush_pending()
+
+    def write_plan(self, model: Model) -> int:
+        """Plans ``model`` and writes its lines as they are made (no plan items
+        between the planner and the file: the same lines as ``write_all`` of the
+        plan's items, faster)."""
+        from seeder.plan.planner import Planner
+
+        planner = Planner(model, sink=self)
+        try:
+            for _ in planner.items():  # the builders wrote every line
+                raise AssertionError("an item was queued by a planner with a sink")
+        finally:
+            self.count += planner.seq
+            self._flush_pending()
+        return self.count
+
+    def write(self, item: PlanItem) -> None:
+        self._flush_pending()
+        self._put(self._line(item))
         self.count += 1
 
     def write_record(self, record: dict[str, Any]) -> None:
         """A line written as given (a read request of ``seeder plan --reads``)."""
+        self._flush_pending()
         self._put(dumps(record) + b"\n")
         self.count += 1
 
     def write_all(self, items: Iterable[PlanItem]) -> int:
-        write = self.write
-        for item in items:
-            write(item)
+        """Writes every item, 256 lines at a time (one write of their bytes); the
+        lines made are written even if ``items`` stops with an error."""
+        http, pending, opt, encode = (
+            self._http,
+            self._pending,
+            orjson.OPT_APPEND_NEWLINE,
+            orjson.dumps,
+        )
+        add, flush = pending.append, self._flush_pending
+        count = 0
+        try:
+            for item in items:
+                method, path = http[item.entity]
+                if item.actor is None:
+                    record: dict[str, Any] = {
+                        "seq": item.seq,
+                        "key": item.key,
+                        "command": item.command,
+                        "method": method,
+                        "path": path,
+                        "body": item.body,
+                        "refs": item.refs,
+                        "deps": item.deps,
+                        "idempotency_key": item.idempotency_key,
+                    }
+                else:
+                    record = self._record(item)
+                try:
+                    add(encode(record, option=opt))
+                except TypeError:
+                    add(dumps(record) + b"\n")
+                count += 1
+                if len(pending) >= 256:
+                    flush()
+        finally:
+            self.count += count
+            flush()
         return self.count
 
     def close(self) -> None:
+        self._flush_pending()
         raw = getattr(self.out, "buffer", None)
         if raw is not None:
             raw.flush()

@@ -340,9 +340,13 @@ def _spec_index(
         one = None
         if len(only) == 1:
             getter = only[0]
+            operand, kind = by_field[spec_fields[0]].operands[0], tmodel.kinds.get(spec_fields[0])
+            if operand.field is not None and kind is not None and kind.is_ref:
+                one = getter  # a link: an index or None, hashable as it is
+            else:
 
-            def one(row: Row) -> Any:
-                return hashable(getter(row))
+                def one(row: Row) -> Any:
+                    return hashable(getter(row))
 
         return buckets, lambda row: [hashable(g(row)) for g in only], one
 

@@ -19,10 +19,11 @@ from typing import Any
 
 from seeder.errors import InvalidProvider, PlanError
 from seeder.model.types import EntityModel, Kind
-from seeder.plan.fingerprints import FingerprintSet, digest
+from seeder.plan.builders import flatten
+from seeder.plan.fingerprints import SIGNED, XXH3, FingerprintSet, digest, digest_pair
 from seeder.plan.streams import derive_seed, stream
 from seeder.providers import Provider, Row
-from seeder.providers.base import CompileContext, Draw
+from seeder.providers.base import CompileContext, Draw, inline
 from seeder.scenario import Scenario
 from seeder.scenario.modules import import_function
 
@@ -127,6 +128,8 @@ def seed_by_hooks(
 
     def reseed(key: object) -> None:
         rng.seed(derive_seed(seed, entity, name, "seed_by", key))
+        for reset in getattr(rng, "seeder_resets", ()):  # draws made ahead (fastfake)
+            reset()
 
     return seed_key, reseed
 
@@ -151,7 +154,13 @@ def wrap_options(
                 return None
             return inner(row)
 
-        draw = draw_nullable
+        draw = inline(
+            draw_nullable,
+            "None if {p}rand() < {p}p else {inner}",
+            rand=rng.random,
+            p=p,
+            inner=inner,
+        )
 
     if provider.unique:
         seen = FingerprintSet(round(expected))
@@ -213,7 +222,7 @@ def _combo_fingerprint(combo: tuple[str, ...], is_link: tuple[bool, ...]) -> Cal
         def pair(row: Row) -> int:
             va = row.links.get(a) if la else row.values.get(a)
             vb = row.links.get(b) if lb else row.values.get(b)
-            return digest(f"{va!r}\x00{vb!r}")
+            return digest_pair(va, vb)
 
         return pair
     parts = tuple(zip(combo, is_link, strict=True))
@@ -262,12 +271,36 @@ def _unique_draw(
     entity: str, guard: UniqueGuard, inner: Draw, creator: Callable[[Row], Any] | None
 ) -> Draw:
     last, add, fingerprint = guard.last, guard.seen.add_digest, guard.fingerprint
+    inner = flatten(inner)
 
     def draw(row: Row) -> Any:
         value = inner(row)
         row.values[last] = value
         if add(fingerprint(row)):  # the common case: new at the first draw
             return value
+        return again(row)
+
+    if len(guard.combo) == 2 and guard.is_link == (True, False) and guard.combo[1] == last:
+        # (a link, the value drawn): library's [tenant_id, isbn]. digest_pair's
+        # fingerprint, computed here for a text (a link is an index, >= 0)
+        link_field = guard.combo[0]
+
+        def draw_pair(row: Row) -> Any:
+            value = inner(row)
+            row.values[last] = value
+            link = row.links.get(link_field)
+            if link.__class__ is int and value.__class__ is str:
+                fp = ((XXH3(value.encode(), seed=link) >> 32) - SIGNED) or 1
+            else:
+                fp = fingerprint(row)
+            if add(fp):
+                return value
+            return again(row)
+
+        draw = draw_pair
+
+    def again(row: Row) -> Any:
+        """Draws until the combination is new (a repeat was drawn first)."""
         for attempt in range(1, UNIQUE_TRIES):
             # after REUSE_TRIES, existing ones are used up: make a new one
             make = creator if creator is not None and attempt >= REUSE_TRIES else inner

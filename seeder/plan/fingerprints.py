@@ -22,12 +22,13 @@ from array import array
 
 import xxhash
 
-__all__ = ["MAX_PRESIZE", "FingerprintSet", "digest"]
+__all__ = ["MAX_PRESIZE", "SIGNED", "XXH3", "FingerprintSet", "digest", "digest_pair"]
 
 _xxh3 = xxhash.xxh3_64_intdigest
 _SIGNED = 1 << 31
 _ZERO = (0,)
 MAX_PRESIZE = 1 << 24  # values a set makes room for up front (a 2**25-slot table, 128 MB)
+XXH3, SIGNED = _xxh3, _SIGNED  # for fingerprints computed inline (fields.py)
 
 
 def digest(text: str) -> int:
@@ -35,6 +36,20 @@ def digest(text: str) -> int:
     reprs joined): the top 32 bits of its XXH3, signed (array('i')), never 0 (0
     marks an empty slot)."""
     return ((_xxh3(text.encode()) >> 32) - _SIGNED) or 1
+
+
+def digest_pair(a: object, b: object) -> int:
+    """The fingerprint of a two-part combination. The common one, an instance
+    index (a link) and a text (library's ``[tenant_id, isbn]``), is the text's XXH3
+    seeded with the index, 2.5x cheaper than the digest of the parts' reprs; any
+    other pair is the digest of its reprs joined by NUL (no repr holds one). A pair
+    always takes the same way, so its fingerprint is stable."""
+    if a.__class__ is int and b.__class__ is str and 0 <= a < _SEED_LIMIT:
+        return ((_xxh3(b.encode(), seed=a) >> 32) - _SIGNED) or 1
+    return digest(f"{a!r}\x00{b!r}")
+
+
+_SEED_LIMIT = 1 << 64
 
 
 class FingerprintSet:

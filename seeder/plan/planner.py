@@ -17,6 +17,7 @@ from typing import Any
 
 from seeder.errors import InvalidProvider, PlanError, SeederError
 from seeder.model.types import KEY, Kind, Model
+from seeder.plan.builders import Builder, build_entity
 from seeder.plan.draws import Forced, from_draw, ref_draw
 from seeder.plan.fields import (
     FieldContext,
@@ -72,8 +73,11 @@ class Planner:
     """Plans one scenario once (it holds the random streams and the registry).
     It is the :class:`~seeder.plan.draws.Graph` its reference draws work on."""
 
-    def __init__(self, model: Model, *, on_demand: bool = False) -> None:
+    def __init__(self, model: Model, *, on_demand: bool = False, sink: Any = None) -> None:
+        """``sink``: a :class:`~seeder.plan.commandlog.JsonlCommandLog` that gets each
+        item's line as it is made (then :meth:`items` yields nothing)."""
         self.model = model
+        self.sink = sink
         # planned as a caller asks (given): no fixed pools, references create
         self.on_demand = on_demand
         self.seed = model.scenario.seed
@@ -123,6 +127,10 @@ class Planner:
                 children=tuple((c, count_draws[c]) for c in children),
                 held=em.existing is not None,
             )
+        # per entity: its instances built without forced fields (the hot path)
+        self.builders: dict[str, Builder] = {
+            name: build_entity(self, ep, ChildTask, sink) for name, ep in self.plans.items()
+        }
         # what the plan starts from, in entity order: the roots, and the existing
         # entities whose records have children
         self.starts = [
@@ -249,6 +257,13 @@ class Planner:
     def create(self, entity: str, forced: Forced | None, parent: int | None, i: int) -> int:
         """Builds one instance (and, first, whatever it references on demand),
         queues its item and its children; returns its index."""
+        if forced is None:  # what create_generic does, generated for the entity
+            return self.builders[entity](parent, i)
+        return self.create_generic(entity, forced, parent, i)
+
+    def create_generic(self, entity: str, forced: Forced | None, parent: int | None, i: int) -> int:
+        """:meth:`create` by looping over the entity's draws and field lists (the
+        builders of :mod:`seeder.plan.builders` make the same items faster)."""
         ep = self.plans[entity]
         store = ep.store
         idx = store.count
@@ -329,20 +344,13 @@ class Planner:
                 actor = f"{ep.actor_target}:{link + 1}"
         key = f"{ep.name}:{idx + 1}"
         self.seq += 1
-        self.out.append(
-            PlanItem(
-                self.seq,
-                key,
-                ep.name,
-                ep.command,
-                body,
-                refs,
-                deps,
-                actor,
-                ep.key_prefix + key,
-                links,
-            )
+        item = PlanItem(
+            self.seq, key, ep.name, ep.command, body, refs, deps, actor, ep.key_prefix + key, links
         )
+        if self.sink is not None:  # in order: before the item that made it
+            self.sink.add_pending(item)
+        else:
+            self.out.append(item)
 
     def nbytes(self) -> int:
         """Memory the planner keeps as it goes: registry columns, specification
@@ -364,9 +372,14 @@ class Planner:
                     yield from self._drain()
                 continue
             count = self.model.entities[root].count or 0
+            build = self.builders[root]
+            out, popleft, tasks = self.out, self.out.popleft, self.tasks
             while store.count < count:  # some may have been planned ahead (picked)
-                self.create(root, None, None, store.count + 1)
-                yield from self._drain()
+                build(None, store.count + 1)
+                while out:
+                    yield popleft()
+                if tasks:
+                    yield from self._drain()
         for target, pool in self.pools:
             for _ in pool.unused(partial(self.create, target, None, None, 0)):
                 yield from self._drain()

@@ -25,6 +25,7 @@ __all__ = [
     "Provider",
     "Row",
     "finite_draw",
+    "inline",
 ]
 
 # Values that JSON carries as they are; anything else is converted once per draw.
@@ -49,6 +50,17 @@ class Row:
 
 
 Draw = Callable[[Row], Any]
+
+
+def inline(draw: Draw, template: str, **env: Any) -> Draw:
+    """Marks ``draw`` as writable into the planner's per-entity builders
+    (:mod:`seeder.plan.builders`) as ``template``: a Python expression of ``row``
+    and of ``env``'s names, each written ``{p}name`` (every field's names get a
+    prefix of their own); ``{inner}`` stands for the expression of
+    ``env["inner"]``, another draw. The expression must do what ``draw(row)``
+    does, the same draws in the same order. Returns ``draw``."""
+    draw.__inline__ = (template, env)  # type: ignore[attr-defined]
+    return draw
 
 
 class CompileContext(Protocol):

@@ -21,10 +21,12 @@ import bisect
 import itertools
 import operator
 import string
+import sys
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["fast_method"]
+__all__ = ["fast_method", "on_reseed"]
 
 Make = Callable[[], Any]
 _DIGITS = "0123456789"
@@ -356,7 +358,6 @@ def _sentence_maker(ctx: _Ctx, nb_words: int, variable: bool, words: Any) -> Mak
         return lambda: ""
     connector = getattr(ctx.owner, "word_connector", " ")
     end = getattr(ctx.owner, "sentence_punctuation", ".")
-    rand = ctx.rand
     if isinstance(words, Mapping) and ctx.weighting:
         pick, count = ctx.pick(words), _nb(ctx, nb_words, variable)
 
@@ -369,17 +370,114 @@ def _sentence_maker(ctx: _Ctx, nb_words: int, variable: bool, words: Any) -> Mak
     seq = tuple(words.keys()) if isinstance(words, Mapping) else tuple(words)
     if not seq:
         raise _Unsupported
-    size = len(seq)
-    low, spread = (nb_words * 60, 81) if variable else (nb_words * 100, 1)
+    # Faker's randomize_nb_elements: 60-140% of nb_words, at least one
+    counts = [max(1, (nb_words * (60 + j)) // 100) for j in range(81)] if variable else None
+    return _Batched(ctx.gen.random, seq, counts, nb_words, connector, end).make
 
-    def make() -> str:
-        # Faker's randomize_nb_elements: 60-140% of nb_words, at least one
-        k = max(1, (low + nb_words * int(rand() * spread)) // 100) if variable else nb_words
-        chosen = [seq[int(rand() * size)] for _ in range(k)]
-        chosen[0] = chosen[0].title()
-        return connector.join(chosen) + end
 
-    return make
+class _Batched:
+    """Sentences of uniformly drawn words, the draws made in batches: 32-bit
+    uniform integers from the stream's ``randbytes``, scaled to word indexes (and to
+    word counts) by C-level ``map`` over whole batches, so that a sentence costs a
+    slice and a join. A batch starts at 64 draws and doubles up to 4,096 while the
+    stream is not re-seeded (``seed_by``: :func:`on_reseed` empties the batches, so
+    the values after a re-seed depend on the key only)."""
+
+    __slots__ = (
+        "batch",
+        "connector",
+        "counts",
+        "end",
+        "fixed",
+        "heads",
+        "kp",
+        "ks",
+        "p",
+        "rng",
+        "seq",
+        "size",
+        "titled",
+        "words",
+    )
+
+    def __init__(
+        self,
+        rng: Any,
+        seq: tuple[str, ...],
+        counts: list[int] | None,
+        nb_words: int,
+        connector: str,
+        end: str,
+    ) -> None:
+        self.rng = rng
+        self.seq, self.size = seq, len(seq)
+        self.titled = tuple(w.title() for w in seq)
+        self.counts = counts  # None: always nb_words
+        self.fixed = nb_words
+        self.connector, self.end = connector, end
+        on_reseed(rng, self.reset)
+        self.reset()
+
+    def reset(self) -> None:
+        self.batch = 64
+        self.words: list[str] = []
+        self.heads: list[str] = []
+        self.p = 0
+        self.ks: list[int] = []
+        self.kp = 0
+
+    def _uniform(self, n: int, below: int) -> Any:
+        """``n`` draws uniform in [0, below), as an iterator of ints."""
+        raw = array("I", self.rng.randbytes(4 * n))
+        if _BIG_ENDIAN:  # the same draws on every platform
+            raw.byteswap()
+        return map(operator.rshift, map(operator.mul, raw, itertools.repeat(below)), _SHIFT32)
+
+    def _refill(self, need: int) -> None:
+        n = max(self.batch, need)
+        self.batch = min(4096, 2 * self.batch)
+        index = list(self._uniform(n, self.size))
+        self.words = list(map(self.seq.__getitem__, index))
+        self.heads = list(map(self.titled.__getitem__, index))
+        self.p = 0
+
+    def make(self) -> str:
+        counts = self.counts
+        if counts is None:
+            k = self.fixed
+        else:
+            kp = self.kp
+            if kp == len(self.ks):
+                self.ks = list(map(counts.__getitem__, self._uniform(self.batch // 4 + 1, 81)))
+                kp = 0
+            k = self.ks[kp]
+            self.kp = kp + 1
+        p = self.p
+        if p + k > len(self.words):
+            self._refill(k)
+            p = 0
+        chosen = self.words[p : p + k]
+        chosen[0] = self.heads[p]
+        self.p = p + k
+        return self.connector.join(chosen) + self.end
+
+
+_BIG_ENDIAN = sys.byteorder == "big"
+_SHIFT32 = itertools.repeat(32)
+assert array("I").itemsize == 4, "array('I') holds 32-bit integers on supported platforms"
+
+
+def on_reseed(rng: Any, reset: Callable[[], None]) -> None:
+    """Asks that ``reset`` be called each time ``rng`` (a field's stream) is
+    re-seeded (by :func:`seeder.plan.fields.seed_by_hooks`)."""
+    resets = getattr(rng, "seeder_resets", None)
+    if resets is None:
+        resets = []
+        try:
+            rng.seeder_resets = resets
+        except AttributeError:  # a stream that takes no attribute is never re-seeded here
+            return
+    resets.append(reset)
 
 
 def _sentence(ctx: _Ctx, args: dict[str, Any]) -> Make:
@@ -444,6 +542,10 @@ def _isbn(thirteen: bool) -> Callable[[_Ctx, dict[str, Any]], Make]:
                 groups.append((ean, group, 10**n, f"%0{n}d", lows, highs, lengths))
             plans.append(groups)
 
+        fast13 = _isbn13_tables(plans) if thirteen else None
+        if fast13 is not None:
+            return _isbn13_make(rand, fast13, sep)
+
         def make() -> str:
             groups = plans[int(rand() * len(plans))]
             ean, group, span, fmt, lows, highs, lengths = groups[int(rand() * len(groups))]
@@ -465,6 +567,67 @@ def _isbn(thirteen: bool) -> Callable[[_Ctx, dict[str, Any]], Make]:
         return make
 
     return build
+
+
+def _weighted_sums(parity: int) -> list[int]:
+    """ISBN-13 check sums of every 4-digit run starting at a position of
+    ``parity`` (weights 1, 3, 1, 3... from position 0), by the run's value."""
+    two = [(d0 * _W13[parity] + d1 * _W13[parity + 1]) for d0 in range(10) for d1 in range(10)]
+    return [a + b for a in two for b in two]
+
+
+_SUMS: dict[int, list[int]] = {}
+
+
+def _isbn13_tables(plans: list[list[Any]]) -> list[list[Any]] | None:
+    """The ISBN-13 groups with integer rule bounds and their check sums by table:
+    per group (ean, group, 10**n, format, lows, highs, lengths, the weighted sum of
+    ean + group, the tables of the n digits' 4-digit runs from the right). None when
+    a rule's bounds are not n - 1 digits long (the text comparison is kept then)."""
+    out = []
+    for groups in plans:
+        fast = []
+        for ean, group, span, fmt, lows, highs, lengths in groups:
+            n = len(str(span)) - 1
+            if any(len(b) != n - 1 for b in (*lows, *highs)) or n > 8:
+                return None
+            prefix = ean + group
+            base = sum(int(d) * _W13[i] for i, d in enumerate(prefix))
+            start = len(prefix)  # the position of the first of the n digits
+            runs = []
+            for j in range(2):  # the last 4 digits, then the 4 before (zeros past n)
+                parity = (start + n - 4 * (j + 1)) % 2
+                if parity not in _SUMS:
+                    _SUMS[parity] = _weighted_sums(parity)
+                runs.append(_SUMS[parity])
+            int_lows, int_highs = [int(b) for b in lows], [int(b) for b in highs]
+            fast.append((ean, group, span, fmt, int_lows, int_highs, lengths, base, *runs))
+        out.append(fast)
+    return out
+
+
+def _isbn13_make(rand: Callable[[], float], plans: list[list[Any]], sep: str) -> Make:
+    """ISBN-13 by the tables of :func:`_isbn13_tables`: the same draws and values
+    as the text way, the check digit from two table lookups."""
+    find = bisect.bisect_right
+    n_plans = len(plans)
+
+    def make13() -> str:
+        groups = plans[int(rand() * n_plans)]
+        ean, group, span, fmt, lows, highs, lengths, base, low_run, high_run = groups[
+            int(rand() * len(groups))
+        ]
+        r = int(rand() * span)
+        head = r // 10
+        at = find(lows, head) - 1
+        if at < 0 or head > highs[at]:
+            raise ValueError(f"registrant {fmt % r!r} is in no rule of {ean}-{group}")
+        reg_pub = fmt % r
+        length = lengths[at]
+        total = base + low_run[r % 10000] + high_run[r // 10000]
+        return sep.join((ean, group, reg_pub[:length], reg_pub[length:], str(-total % 10)))
+
+    return make13
 
 
 # check digits: ISBN-13 weighs its 12 digits 1, 3, 1, 3...; ISBN-10 its 9 digits 1..9.

@@ -27,6 +27,7 @@ from seeder.providers.base import (
     InvalidProvider,
     Provider,
     Row,
+    inline,
 )
 from seeder.providers.fastfake import fast_method
 
@@ -173,12 +174,27 @@ class Choice(Provider):
         rand = ctx.rng.random
         n = len(values)
         if self.weights is None:
-            return lambda row: values[int(rand() * n)]
+            return inline(
+                lambda row: values[int(rand() * n)],
+                "{p}values[int({p}rand() * {p}n)]",
+                values=values,
+                rand=rand,
+                n=n,
+            )
         cum = list(itertools.accumulate(float(w) for w in self.weights))
         total = cum[-1]
         pick = bisect.bisect_right
         last = n - 1
-        return lambda row: values[min(pick(cum, rand() * total), last)]
+        return inline(
+            lambda row: values[min(pick(cum, rand() * total), last)],
+            "{p}values[min({p}pick({p}cum, {p}rand() * {p}total), {p}last)]",
+            values=values,
+            pick=pick,
+            cum=cum,
+            rand=rand,
+            total=total,
+            last=last,
+        )
 
 
 def check_weights(weights: Sequence[Any]) -> None:
@@ -274,7 +290,7 @@ class Fake(Provider):
         fast = fast_method(gen, self.method, args)
         if fast is not None:  # Faker's data, drawn without Faker's machinery
             if type(sample) in JSON_SCALARS:
-                return lambda row: fast()
+                return inline(lambda row: fast(), "{p}make()", make=fast)
             return lambda row: jsonable(fast())
         if type(sample) in JSON_SCALARS:
             if args:

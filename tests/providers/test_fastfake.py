@@ -198,3 +198,41 @@ def test_plans_through_the_fast_path_are_deterministic() -> None:
     assert first == again
     meters = [body["meter_id"] for key, body in first if key.startswith("meter:")]
     assert all(re.fullmatch(r"MTR-\d{8}", m) for m in meters)
+
+
+def _titles_by_customer(notes: seeder.Range) -> dict[str, list[str]]:
+    from tests.conftest import model_of, records
+
+    model = model_of(
+        {
+            "customer": seeder.Entity(
+                command="CreateUser", count=40, fields={"name": seeder.Seq("c{n}")}
+            ),
+            "note": seeder.Entity(
+                command="CreatePost",
+                per="customer",
+                count=notes,
+                fields={
+                    "author_id": seeder.From("parent"),
+                    "title": seeder.Fake("sentence", {"nb_words": 5}, seed_by="author_id"),
+                },
+            ),
+        }
+    )
+    result: dict[str, list[str]] = {}
+    for r in records(model):
+        if r["command"] == "CreatePost":
+            result.setdefault(r["refs"]["author_id"], []).append(r["body"]["title"])
+    return result
+
+
+def test_batched_sentences_start_again_at_each_seed_by_key() -> None:
+    """Sentences are drawn in batches ahead of use; a seed_by re-seed empties the
+    batch, so each parent's titles depend on the parent only, not on how many
+    titles the others drew."""
+    few = _titles_by_customer(seeder.Range(1, 3))
+    many = _titles_by_customer(seeder.Range(4, 4))
+    assert len(few) == len(many) == 40
+    for customer, titles in few.items():
+        assert many[customer][: len(titles)] == titles
+    assert len({t for ts in many.values() for t in ts}) > 150  # not one sentence repeated
