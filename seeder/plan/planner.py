@@ -21,6 +21,7 @@ from seeder.plan.draws import Forced, from_draw, ref_draw
 from seeder.plan.fields import (
     FieldContext,
     NoLocale,
+    Streams,
     UniqueGuard,
     seed_by_hooks,
     with_unique,
@@ -72,10 +73,12 @@ class Planner:
     """Plans one scenario once (it holds the random streams and the registry).
     It is the :class:`~seeder.plan.draws.Graph` its reference draws work on."""
 
-    def __init__(self, model: Model, *, on_demand: bool = False) -> None:
+    def __init__(self, model: Model, *, on_demand: bool = False, streams: Streams = stream) -> None:
         self.model = model
         # planned as a caller asks (given): no fixed pools, references create
         self.on_demand = on_demand
+        # (seed, entity, field) -> a stream as fresh: given lends re-seeded ones
+        self._streams = streams
         self.seed = model.scenario.seed
         self.fingerprint = model.fingerprint
         self.stores = {name: Store(em) for name, em in model.entities.items()}
@@ -93,7 +96,7 @@ class Planner:
         problems.raise_if_any()
         position = {name: i for i, name in enumerate(model.order)}
         count_draws = {
-            name: self._counter(em.count_provider.compile_rng(stream(self.seed, name, "<count>")))
+            name: self._counter(em.count_provider.compile_rng(streams(self.seed, name, "<count>")))
             for name, em in model.entities.items()
             if em.count_provider is not None
         }
@@ -208,7 +211,7 @@ class Planner:
 
     def _compile_field(self, entity: str, name: str, creators: dict[str, Draw]) -> Draw:
         em = self.model.entities[entity]
-        ctx = FieldContext(self.model.scenario, self.seed, entity, name)
+        ctx = FieldContext(self.model.scenario, self.seed, entity, name, self._streams)
         provider = em.spec.actor if name == "actor" else em.providers[name]
         if provider == "parent":  # actor: parent
 

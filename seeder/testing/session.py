@@ -77,7 +77,9 @@ class Session:
             scenario = dataclasses.replace(model.scenario, seed=self.seed)
             with leased(self._lease):
                 self._planner = Planner(
-                    dataclasses.replace(model, scenario=scenario), on_demand=True
+                    dataclasses.replace(model, scenario=scenario),
+                    on_demand=True,
+                    streams=self._lease.stream,
                 )
         return self._planner
 
