@@ -64,6 +64,9 @@ class Blueprint:
         self.source = source
         self.bindings = Bindings.of_model(model)
         self.entities = {name: _entity_info(em) for name, em in model.entities.items()}
+        # a planner compiled every entity without a problem: later ones compile
+        # each entity when a test first plans it
+        self.compiled = False
         # the records of existing entities, read once per target (and headers)
         self._records: dict[tuple[str | None, tuple[tuple[str, str], ...]], Model] = {}
         self._records_lock = threading.Lock()

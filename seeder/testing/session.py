@@ -75,12 +75,17 @@ class Session:
 
             model = self._model
             scenario = dataclasses.replace(model.scenario, seed=self.seed)
+            # the first planner of a blueprint compiles every entity (a provider
+            # that cannot compile is said then); later ones each entity as used
+            lazy = self.bp.compiled
             with leased(self._lease):
                 self._planner = Planner(
                     dataclasses.replace(model, scenario=scenario),
                     on_demand=True,
                     streams=self._lease.stream,
+                    lazy=lazy,
                 )
+            self.bp.compiled = True
         return self._planner
 
     def close(self) -> None:
@@ -169,7 +174,8 @@ class Session:
         if parent is not None:
             i = self._children[(info.name, parent)] = self._children.get((info.name, parent), 0) + 1
         planner = self.planner
-        index = planner.create(info.name, forced or None, parent, i)
+        with leased(self._lease):  # an entity first planned is compiled now
+            index = planner.create(info.name, forced or None, parent, i)
         planner.tasks.clear()  # no children: a test asks for what it wants
         self._drain(planner, info.name, index, actor)
         return index
