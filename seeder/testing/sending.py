@@ -44,10 +44,7 @@ async def send_items(
     recorder = _Recorder(port)
     executor = Executor(recorder, bindings, concurrency=1, results=results)
     try:
-        await executor.run(items)
-    except BaseExceptionGroup as group:  # from the executor's task group
-        unsent(items, results)
-        raise group.exceptions[0] from None
+        await executor.run_in_order(items)  # no tasks: the sync face drives it
     except BaseException:
         unsent(items, results)
         raise
