@@ -154,7 +154,7 @@ def _pooled(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, entities=entities)
 
 
-_cache: dict[tuple[str, int, int], Blueprint] = {}
+_cache: dict[tuple[int, int, int, int], Blueprint] = {}
 _cache_lock = threading.Lock()
 
 
@@ -179,7 +179,8 @@ def blueprint(scenario: str | Path | Scenario | Blueprint) -> Blueprint:
             f"scenario file not found: {path} ({exc.strerror}); check the path (relative "
             f"paths are relative to {Path.cwd()})"
         ) from exc
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    # the file itself (not its path: no realpath per test), as it is now
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     with _cache_lock:
         found = _cache.get(key)
     if found is not None:
