@@ -32,6 +32,7 @@ __all__ = [
     "UNIQUE_TRIES",
     "FieldContext",
     "NoLocale",
+    "Streams",
     "UniqueGuard",
     "seed_by_hooks",
     "with_unique",
@@ -46,14 +47,20 @@ class NoLocale(InvalidProvider):
     """The scenario's locale is unknown to Faker (said once, at the locale's line)."""
 
 
-class FieldContext:
-    """A provider's view of the scenario while it compiles (a CompileContext)."""
+Streams = Callable[[int, str, str], random.Random]
 
-    def __init__(self, scenario: Scenario, seed: int, entity: str, field: str) -> None:
+
+class FieldContext:
+    """A provider's view of the scenario while it compiles (a CompileContext).
+    ``streams`` makes the field's stream (``given`` lends re-seeded ones)."""
+
+    def __init__(
+        self, scenario: Scenario, seed: int, entity: str, field: str, streams: Streams = stream
+    ) -> None:
         self.scenario = scenario
         self.entity = entity
         self.field = field
-        self.rng = stream(seed, entity, field)
+        self.rng = streams(seed, entity, field)
 
     def faker(self) -> Any:
         scenario = self.scenario

@@ -22,6 +22,7 @@ from seeder.plan.draws import Forced, from_draw, ref_draw
 from seeder.plan.fields import (
     FieldContext,
     NoLocale,
+    Streams,
     UniqueGuard,
     seed_by_hooks,
     with_unique,
@@ -73,13 +74,28 @@ class Planner:
     """Plans one scenario once (it holds the random streams and the registry).
     It is the :class:`~seeder.plan.draws.Graph` its reference draws work on."""
 
-    def __init__(self, model: Model, *, on_demand: bool = False, sink: Any = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        *,
+        on_demand: bool = False,
+        sink: Any = None,
+        streams: Streams = stream,
+        lazy: bool = False,
+    ) -> None:
         """``sink``: a :class:`~seeder.plan.commandlog.JsonlCommandLog` that gets each
-        item's line as it is made (then :meth:`items` yields nothing)."""
+        item's line as it is made (then :meth:`items` yields nothing). ``lazy``: each
+        entity's draws are compiled when its first instance is planned (given: a test
+        plans a few entities of many, with a model already compiled whole once, so no
+        problem is left to find), and created by the generic loop, without generating
+        a builder per entity for a plan of a few items."""
+        assert not (lazy and sink is not None), "a lazy planner writes no command log"
         self.model = model
         self.sink = sink
         # planned as a caller asks (given): no fixed pools, references create
         self.on_demand = on_demand
+        # (seed, entity, field) -> a stream as fresh: given lends re-seeded ones
+        self._streams = streams
         self.seed = model.scenario.seed
         self.fingerprint = model.fingerprint
         self.stores = {name: Store(em) for name, em in model.entities.items()}
@@ -92,45 +108,24 @@ class Planner:
         # final pools of references with mean: (target, pool), their unused ranks
         # are created at the end of the plan
         self.pools: list[tuple[str, FinalPool]] = []
-        problems = Problems(model.scenario.source, model.locate)
-        steps = {name: self._compile_entity(name, problems) for name in model.entities}
-        problems.raise_if_any()
-        position = {name: i for i, name in enumerate(model.order)}
-        count_draws = {
-            name: self._counter(em.count_provider.compile_rng(stream(self.seed, name, "<count>")))
-            for name, em in model.entities.items()
-            if em.count_provider is not None
-        }
-        self.plans: dict[str, _EntityPlan] = {}
-        for name, em in model.entities.items():
-            actor = em.kinds.get("actor")
-            # reversed: the task stack pops the first sibling first
-            children = sorted(em.children, key=position.__getitem__, reverse=True)
-            self.plans[name] = _EntityPlan(
-                name=name,
-                command=em.command.__name__,
-                store=self.stores[name],
-                records=bool(em.stored or em.specs),
-                steps=steps[name],
-                body_fields=tuple(em.body_fields),
-                ref_fields=tuple(em.ref_fields),
-                links_of=tuple(  # what must be done first: existing records are
-                    (f, k.target)
-                    for f, k in em.kinds.items()
-                    if k.target is not None
-                    and f != KEY
-                    and model.entities[k.target].existing is None
-                ),
-                ordered=em.ordered,
-                actor_target=actor.target if actor is not None and actor.target else None,
-                key_prefix=f"{self.fingerprint}:",
-                children=tuple((c, count_draws[c]) for c in children),
-                held=em.existing is not None,
-            )
+        self._position = {name: i for i, name in enumerate(model.order)}
+        self._count_draws: dict[str, Callable[[], int]] = {}
+        self.plans: dict[str, _EntityPlan]
+        if lazy:  # each entity compiled when first planned
+            self.plans = _LazyPlans(self._compile_plan)
+        else:
+            problems = Problems(model.scenario.source, model.locate)
+            steps = {name: self._compile_entity(name, problems) for name in model.entities}
+            problems.raise_if_any()
+            self.plans = {name: self._entity_plan(name, steps[name]) for name in model.entities}
         # per entity: its instances built without forced fields (the hot path)
-        self.builders: dict[str, Builder] = {
-            name: build_entity(self, ep, ChildTask, sink) for name, ep in self.plans.items()
-        }
+        self.builders: dict[str, Builder]
+        if lazy:
+            self.builders = _LazyBuilders(self._generic_builder)
+        else:
+            self.builders = {
+                name: build_entity(self, ep, ChildTask, sink) for name, ep in self.plans.items()
+            }
         # what the plan starts from, in entity order: the roots, and the existing
         # entities whose records have children
         self.starts = [
@@ -140,6 +135,52 @@ class Planner:
             or (model.entities[name].existing and model.entities[name].children)
         ]
         self._hold_existing()
+
+    def _compile_plan(self, name: str) -> _EntityPlan:
+        problems = Problems(self.model.scenario.source, self.model.locate)
+        steps = self._compile_entity(name, problems)
+        problems.raise_if_any()
+        return self._entity_plan(name, steps)
+
+    def _entity_plan(self, name: str, steps: list[tuple[str, Draw]]) -> _EntityPlan:
+        model = self.model
+        em = model.entities[name]
+        actor = em.kinds.get("actor")
+        # reversed: the task stack pops the first sibling first
+        children = sorted(em.children, key=self._position.__getitem__, reverse=True)
+        return _EntityPlan(
+            name=name,
+            command=em.command.__name__,
+            store=self.stores[name],
+            records=bool(em.stored or em.specs),
+            steps=steps,
+            body_fields=tuple(em.body_fields),
+            ref_fields=tuple(em.ref_fields),
+            links_of=tuple(  # what must be done first: existing records are
+                (f, k.target)
+                for f, k in em.kinds.items()
+                if k.target is not None and f != KEY and model.entities[k.target].existing is None
+            ),
+            ordered=em.ordered,
+            actor_target=actor.target if actor is not None and actor.target else None,
+            key_prefix=f"{self.fingerprint}:",
+            children=tuple((c, self._count_draw(c)) for c in children),
+            held=em.existing is not None,
+        )
+
+    def _generic_builder(self, name: str) -> Builder:
+        create, none = self.create_generic, None
+        return lambda parent, i: create(name, none, parent, i)
+
+    def _count_draw(self, name: str) -> Callable[[], int]:
+        """How many instances of the child entity ``name`` one parent gets."""
+        draw = self._count_draws.get(name)
+        if draw is None:
+            provider = self.model.entities[name].count_provider
+            assert provider is not None, f"{name} is a child without a count"
+            rng = self._streams(self.seed, name, "<count>")
+            draw = self._count_draws[name] = self._counter(provider.compile_rng(rng))
+        return draw
 
     def _hold_existing(self) -> None:
         """Existing entities' records, read before planning, are the first (and
@@ -216,7 +257,7 @@ class Planner:
 
     def _compile_field(self, entity: str, name: str, creators: dict[str, Draw]) -> Draw:
         em = self.model.entities[entity]
-        ctx = FieldContext(self.model.scenario, self.seed, entity, name)
+        ctx = FieldContext(self.model.scenario, self.seed, entity, name, self._streams)
         provider = em.spec.actor if name == "actor" else em.providers[name]
         if provider == "parent":  # actor: parent
 
@@ -400,6 +441,30 @@ class Planner:
             task.remaining -= 1
             task.i += 1
             self.create(task.entity, None, task.parent, task.i)
+
+
+class _LazyPlans(dict[str, _EntityPlan]):
+    """Entity plans compiled when first looked up (``Planner(lazy=True)``)."""
+
+    def __init__(self, compile_plan: Callable[[str], _EntityPlan]) -> None:
+        super().__init__()
+        self._compile_plan = compile_plan
+
+    def __missing__(self, name: str) -> _EntityPlan:
+        plan = self[name] = self._compile_plan(name)
+        return plan
+
+
+class _LazyBuilders(dict[str, "Builder"]):
+    """Builders made when first looked up (``Planner(lazy=True)``)."""
+
+    def __init__(self, make: Callable[[str], Builder]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, name: str) -> Builder:
+        build = self[name] = self._make(name)
+        return build
 
 
 def plan_items(model: Model) -> Iterator[PlanItem]:

@@ -8,12 +8,28 @@ with ``status`` and ``body`` attributes (the service's own error).
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import types
+from collections.abc import Generator
 from typing import Any
 
 from seeder.ports import Outcome, Send, capture, error_message
 
-__all__ = ["DispatchPort"]
+__all__ = ["NEEDS_LOOP", "DispatchPort"]
+
+# what a send driven without an event loop yields (given's sync face) when the
+# handler's answer must be awaited: whoever drives it goes on in a loop
+NEEDS_LOOP = object()
+
+
+@types.coroutine
+def _in_a_loop() -> Generator[Any, None, None]:
+    """Suspends once, to whoever drives the coroutine, if no event loop runs it."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        yield NEEDS_LOOP
 
 
 class DispatchPort:
@@ -50,6 +66,7 @@ class DispatchPort:
                 request.fields, credential=credential, idempotency_key=request.item.idempotency_key
             )
             if inspect.isawaitable(result):
+                await _in_a_loop()
                 result = await result
         except Exception as exc:  # the service's rejection, as its own exception type
             status = getattr(exc, "status", None)

@@ -46,31 +46,70 @@ def fast_method(gen: Any, method: str, args: Mapping[str, Any]) -> Make | None:
         return None
 
 
+def _sub_method(ctx: _Ctx, method: str) -> Make | None:
+    """``fast_method(ctx.gen, method, {})`` for a token of a pattern, sharing the
+    caller's memo of tokens (a name's formats name ``first_name`` a dozen times)."""
+    build = _BUILDERS.get(method)
+    if build is None:
+        return None
+    owner = _owner(ctx.gen, method)
+    if owner is None:
+        return None
+    try:
+        return build(_Ctx(ctx.gen, owner, ctx.memo), {})
+    except _Unsupported:
+        return None
+
+
 class _Unsupported(Exception):
     """Arguments or data this module does not handle: Faker is called instead."""
 
 
+# Faker's data, prepared once: id(elements) -> (elements, its keys or items as a
+# tuple, cumulative weights when weighted). The elements are kept (so the id is
+# never reused while cached) and checked by identity; Faker's lists are class
+# attributes, so the cache holds a few dozen of them.
+_Prepared = tuple[Any, tuple[Any, ...], list[float] | None]
+_prepared: dict[tuple[int, bool], _Prepared] = {}
+_PREPARED_MAX = 512
+
+
+def _prepare(elements: Any, weighted: bool) -> tuple[tuple[Any, ...], list[float] | None]:
+    key = (id(elements), weighted)
+    found = _prepared.get(key)
+    if found is not None and found[0] is elements:
+        return found[1], found[2]
+    if isinstance(elements, Mapping):
+        seq = tuple(elements.keys())
+        cum = list(itertools.accumulate(float(w) for w in elements.values())) if weighted else None
+    else:
+        seq, cum = tuple(elements), None
+    if len(_prepared) >= _PREPARED_MAX:
+        _prepared.clear()
+    _prepared[key] = (elements, seq, cum)
+    return seq, cum
+
+
 class _Ctx:
-    def __init__(self, gen: Any, owner: Any) -> None:
+    def __init__(self, gen: Any, owner: Any, memo: dict[str, Make] | None = None) -> None:
         self.gen = gen
         self.owner = owner  # the provider instance whose method this is
         self.rand = gen.random.random
         self.weighting = bool(getattr(owner, "__use_weighting__", True))
+        # the tokens of patterns compiled so far for this field (same stream)
+        self.memo: dict[str, Make] = {} if memo is None else memo
 
     def pick(self, elements: Any) -> Make:
         """Faker's ``random_element``: uniform, or by the OrderedDict's weights
         when weighting is on."""
         rand = self.rand
-        if isinstance(elements, Mapping):
-            keys = tuple(elements.keys())
-            if self.weighting:
-                cum = list(itertools.accumulate(float(w) for w in elements.values()))
-                total, last, find = cum[-1], len(keys) - 1, bisect.bisect_right
-                return lambda: keys[min(find(cum, rand() * total), last)]
-            elements = keys
-        seq = tuple(elements)
+        weighted = isinstance(elements, Mapping) and self.weighting
+        seq, cum = _prepare(elements, weighted)
         if not seq:
             raise _Unsupported
+        if cum is not None:
+            total, last, find = cum[-1], len(seq) - 1, bisect.bisect_right
+            return lambda: seq[min(find(cum, rand() * total), last)]
         n = len(seq)
         return lambda: seq[int(rand() * n)]
 
@@ -83,11 +122,18 @@ class _Ctx:
     def sub(self, method: str) -> Make:
         """Another method, fast if possible, else Faker's own (drawing from the same
         stream, so still deterministic)."""
-        fast = fast_method(self.gen, method, {})
-        if fast is not None:
-            return fast
-        call = getattr(self.gen, method)
-        return lambda: str(call())
+        made = self.memo.get(method)
+        if made is not None:
+            return made
+        fast = _sub_method(self, method)
+        if fast is None:
+            call = getattr(self.gen, method)
+
+            def fast() -> str:
+                return str(call())
+
+        self.memo[method] = fast
+        return fast
 
 
 def _owner(gen: Any, method: str) -> Any:
@@ -98,19 +144,33 @@ def _owner(gen: Any, method: str) -> Any:
     owner = getattr(bound, "__self__", None)
     if func is None or owner is None:
         return None
-    base = _BASES.get(method)
-    if base is None:
-        return None
-    import importlib
-
-    try:
-        module = importlib.import_module("faker.providers" + (f".{base}" if base else ""))
-    except ImportError:
-        return None
-    cls = module.Provider if base else module.BaseProvider
-    if getattr(cls, method, None) is not func:
+    if _base_function(method) is not func:
         return None
     return owner
+
+
+_base_functions: dict[str, Any] = {}
+
+
+def _base_function(method: str) -> Any:
+    """The function of Faker's base provider this module mirrors for ``method``
+    (looked up once), or None."""
+    if method in _base_functions:
+        return _base_functions[method]
+    base = _BASES.get(method)
+    func = None
+    if base is not None:
+        import importlib
+
+        try:
+            module = importlib.import_module("faker.providers" + (f".{base}" if base else ""))
+        except ImportError:
+            module = None
+        if module is not None:
+            cls = module.Provider if base else module.BaseProvider
+            func = getattr(cls, method, None)
+    _base_functions[method] = func
+    return func
 
 
 # -- patterns: {{token}} templates, and numerify/lexify/bothify ---------------
@@ -119,28 +179,43 @@ def _owner(gen: Any, method: str) -> Any:
 def _template(ctx: _Ctx, pattern: str, literal: Callable[[str], str | Make] | None = None) -> Make:
     """Faker's ``generator.parse``: ``{{ token }}`` replaced by the token's method
     (``literal`` turns the text between tokens into what it becomes)."""
-    from faker.generator import _re_token
-
     parts: list[str | Make] = []
-    pos = 0
-
-    def between(piece: str) -> None:
-        if piece:
+    for piece, is_token in _tokens(pattern):
+        if is_token:
+            parts.append(ctx.sub(piece))
+        elif piece:
             parts.append(piece if literal is None else literal(piece))
-
-    for m in _re_token.finditer(pattern):
-        if m.group(2):  # an argument group: leave it to Faker
-            raise _Unsupported
-        between(pattern[pos : m.start()])
-        parts.append(ctx.sub(m.group(1)))
-        pos = m.end()
-    between(pattern[pos:])
     if all(isinstance(p, str) for p in parts):
         text = "".join(p for p in parts if isinstance(p, str))
         return lambda: text
     if len(parts) == 1 and not isinstance(parts[0], str):
         return parts[0]
     return _joined(parts)
+
+
+_parsed: dict[str, tuple[tuple[str, bool], ...]] = {}
+
+
+def _tokens(pattern: str) -> tuple[tuple[str, bool], ...]:
+    """A pattern as (text, False) and (token, True) pieces, parsed once."""
+    found = _parsed.get(pattern)
+    if found is not None:
+        return found
+    from faker.generator import _re_token
+
+    pieces: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _re_token.finditer(pattern):
+        if m.group(2):  # an argument group: leave it to Faker
+            raise _Unsupported
+        pieces.append((pattern[pos : m.start()], False))
+        pieces.append((m.group(1), True))
+        pos = m.end()
+    pieces.append((pattern[pos:], False))
+    if len(_parsed) >= _PREPARED_MAX:
+        _parsed.clear()
+    made = _parsed[pattern] = tuple(pieces)
+    return made
 
 
 def _joined(parts: Sequence[str | Make]) -> Make:

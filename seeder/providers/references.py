@@ -189,7 +189,12 @@ class Ref(Provider):
         self.conditions()  # validates the where clause
 
     def conditions(self) -> tuple[Condition, ...]:
-        return parse_where(self.where)
+        """The ``where`` clause, parsed (once: given compiles a reference per test)."""
+        parsed: tuple[Condition, ...] | None = self.__dict__.get("_conditions")
+        if parsed is None:
+            parsed = parse_where(self.where)
+            object.__setattr__(self, "_conditions", parsed)  # frozen, but a cache
+        return parsed
 
     def popularity(self, rng: random.Random) -> Callable[[], float]:
         return popularity(rng, self.skew, self.weights)

@@ -142,6 +142,22 @@ class Executor:
             self.stats.finish()
         return self.stats
 
+    async def run_in_order(self, items: Iterable[PlanItem]) -> RunStats:
+        """Sends ``items`` one at a time, in order, each once the one before it has
+        ended: what :meth:`run` does with ``concurrency=1``, without tasks, so that
+        while the port never waits (an in-process one) a caller may drive it to
+        the end without an event loop (given's sync face)."""
+        self.stats.start()
+        try:
+            for item in items:
+                if self.stopping:
+                    break
+                self._inflight.add(item.key)
+                await self._handle(item)
+        finally:
+            self.stats.finish()
+        return self.stats
+
     def stop(self) -> None:
         """Take no new item; those already taken finish."""
         self.stopping = True

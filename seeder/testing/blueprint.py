@@ -64,6 +64,9 @@ class Blueprint:
         self.source = source
         self.bindings = Bindings.of_model(model)
         self.entities = {name: _entity_info(em) for name, em in model.entities.items()}
+        # a planner compiled every entity without a problem: later ones compile
+        # each entity when a test first plans it
+        self.compiled = False
         # the records of existing entities, read once per target (and headers)
         self._records: dict[tuple[str | None, tuple[tuple[str, str], ...]], Model] = {}
         self._records_lock = threading.Lock()
@@ -151,7 +154,7 @@ def _pooled(scenario: Scenario) -> Scenario:
     return dataclasses.replace(scenario, entities=entities)
 
 
-_cache: dict[tuple[str, int, int], Blueprint] = {}
+_cache: dict[tuple[int, int, int, int], Blueprint] = {}
 _cache_lock = threading.Lock()
 
 
@@ -176,7 +179,8 @@ def blueprint(scenario: str | Path | Scenario | Blueprint) -> Blueprint:
             f"scenario file not found: {path} ({exc.strerror}); check the path (relative "
             f"paths are relative to {Path.cwd()})"
         ) from exc
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    # the file itself (not its path: no realpath per test), as it is now
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     with _cache_lock:
         found = _cache.get(key)
     if found is not None:

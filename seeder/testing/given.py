@@ -2,24 +2,28 @@
 :class:`AsyncGiven` for async ones, over the same session (planner, answers,
 handles).
 
-The sync face keeps one event loop for its whole life, so a call costs a few loop
-iterations (~20 µs), not a new loop; the in-process port never yields, so the loop
-only runs the executor's few steps. It is a plain loop driven with
-``run_until_complete`` rather than an ``asyncio.Runner``, whose per-call SIGINT
-handler swap cost ~50 µs of each call; the loop is never made the thread's current
-loop.
+The sync face sends to an in-process application without an event loop: the
+in-process port never waits on a plain handler, so the send (the executor going
+through the items in order) is driven to its end directly. A handler whose answer
+must be awaited (an ``async def``) makes it go on in an event loop, the face's
+own, made then and kept for its whole life; other targets (HTTP, ASGI) always
+send in it. It is a plain loop driven with ``run_until_complete`` rather than an
+``asyncio.Runner``, whose per-call SIGINT handler swap cost ~50 µs of each call;
+the loop is never made the thread's current loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping
+import types
+from collections.abc import Coroutine, Generator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 from seeder.errors import GivenError
 from seeder.ports import Port
+from seeder.ports.inprocess import NEEDS_LOOP, DispatchPort
 from seeder.scenario import Scenario
 from seeder.testing.blueprint import Blueprint, blueprint
 from seeder.testing.handles import Handle
@@ -85,6 +89,30 @@ class _Face:
 
     async def _send(self, port: Port, call: str) -> None:
         await self._session.send(port, call, self._target.description)
+
+
+async def _rest(coro: Coroutine[Any, Any, T], waiting: Any) -> T:
+    """The rest of ``coro``, begun without an event loop, in this one: ``waiting``
+    is what it yielded (``NEEDS_LOOP``: nothing to wait for, it goes on now)."""
+    while True:
+        try:
+            sent = None if waiting is NEEDS_LOOP else await _passing(waiting)
+        except BaseException as exc:  # thrown into this task (cancelled): into coro
+            try:
+                waiting = coro.throw(exc)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            continue
+        try:
+            waiting = coro.send(sent)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+@types.coroutine
+def _passing(waiting: Any) -> Generator[Any, Any, Any]:
+    """Yields what ``coro`` waits on to the task running it, and back."""
+    return (yield waiting)
 
 
 def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -159,9 +187,18 @@ class Given(_Face):
         return self._port
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if isinstance(self._port, DispatchPort):  # begun without a loop
+            try:
+                waiting = coro.send(None)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
+            return self._own_loop().run_until_complete(_rest(coro, waiting))
+        return self._own_loop().run_until_complete(coro)
+
+    def _own_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(coro)
+        return self._loop
 
     def close(self) -> None:
         """Releases the port, the event loop and what the target started."""
@@ -173,10 +210,12 @@ class Given(_Face):
                 self._run(self._session.undo(self._loop_port(), self._target.description))
         finally:
             try:
-                if self._loop is not None:
+                try:
                     if self._port is not None:
-                        self._loop.run_until_complete(self._port.aclose())
-                    _close_loop(self._loop)
+                        self._run(self._port.aclose())
+                finally:
+                    if self._loop is not None:
+                        _close_loop(self._loop)
             finally:
                 self._session.close()
                 self._target.close()

@@ -14,7 +14,7 @@ from seeder.run.bindings import Bindings
 from seeder.run.executor import Executor
 from seeder.run.results import DONE, FAILED, Results
 
-__all__ = ["Answer", "failure", "send_items", "unsent"]
+__all__ = ["Answer", "Sender", "failure", "send_items", "unsent"]
 
 Answer = tuple[dict[str, Any], Outcome]  # the fields sent, and the outcome
 
@@ -36,22 +36,33 @@ class _Recorder:
         """The port belongs to the face that made it."""
 
 
+class Sender:
+    """Sends through one port in order, with one executor for a test's calls."""
+
+    def __init__(self, port: Port, bindings: Bindings, results: Results) -> None:
+        self.port = port
+        self._results = results
+        self._recorder = _Recorder(port)
+        self._executor = Executor(self._recorder, bindings, concurrency=1, results=results)
+
+    async def send(self, items: list[PlanItem]) -> dict[str, Answer]:
+        """Sends ``items`` in order; the answer of each item sent, by key. If
+        sending fails, what was not done is marked failed and the error goes on."""
+        recorder = self._recorder
+        recorder.sent = {}
+        try:
+            await self._executor.run_in_order(items)  # no tasks: the sync face drives it
+        except BaseException:
+            unsent(items, self._results)
+            raise
+        return recorder.sent
+
+
 async def send_items(
     items: list[PlanItem], port: Port, bindings: Bindings, results: Results
 ) -> dict[str, Answer]:
-    """Sends ``items`` in order; the answer of each item sent, by key. If sending
-    fails, what was not done is marked failed and the error goes on."""
-    recorder = _Recorder(port)
-    executor = Executor(recorder, bindings, concurrency=1, results=results)
-    try:
-        await executor.run(items)
-    except BaseExceptionGroup as group:  # from the executor's task group
-        unsent(items, results)
-        raise group.exceptions[0] from None
-    except BaseException:
-        unsent(items, results)
-        raise
-    return recorder.sent
+    """Sends ``items`` in order, once (:class:`Sender`)."""
+    return await Sender(port, bindings, results).send(items)
 
 
 def failure(

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from seeder.commands import HttpBinding
 from seeder.errors import GivenError
 from seeder.model import Kind, Model
 from seeder.plan.items import PlanItem, split_key
@@ -31,7 +32,7 @@ from seeder.testing.blueprint import ACTOR, PARENT, Blueprint, EntityInfo
 from seeder.testing.fakers import Lease, leased
 from seeder.testing.handles import Handle
 from seeder.testing.requests import Link, Lit, Request, Spec, read_request
-from seeder.testing.sending import failure, send_items, unsent
+from seeder.testing.sending import Sender, failure, send_items, unsent
 
 __all__ = ["Session"]
 
@@ -64,9 +65,10 @@ class Session:
         self._lease = Lease()
         self._planner: Planner | None = None
         self._broken: str | None = None  # why planning cannot go on
-        # what the service made, in order of completion, with the request that
-        # deletes each (for Given(undo=True): the test's teardown)
-        self._done: dict[str, dict[str, Any]] = {}
+        # what the service made, in order of completion, with what the request
+        # that deletes each is made of (for Given(undo=True): the test's teardown)
+        self._done: dict[str, tuple[HttpBinding | None, PlanItem, dict[str, Any]]] = {}
+        self._sender: Sender | None = None
 
     @property
     def planner(self) -> Planner:
@@ -75,10 +77,17 @@ class Session:
 
             model = self._model
             scenario = dataclasses.replace(model.scenario, seed=self.seed)
+            # the first planner of a blueprint compiles every entity (a provider
+            # that cannot compile is said then); later ones each entity as used
+            lazy = self.bp.compiled
             with leased(self._lease):
                 self._planner = Planner(
-                    dataclasses.replace(model, scenario=scenario), on_demand=True
+                    dataclasses.replace(model, scenario=scenario),
+                    on_demand=True,
+                    streams=self._lease.stream,
+                    lazy=lazy,
                 )
+            self.bp.compiled = True
         return self._planner
 
     def close(self) -> None:
@@ -167,7 +176,8 @@ class Session:
         if parent is not None:
             i = self._children[(info.name, parent)] = self._children.get((info.name, parent), 0) + 1
         planner = self.planner
-        index = planner.create(info.name, forced or None, parent, i)
+        with leased(self._lease):  # an entity first planned is compiled now
+            index = planner.create(info.name, forced or None, parent, i)
         planner.tasks.clear()  # no children: a test asks for what it wants
         self._drain(planner, info.name, index, actor)
         return index
@@ -343,7 +353,10 @@ class Session:
         items, self._pending = self._pending, []
         if not items:
             return
-        sent = await send_items(items, port, self.bp.bindings, self.results)
+        sender = self._sender
+        if sender is None or sender.port is not port:
+            sender = self._sender = Sender(port, self.bp.bindings, self.results)
+        sent = await sender.send(items)
         first: GivenError | None = None
         for item in items:  # every answer becomes a handle, then the first failure
             answer = sent.get(item.key)
@@ -359,19 +372,20 @@ class Session:
     def _handle(self, item: PlanItem, fields: dict[str, Any], captured: dict[str, Any]) -> None:
         info = self.bp.entities[item.entity]
         secret = info.credential.name if info.credential and info.credential.secret else None
+        values = {**fields, **captured}
         handle = Handle(
             self,
             item.entity,
             split_key(item.key)[1] - 1,
-            {**fields, **captured},
+            values,
             item.links or {},
             info.model.identity,
             frozenset([secret] if secret else []),
         )
         self.handles.append(handle)
         self._by_key[handle.key] = handle
-        http = self.bp.bindings.for_item(item).http
-        self._done[item.key] = undo_entry(http, item, {**fields, **captured})
+        # the Undo request is made only if the test's end deletes (undo=True)
+        self._done[item.key] = (self.bp.bindings.for_item(item).http, item, dict(values))
 
     def made_any(self) -> bool:
         return bool(self._done)
@@ -380,9 +394,10 @@ class Session:
         """Deletes what this session made, dependents first, through the bindings'
         Undo declarations (``Given(undo=True)``); raises :class:`GivenError` saying
         what could not be deleted (or has no Undo to delete it with)."""
-        done, self._done = self._done, {}
-        if not done:
+        made, self._done = self._done, {}
+        if not made:
             return
+        done = {key: undo_entry(http, item, values) for key, (http, item, values) in made.items()}
         plan = undo_plan(done, [], f"given-{self._nonce}")
         sent = await send_items(plan.items, port, plan.bindings, Results())
         left = [i.key for i in plan.items if not ((a := sent.get(i.key)) and a[1].ok)]

@@ -29,13 +29,28 @@ def test_the_same_seed_makes_the_same_values_whatever_ran_before() -> None:
 
 
 def test_pooled_faker_generators_draw_what_new_ones_would() -> None:
-    with Given(LIBRARY, "demo", seed=1234) as given:
-        book = given("book")
     planner = Planner(seeder.load_model(LIBRARY, seed=1234))  # Faker built per field
     planner.create("book", None, None, 0)
     planned = {item.entity: item.body for item in planner.out}
-    assert planned["author"]["name"] == book.author.name
-    assert (planned["book"]["isbn"], planned["book"]["title"]) == (book.isbn, book.title)
+    with Given(LIBRARY, "demo", seed=99) as other:  # the streams and draws are lent...
+        other("member")
+    for _ in range(2):  # ...and lent again, re-seeded, to the next tests
+        with Given(LIBRARY, "demo", seed=1234) as given:
+            book = given("book")
+        assert planned["author"]["name"] == book.author.name
+        assert planned["author"]["birth_year"] == book.author.birth_year
+        assert (planned["book"]["isbn"], planned["book"]["title"]) == (book.isbn, book.title)
+        assert planned["book"]["subtitle"] == book.subtitle
+        assert planned["book"]["published_on"] == book.published_on
+
+
+def test_two_givens_at_once_draw_from_their_own_streams() -> None:
+    alone = _values("tests/x.py::test_alone")
+    with Given(LIBRARY, "demo", seed="tests/x.py::test_other") as other:
+        other("book")  # holds its streams while the next one plans
+        assert _values("tests/x.py::test_alone") == alone
+        other("member")
+    assert _values("tests/x.py::test_alone") == alone
 
 
 def test_one_given_does_not_see_what_another_made() -> None:
