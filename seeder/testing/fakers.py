@@ -87,6 +87,8 @@ class Lease:
         if lent is None:
             lent = _Stream()
         lent.rng.seed(derive_seed(seed, entity, field))
+        for reset in getattr(lent.rng, "seeder_resets", ()):  # draws made ahead (fastfake)
+            reset()
         self._streams.append((key, lent))
         self._lent[id(lent.rng)] = lent
         return lent.rng
