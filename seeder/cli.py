@@ -238,6 +238,9 @@ def _run(args: argparse.Namespace) -> int:
         model = read_records(model, target, runner.settings.options.headers)
         check_size(model)  # again: children of the records read count now
         check_sample(model)
+        sends_here = args.workers <= 1 and target.startswith(("http://", "https://"))
+        if sends_here and args.http_client == "aiohttp":
+            import aiohttp  # noqa: F401  # the first request's import, made here without the GC
     if args.workers > 1:
         return _run_workers(args, runner, model.expected_total())
     return runner.run_model(model)
