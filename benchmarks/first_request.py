@@ -8,13 +8,18 @@ every POST with 201 and ids, tokens and numbers enough for the library's binding
 and notes when the first request line arrives; the client is then stopped
 (SIGTERM) — only the start-up is measured. Best of --repeat runs.
 
-    .venv/bin/python benchmarks/first_request.py [--repeat 3] [--scales 0.01,1,10]
+    .venv/bin/python benchmarks/first_request.py [--repeat 3] [--scales 0.01,1,10] [--against DIR]
+
+``--against DIR`` also runs seeder from DIR, a copy of another version (``git
+worktree add DIR COMMIT``: its ``seeder`` package, commands and scenarios; the
+installed packages are the same), in the same rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import json
 import signal
 import socket
@@ -78,11 +83,11 @@ class Endpoint:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
 
-    def time_first(self, argv: list[str]) -> float:
+    def time_first(self, argv: list[str], cwd: Path = ROOT) -> float:
         self.first.clear()
         started = time.monotonic()
         process = subprocess.Popen(
-            argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             if not self.first.wait(timeout=300):
@@ -101,36 +106,48 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scales", default="0.01,1,10")
+    parser.add_argument("--against", type=Path, help="another version's folder")
     args = parser.parse_args()
     endpoint = Endpoint()
     url = f"http://127.0.0.1:{endpoint.port}"
-    runs: dict[str, list[str]] = {
-        "reference (python + aiohttp, one POST)": [sys.executable, "-c", REFERENCE, url]
+    runs: dict[str, tuple[list[str], Path]] = {
+        "reference (python + aiohttp, one POST)": ([sys.executable, "-c", REFERENCE, url], ROOT)
     }
-    for scale in args.scales.split(","):
-        runs[f"seeder run library --scale {scale}"] = [
-            sys.executable,
-            "-m",
-            "seeder",
-            "run",
-            "scenarios/library.yaml",
-            "--target",
-            url,
-            "--scale",
-            scale,
-            "--no-journal",
-            "--no-progress",
-            "--yes",
-        ]
+    roots = [ROOT] if args.against is None else [args.against.resolve(), ROOT]
+    for root in roots:  # bytecode on both sides, as an installed wheel has it
+        compileall.compile_dir(root / "seeder", quiet=1)
+        compileall.compile_dir(root / "commands", quiet=1)
+    for root, scale in [(root, scale) for root in roots for scale in args.scales.split(",")]:
+        name = f"seeder run library --scale {scale}"
+        if args.against is not None:
+            name += f" ({'this' if root == ROOT else root.name})"
+        runs[name] = (
+            [
+                sys.executable,
+                "-m",
+                "seeder",
+                "run",
+                "scenarios/library.yaml",
+                "--target",
+                url,
+                "--scale",
+                scale,
+                "--no-journal",
+                "--no-progress",
+                "--yes",
+            ],
+            root,
+        )
     best: dict[str, float] = {}
     for _ in range(args.repeat):  # in rounds, each client once per round
-        for name, argv in runs.items():
-            seconds = endpoint.time_first(argv)
+        for name, (argv, cwd) in runs.items():
+            seconds = endpoint.time_first(argv, cwd)
             best[name] = min(best.get(name, seconds), seconds)
     reference = next(iter(best.values()))
-    print(f"{'client':<45} {'first request':>14} {'/ reference':>12}")
+    width = max(45, *(len(name) for name in best))
+    print(f"{'client':<{width}} {'first request':>14} {'/ reference':>12}")
     for name, seconds in best.items():
-        print(f"{name:<45} {seconds * 1000:>11,.0f} ms {seconds / reference:>11.2f}x")
+        print(f"{name:<{width}} {seconds * 1000:>11,.0f} ms {seconds / reference:>11.2f}x")
 
 
 if __name__ == "__main__":

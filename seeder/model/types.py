@@ -54,6 +54,9 @@ class SpecIndex:
 
 @dataclass
 class EntityModel:
+    """One entity, checked: its command, providers and the kind of every field,
+    evaluation order, identity, parent and children, indexes, expected count."""
+
     name: str
     spec: Entity
     command: type[Command]
@@ -92,6 +95,9 @@ class EntityModel:
 
 @dataclass
 class Model:
+    """The checked scenario: its entities in dependency order, roots, scale and
+    fingerprint (and the records read for existing entities, once read)."""
+
     scenario: Scenario
     entities: dict[str, EntityModel]
     order: list[str]  # entities, dependencies first

@@ -84,10 +84,10 @@ _TEMPLATES: dict[tuple[str, bool], Any] = {}
 def _template(locale: str, weighting: bool) -> Any:
     template = _TEMPLATES.get((locale, weighting))
     if template is None:
-        from faker import Faker  # only scenarios that use it pay for importing it
+        from seeder.providers.fakers import new_faker  # Faker: only for scenarios using it
 
         try:
-            fake = Faker(locale, use_weighting=weighting)
+            fake = new_faker(locale, weighting)
         except AttributeError as exc:
             raise NoLocale(f"Faker has no locale {locale!r}; e.g. en_US, de_DE, ja_JP") from exc
         template = _TEMPLATES[(locale, weighting)] = fake[locale]

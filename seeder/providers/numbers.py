@@ -213,6 +213,8 @@ class Range(Number):
 
 @dataclass(frozen=True)
 class Normal(Number):
+    """A normal draw: ``normal: [mean, sd]``."""
+
     mean: float = field(metadata=arg("number", at=("$kind", 0)))
     sd: float = field(metadata=arg("number", low=0, at=("$kind", 1)))
 
@@ -231,6 +233,8 @@ class Normal(Number):
 
 @dataclass(frozen=True)
 class LogNormal(Number):
+    """A lognormal draw: ``lognormal: [mu, sigma]`` (the log's mean and sd)."""
+
     # exp(mu) must stay within a float (e**709.78 is the largest): mu <= 700
     mu: float = field(metadata=arg("number", high=700, at=("$kind", 0)))
     sigma: float = field(metadata=arg("number", low=0, at=("$kind", 1)))
@@ -260,6 +264,8 @@ class LogNormal(Number):
 
 @dataclass(frozen=True)
 class Poisson(Number):
+    """A Poisson draw: ``poisson: rate`` (whole numbers >= 0)."""
+
     lam: float = field(metadata=arg("number", low=0, at=("$kind",)))
 
     def __post_init__(self) -> None:

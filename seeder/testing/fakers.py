@@ -105,10 +105,10 @@ class Lease:
             free = _pool.get(key)
             generator = free.pop() if free else None
         if generator is None:
-            from faker import Faker
+            from seeder.providers.fakers import new_faker
 
             try:
-                made: Any = Faker(locale, use_weighting=weighting)
+                made: Any = new_faker(locale, weighting)
                 generator = made[locale]
             except AttributeError as exc:
                 raise InvalidProvider(f"Faker has no locale {locale!r}") from exc
