@@ -78,7 +78,7 @@ def build_entity(planner: Any, ep: Any, child_task: type, sink: Any = None) -> B
         "planner": planner,
         "out_append": planner.out.append,
         "tasks_append": planner.tasks.append,
-        "failed": _failed,
+        "failed": failed_draw,
     }
     lines = [
         "def build(parent, i):",
@@ -213,7 +213,7 @@ def _line_of(ep: Any, sink: Any, names: dict[str, Any]) -> list[str]:
     ]
 
 
-def _failed(exc: BaseException, entity: str, fname: str, idx: int) -> None:
+def failed_draw(exc: BaseException, entity: str, fname: str, idx: int) -> None:
     """What :meth:`Planner.create` says of a draw that failed (raises, or returns
     for the builder to re-raise ``exc`` as it is)."""
     if isinstance(exc, PlanError):

@@ -13,11 +13,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
-from seeder.errors import InvalidProvider, PlanError, SeederError
+from seeder.errors import InvalidProvider, SeederError
 from seeder.model.types import KEY, Kind, Model
-from seeder.plan.builders import Builder, build_entity
+from seeder.plan.builders import Builder, build_entity, failed_draw
 from seeder.plan.draws import Forced, from_draw, ref_draw
 from seeder.plan.fields import (
     FieldContext,
@@ -112,7 +112,7 @@ class Planner:
         self._count_draws: dict[str, Callable[[], int]] = {}
         self.plans: dict[str, _EntityPlan]
         if lazy:  # each entity compiled when first planned
-            self.plans = _LazyPlans(self._compile_plan)
+            self.plans = _Lazy(self._compile_plan)
         else:
             problems = Problems(model.scenario.source, model.locate)
             steps = {name: self._compile_entity(name, problems) for name in model.entities}
@@ -121,7 +121,7 @@ class Planner:
         # per entity: its instances built without forced fields (the hot path)
         self.builders: dict[str, Builder]
         if lazy:
-            self.builders = _LazyBuilders(self._generic_builder)
+            self.builders = _Lazy(self._generic_builder)
         else:
             self.builders = {
                 name: build_entity(self, ep, ChildTask, sink) for name, ep in self.plans.items()
@@ -330,19 +330,9 @@ class Planner:
                 for guard in self.unique_guards.get(entity, ()):
                     if guard.last in forced:  # not drawn by the guard: remember the combination
                         guard.seen.add_digest(guard.fingerprint(row))
-        except PlanError as exc:
-            if exc.entity is None:  # located at the field being drawn
-                exc.entity, exc.field = entity, fname or None
+        except Exception as exc:  # said at its field, as the builders say it
+            failed_draw(exc, entity, fname, idx)
             raise
-        except SeederError:
-            raise
-        except Exception as exc:  # a value a provider cannot work with: said at its field
-            raise PlanError(
-                f"{entity}.{fname}: {type(exc).__name__}: {exc} at item {entity}:{idx + 1}; "
-                "check the provider's arguments and the fields it reads",
-                entity=entity,
-                field=fname,
-            ) from exc
         if ep.records:
             store.record(idx, row)
         else:
@@ -443,28 +433,20 @@ class Planner:
             self.create(task.entity, None, task.parent, task.i)
 
 
-class _LazyPlans(dict[str, _EntityPlan]):
-    """Entity plans compiled when first looked up (``Planner(lazy=True)``)."""
-
-    def __init__(self, compile_plan: Callable[[str], _EntityPlan]) -> None:
-        super().__init__()
-        self._compile_plan = compile_plan
-
-    def __missing__(self, name: str) -> _EntityPlan:
-        plan = self[name] = self._compile_plan(name)
-        return plan
+_V = TypeVar("_V")
 
 
-class _LazyBuilders(dict[str, "Builder"]):
-    """Builders made when first looked up (``Planner(lazy=True)``)."""
+class _Lazy(dict[str, _V]):
+    """Values made when first looked up (``Planner(lazy=True)``: entity plans
+    compiled, builders made, as a test first plans the entity)."""
 
-    def __init__(self, make: Callable[[str], Builder]) -> None:
+    def __init__(self, make: Callable[[str], _V]) -> None:
         super().__init__()
         self._make = make
 
-    def __missing__(self, name: str) -> Builder:
-        build = self[name] = self._make(name)
-        return build
+    def __missing__(self, name: str) -> _V:
+        value = self[name] = self._make(name)
+        return value
 
 
 def plan_items(model: Model) -> Iterator[PlanItem]:
