@@ -21,8 +21,6 @@ import bisect
 import itertools
 import operator
 import string
-import sys
-from array import array
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -447,99 +445,55 @@ def _sentence_maker(ctx: _Ctx, nb_words: int, variable: bool, words: Any) -> Mak
         raise _Unsupported
     # Faker's randomize_nb_elements: 60-140% of nb_words, at least one
     counts = [max(1, (nb_words * (60 + j)) // 100) for j in range(81)] if variable else None
-    return _Batched(ctx.gen.random, seq, counts, nb_words, connector, end).make
+    return _batched_sentences(ctx.gen.random, seq, counts, nb_words, connector, end)
 
 
-class _Batched:
-    """Sentences of uniformly drawn words, the draws made in batches: 32-bit
-    uniform integers from the stream's ``randbytes``, scaled to word indexes (and to
-    word counts) by C-level ``map`` over whole batches, so that a sentence costs a
-    slice and a join. A batch starts at 64 draws and doubles up to 4,096 while the
-    stream is not re-seeded (``seed_by``: :func:`on_reseed` empties the batches, so
-    the values after a re-seed depend on the key only)."""
+def _batched_sentences(
+    rng: Any,
+    seq: tuple[str, ...],
+    counts: list[int] | None,
+    nb_words: int,
+    connector: str,
+    end: str,
+) -> Make:
+    """Sentences of uniformly drawn words, made a batch at a time: the word counts,
+    then the words, by the stream's ``choices`` (C-level draws and lookups), the
+    batch's sentences joined in one comprehension, so that a sentence costs one
+    call that takes the next. A batch starts at 16 sentences and doubles up to
+    1,024 while the stream is not re-seeded (``seed_by``: :func:`on_reseed` drops
+    the batch, so the values after a re-seed depend on the key only)."""
+    heads = {w: w.title() for w in seq}
+    join, choices = connector.join, rng.choices
+    batch = _FIRST_BATCH
+    ahead: Any = iter(())
 
-    __slots__ = (
-        "batch",
-        "connector",
-        "counts",
-        "end",
-        "fixed",
-        "heads",
-        "kp",
-        "ks",
-        "p",
-        "rng",
-        "seq",
-        "size",
-        "titled",
-        "words",
-    )
+    def reset() -> None:
+        nonlocal batch, ahead
+        batch, ahead = _FIRST_BATCH, iter(())
 
-    def __init__(
-        self,
-        rng: Any,
-        seq: tuple[str, ...],
-        counts: list[int] | None,
-        nb_words: int,
-        connector: str,
-        end: str,
-    ) -> None:
-        self.rng = rng
-        self.seq, self.size = seq, len(seq)
-        self.titled = tuple(w.title() for w in seq)
-        self.counts = counts  # None: always nb_words
-        self.fixed = nb_words
-        self.connector, self.end = connector, end
-        on_reseed(rng, self.reset)
-        self.reset()
+    def fill() -> None:
+        nonlocal batch, ahead
+        n = batch
+        batch = min(_LAST_BATCH, 2 * n)
+        ks = [nb_words] * n if counts is None else choices(counts, k=n)
+        ends = list(itertools.accumulate(ks))
+        words = choices(seq, k=ends[-1])
+        starts = [0, *ends[:-1]]
+        for a in starts:
+            words[a] = heads[words[a]]
+        ahead = iter([join(words[a:b]) + end for a, b in zip(starts, ends, strict=True)])
 
-    def reset(self) -> None:
-        self.batch = 64
-        self.words: list[str] = []
-        self.heads: list[str] = []
-        self.p = 0
-        self.ks: list[int] = []
-        self.kp = 0
+    def make() -> str:
+        for sentence in ahead:
+            return sentence  # type: ignore[no-any-return]
+        fill()
+        return next(ahead)  # type: ignore[no-any-return]
 
-    def _uniform(self, n: int, below: int) -> Any:
-        """``n`` draws uniform in [0, below), as an iterator of ints."""
-        raw = array("I", self.rng.randbytes(4 * n))
-        if _BIG_ENDIAN:  # the same draws on every platform
-            raw.byteswap()
-        return map(operator.rshift, map(operator.mul, raw, itertools.repeat(below)), _SHIFT32)
-
-    def _refill(self, need: int) -> None:
-        n = max(self.batch, need)
-        self.batch = min(4096, 2 * self.batch)
-        index = list(self._uniform(n, self.size))
-        self.words = list(map(self.seq.__getitem__, index))
-        self.heads = list(map(self.titled.__getitem__, index))
-        self.p = 0
-
-    def make(self) -> str:
-        counts = self.counts
-        if counts is None:
-            k = self.fixed
-        else:
-            kp = self.kp
-            if kp == len(self.ks):
-                self.ks = list(map(counts.__getitem__, self._uniform(self.batch // 4 + 1, 81)))
-                kp = 0
-            k = self.ks[kp]
-            self.kp = kp + 1
-        p = self.p
-        if p + k > len(self.words):
-            self._refill(k)
-            p = 0
-        chosen = self.words[p : p + k]
-        chosen[0] = self.heads[p]
-        self.p = p + k
-        return self.connector.join(chosen) + self.end
+    on_reseed(rng, reset)
+    return make
 
 
-_BIG_ENDIAN = sys.byteorder == "big"
-_SHIFT32 = itertools.repeat(32)
-assert array("I").itemsize == 4, "array('I') holds 32-bit integers on supported platforms"
+_FIRST_BATCH, _LAST_BATCH = 16, 1024  # sentences drawn at once
 
 
 def on_reseed(rng: Any, reset: Callable[[], None]) -> None:
