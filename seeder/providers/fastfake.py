@@ -21,7 +21,7 @@ import bisect
 import itertools
 import operator
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = ["fast_method", "on_reseed"]
@@ -456,44 +456,52 @@ def _batched_sentences(
     connector: str,
     end: str,
 ) -> Make:
-    """Sentences of uniformly drawn words, made a batch at a time: the word counts,
-    then the words, by the stream's ``choices`` (C-level draws and lookups), the
-    batch's sentences joined in one comprehension, so that a sentence costs one
-    call that takes the next. A batch starts at 16 sentences and doubles up to
-    1,024 while the stream is not re-seeded (``seed_by``: :func:`on_reseed` drops
-    the batch, so the values after a re-seed depend on the key only)."""
+    """Sentences of uniformly drawn words, a batch at a time (:func:`made_ahead`):
+    the word counts, then the words, by the stream's ``choices`` (C-level draws and
+    lookups), the batch's sentences joined in one comprehension."""
     heads = {w: w.title() for w in seq}
     join, choices = connector.join, rng.choices
-    batch = _FIRST_BATCH
-    ahead: Any = iter(())
 
-    def reset() -> None:
-        nonlocal batch, ahead
-        batch, ahead = _FIRST_BATCH, iter(())
-
-    def fill() -> None:
-        nonlocal batch, ahead
-        n = batch
-        batch = min(_LAST_BATCH, 2 * n)
+    def fill(n: int) -> list[str]:
         ks = [nb_words] * n if counts is None else choices(counts, k=n)
         ends = list(itertools.accumulate(ks))
         words = choices(seq, k=ends[-1])
         starts = [0, *ends[:-1]]
         for a in starts:
             words[a] = heads[words[a]]
-        ahead = iter([join(words[a:b]) + end for a, b in zip(starts, ends, strict=True)])
+        return [join(words[a:b]) + end for a, b in zip(starts, ends, strict=True)]
 
-    def make() -> str:
-        for sentence in ahead:
-            return sentence  # type: ignore[no-any-return]
-        fill()
-        return next(ahead)  # type: ignore[no-any-return]
+    return made_ahead(rng, fill)
+
+
+FIRST_BATCH, LAST_BATCH = 16, 1024  # values made at once by made_ahead
+
+
+def made_ahead(rng: Any, fill: Callable[[int], list[Any]]) -> Make:
+    """A zero-argument function returning the values ``fill(n)`` makes (drawing
+    from ``rng``), ``n`` at a time: one call that takes the next value, instead of
+    a call through the value's whole recipe. A batch starts at FIRST_BATCH values
+    and doubles up to LAST_BATCH while the stream is not re-seeded (``seed_by``:
+    :func:`on_reseed` drops the batch, so the values after a re-seed depend on the
+    key only)."""
+    batch = FIRST_BATCH
+    ahead: Any = iter(())
+
+    def reset() -> None:
+        nonlocal batch, ahead
+        batch, ahead = FIRST_BATCH, iter(())
+
+    def make() -> Any:
+        nonlocal batch, ahead
+        for value in ahead:
+            return value
+        n = batch
+        batch = min(LAST_BATCH, 2 * n)
+        ahead = iter(fill(n))
+        return next(ahead)
 
     on_reseed(rng, reset)
     return make
-
-
-_FIRST_BATCH, _LAST_BATCH = 16, 1024  # sentences drawn at once
 
 
 def on_reseed(rng: Any, reset: Callable[[], None]) -> None:
@@ -573,7 +581,7 @@ def _isbn(thirteen: bool) -> Callable[[_Ctx, dict[str, Any]], Make]:
 
         fast13 = _isbn13_tables(plans) if thirteen else None
         if fast13 is not None:
-            return _isbn13_make(rand, fast13, sep)
+            return _isbn13_make(ctx.gen.random, fast13, sep)
 
         def make() -> str:
             groups = plans[int(rand() * len(plans))]
@@ -635,28 +643,47 @@ def _isbn13_tables(plans: list[list[Any]]) -> list[list[Any]] | None:
     return out
 
 
-def _isbn13_make(rand: Callable[[], float], plans: list[list[Any]], sep: str) -> Make:
-    """ISBN-13 by the tables of :func:`_isbn13_tables`: the same draws and values
-    as the text way, the check digit from two table lookups."""
+def _isbn13_make(rng: Any, plans: list[list[Any]], sep: str) -> Make:
+    """ISBN-13 by the tables of :func:`_isbn13_tables`, a batch at a time
+    (:func:`made_ahead`): the EAN prefix uniform, its group uniform, the digits
+    after them uniform, as the text way draws them; when every prefix has as many
+    groups and every group as many digits (en_US: 978-0 and 978-1, 8 digits), the
+    three are one uniform draw over their product, by the stream's ``choices``."""
     find = bisect.bisect_right
-    n_plans = len(plans)
+    flat = [entry for groups in plans for entry in groups]
+    spans = {entry[2] for entry in flat}
+    one_draw = len({len(groups) for groups in plans}) == 1 and len(spans) == 1
+    rand, choices = rng.random, rng.choices
 
-    def make13() -> str:
-        groups = plans[int(rand() * n_plans)]
-        ean, group, span, fmt, lows, highs, lengths, base, low_run, high_run = groups[
-            int(rand() * len(groups))
-        ]
-        r = int(rand() * span)
-        head = r // 10
-        at = find(lows, head) - 1
-        if at < 0 or head > highs[at]:
-            raise ValueError(f"registrant {fmt % r!r} is in no rule of {ean}-{group}")
-        reg_pub = fmt % r
-        length = lengths[at]
-        total = base + low_run[r % 10000] + high_run[r // 10000]
-        return sep.join((ean, group, reg_pub[:length], reg_pub[length:], str(-total % 10)))
+    def picks(n: int) -> Iterable[tuple[Any, int]]:
+        if one_draw:
+            span = flat[0][2]
+            drawn = choices(range(len(flat) * span), k=n)
+            return [(flat[k], r) for k, r in map(divmod, drawn, itertools.repeat(span))]
+        out = []
+        for _ in range(n):
+            groups = plans[int(rand() * len(plans))]
+            entry = groups[int(rand() * len(groups))]
+            out.append((entry, int(rand() * entry[2])))
+        return out
 
-    return make13
+    def fill(n: int) -> list[str]:
+        out = []
+        for entry, r in picks(n):
+            ean, group, _, fmt, lows, highs, lengths, base, low_run, high_run = entry
+            head = r // 10
+            at = find(lows, head) - 1
+            if at < 0 or head > highs[at]:
+                raise ValueError(f"registrant {fmt % r!r} is in no rule of {ean}-{group}")
+            reg_pub = fmt % r
+            length = lengths[at]
+            check = -(base + low_run[r % 10000] + high_run[r // 10000]) % 10
+            out.append(
+                f"{ean}{sep}{group}{sep}{reg_pub[:length]}{sep}{reg_pub[length:]}{sep}{check}"
+            )
+        return out
+
+    return made_ahead(rng, fill)
 
 
 # check digits: ISBN-13 weighs its 12 digits 1, 3, 1, 3...; ISBN-10 its 9 digits 1..9.
