@@ -277,11 +277,12 @@ def _is_ref(kind: Kind | None) -> bool:
 def _unique_draw(
     entity: str, guard: UniqueGuard, inner: Draw, creator: Callable[[Row], Any] | None
 ) -> Draw:
+    """``inner`` drawn again until ``guard``'s combination is new. Inlinable: the
+    builders write ``check(row, <inner's expression>)``, one call for the guard."""
     last, add, fingerprint = guard.last, guard.seen.add_digest, guard.fingerprint
-    inner = flatten(inner)
+    flat = flatten(inner)
 
-    def draw(row: Row) -> Any:
-        value = inner(row)
+    def check(row: Row, value: Any) -> Any:
         row.values[last] = value
         if add(fingerprint(row)):  # the common case: new at the first draw
             return value
@@ -292,25 +293,27 @@ def _unique_draw(
         # fingerprint, computed here for a text (a link is an index, >= 0)
         link_field = guard.combo[0]
 
-        def draw_pair(row: Row) -> Any:
-            value = inner(row)
+        def check_pair(row: Row, value: Any) -> Any:
             row.values[last] = value
             link = row.links.get(link_field)
             if link.__class__ is int and value.__class__ is str:
-                fp = ((XXH3(value.encode(), seed=link) >> 32) - SIGNED) or 1
+                fp = ((XXH3(value.encode(), link) >> 32) - SIGNED) or 1
             else:
                 fp = fingerprint(row)
             if add(fp):
                 return value
             return again(row)
 
-        draw = draw_pair
+        check = check_pair
+
+    def draw(row: Row) -> Any:
+        return check(row, flat(row))
 
     def again(row: Row) -> Any:
         """Draws until the combination is new (a repeat was drawn first)."""
         for attempt in range(1, UNIQUE_TRIES):
             # after REUSE_TRIES, existing ones are used up: make a new one
-            make = creator if creator is not None and attempt >= REUSE_TRIES else inner
+            make = creator if creator is not None and attempt >= REUSE_TRIES else flat
             value = make(row)
             row.values[last] = value
             if add(fingerprint(row)):
@@ -322,4 +325,4 @@ def _unique_draw(
             f"{entity}"
         )
 
-    return draw
+    return inline(draw, "{p}check(row, {inner})", check=check, inner=inner)
